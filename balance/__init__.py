@@ -1,0 +1,27 @@
+"""Centre-of-pressure (CoP) sway analysis: the pure numeric core.
+
+Arrays in, numbers out. Nothing in this package (apart from :mod:`balance.app`)
+touches a device, a file or a clock, and nothing here imports :mod:`drivers` or
+:mod:`protocols`.
+
+Submodules
+----------
+cop
+    CoP from the four corner loads of a Wii Balance Board, or from force-plate channels.
+recording
+    The in-memory recording data model shared by every layer.
+resample
+    SWARII and window-averaging resampling of irregular streams onto a uniform grid.
+filters
+    Zero-phase Butterworth low-pass filtering.
+sway
+    Sway measures (Prieto 1996 set, spectral, diffusion, sway density).
+quijoux
+    The 72 features of Quijoux et al. 2021, same definitions and keys.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

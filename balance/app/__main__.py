@@ -1,0 +1,5 @@
+import sys
+
+from balance.app.cli import main
+
+sys.exit(main())

@@ -1,0 +1,86 @@
+"""The ``balance`` command: argument parsing only; the work lives in :mod:`balance.app.commands`.
+
+Each command module defines ``register(subparsers) -> argparse.ArgumentParser`` and
+``run(args) -> int``; modules import numpy/scipy/pandas/matplotlib inside ``run`` only, so
+``balance --help`` starts fast.
+
+Exit codes: 0 ok, 1 failure, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from balance import __version__
+
+__all__ = ["main", "build_parser", "COMMANDS"]
+
+#: Subcommand name -> module under balance.app.commands, in the order shown by --help.
+COMMANDS: dict[str, str] = {
+    "demo": "demo",
+    "athlete": "athlete",
+    "test": "test",
+    "history": "history",
+    "export": "export",
+    "import": "import_",
+    "report": "report",
+    "progress": "progress",
+    "analyze": "analyze",
+    "record": "record",
+    "boards": "boards",
+    "weigh": "weigh",
+    "calibrate": "calibrate",
+}
+
+
+class UsageError(Exception):
+    """Bad command-line usage detected after parsing (exit code 2)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="balance",
+        description=(
+            "Single-leg balance testing on a Wii Balance Board or a force plate: centre-of-pressure "
+            "sway, left vs right, week after week. Reports mediolateral sway; it is not a diagnosis."
+        ),
+        epilog="Start with `balance demo` (simulated board, no hardware needed).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        try:
+            module = importlib.import_module(f"balance.app.commands.{module_name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"balance.app.commands.{module_name}":
+                raise
+            continue  # command not built yet
+        p = module.register(sub)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``balance`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run = getattr(args, "_run", None)
+    if run is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(run(args) or 0)
+    except UsageError as err:
+        print(f"balance {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``balance`` subcommand: ``register(subparsers)`` and ``run(args) -> int``."""
