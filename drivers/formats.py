@@ -1,0 +1,745 @@
+"""Readers (and writers) that turn a recording file into a :class:`balance.recording.Recording`.
+
+Layouts accepted, recognised from the file's *content* (its header line), never from its name;
+gzip-compressed files are recognised by their magic bytes and read transparently:
+
+``hbedb``
+    Human Balance Evaluation Database ``BDS*.txt`` (Santos & Duarte 2016): tab-separated, CRLF,
+    header ``Time[s] Fx[N] Fy[N] Fz[N] Mx[Nm] My[Nm] Mz[Nm] COPx[cm] COPy[cm]``. ``COPx = -My/Fz``
+    is anteroposterior and ``COPy = Mx/Fz`` mediolateral, in cm (``/work/shared/data/README.md``,
+    "Formats").
+``pds``
+    Posture Data Set ``PDS*grf.txt`` (dos Santos et al. 2017): one force plate under each foot;
+    tab-separated, forces in N with Y vertical, CoP in **m** with X = AP and Z = ML
+    (``/work/shared/data/README.md``). The net CoP is the recording's CoP; each plate's load and
+    CoP are kept in ``meta``.
+``quijoux``
+    OptiTrack Motive force-plate export used by Quijoux et al. 2021: metadata lines, then the
+    header ``MocapFrame, MocapTime, DeviceFrame, Fx, Fy, Fz, Mx, My, Mz, Cx, Cy, Cz``. CoP by the
+    authors' conversion ``ML = 100·My/Fz``, ``AP = 100·Mx/Fz`` cm (``/work/shared/data/README.md``;
+    ``posturography.md`` §2.1), i.e. ``1000·My/Fz`` and ``1000·Mx/Fz`` mm; all-zero (dropped)
+    frames are removed.
+``cop_csv``
+    Plain CoP CSV: columns ``time_s, cop_ml_mm, cop_ap_mm`` (optionally ``total_kg``).
+``corners_csv``
+    Four-corner CSV: columns ``time_s, tl_kg, tr_kg, bl_kg, br_kg``; timestamps may be
+    irregular. CoP from :func:`balance.cop.cop_from_corners` (Wii Balance Board geometry).
+``balance-recording``
+    Our own recording file (:mod:`drivers.recording_file`), delegated to that module.
+
+Pure parsing functions (:func:`parse`, :func:`parse_hbedb`, ...) take text; :func:`read_any` is
+the thin wrapper that opens a file. Writers exist for the layouts we produce ourselves
+(:func:`format_cop_csv`, :func:`format_corners_csv`, :func:`format_hbedb` and their ``write_*``
+file wrappers).
+
+Every reader fills ``Recording.meta`` with ``source`` (path or name), ``layout`` and ``units``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from balance.cop import cop_from_corners, cop_from_forceplate
+from balance.recording import Recording
+
+__all__ = [
+    "FormatError",
+    "LAYOUTS",
+    "STANDARD_GRAVITY_M_S2",
+    "detect_layout",
+    "parse",
+    "parse_hbedb",
+    "parse_pds",
+    "parse_quijoux",
+    "parse_cop_csv",
+    "parse_corners_csv",
+    "read_any",
+    "read_text",
+    "format_cop_csv",
+    "format_corners_csv",
+    "format_hbedb",
+    "write_cop_csv",
+    "write_corners_csv",
+    "write_hbedb",
+    "nominal_rate_hz",
+]
+
+#: Standard gravity (m/s²), to express vertical forces in N as loads in kg.
+STANDARD_GRAVITY_M_S2 = 9.80665
+
+#: Layout name -> one-line description (shown when a file's layout is not recognised).
+LAYOUTS: dict[str, str] = {
+    "hbedb": "HBEDB BDS*.txt (tab-separated: Time[s] Fx[N] Fy[N] Fz[N] Mx[Nm] My[Nm] Mz[Nm] COPx[cm] COPy[cm])",
+    "pds": "PDS *grf.txt (tab-separated: Time RGRF_X ... COPNET_X COPNET_Y COPNET_Z ...)",
+    "quijoux": "Motive force-plate CSV (metadata lines, then MocapFrame, MocapTime, DeviceFrame, Fx, ... Mz, ...)",
+    "cop_csv": "CoP CSV with columns time_s,cop_ml_mm,cop_ap_mm",
+    "corners_csv": "four-corner CSV with columns time_s,tl_kg,tr_kg,bl_kg,br_kg",
+    "balance-recording": "balance recording file (first line '# balance-recording <version> {...}')",
+}
+
+_HBEDB_COLUMNS = ("Time[s]", "Fx[N]", "Fy[N]", "Fz[N]", "Mx[Nm]", "My[Nm]", "Mz[Nm]", "COPx[cm]", "COPy[cm]")
+_PDS_COLUMNS = (
+    "Time",
+    "RGRF_X", "RGRF_Y", "RGRF_Z",
+    "LGRF_X", "LGRF_Y", "LGRF_Z",
+    "GRFNET_X", "GRFNET_Y", "GRFNET_Z",
+    "RCOP_X", "RCOP_Y", "RCOP_Z",
+    "LCOP_X", "LCOP_Y", "LCOP_Z",
+    "COPNET_X", "COPNET_Y", "COPNET_Z",
+    "RFREEMOMENT_Y", "LFREEMOMENT_Y",
+)  # fmt: skip
+_QUIJOUX_REQUIRED = ("MocapTime", "Fx", "Fy", "Fz", "Mx", "My", "Mz")
+_COP_CSV_COLUMNS = ("time_s", "cop_ml_mm", "cop_ap_mm")
+_CORNER_CSV_COLUMNS = ("time_s", "tl_kg", "tr_kg", "bl_kg", "br_kg")
+#: How many lines from the top the Motive header line may be (the shipped file has it on line 35).
+_MAX_METADATA_LINES = 200
+
+
+class FormatError(ValueError):
+    """A file whose layout is unknown or whose content does not follow its layout.
+
+    The message names the file, what was found and what is accepted, e.g.
+    ``"trial.txt: unknown file layout; its first line is 'foo,bar'; accepted layouts: ..."``.
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _split_header(line: str, sep: str) -> list[str]:
+    return [c.strip() for c in line.strip().split(sep)]
+
+
+def _first_lines(text: str, n: int) -> list[str]:
+    """The first ``n`` lines of ``text`` without their line endings (cheap on big texts)."""
+    out: list[str] = []
+    start = 0
+    while len(out) < n:
+        end = text.find("\n", start)
+        if end < 0:
+            if start < len(text):
+                out.append(text[start:].rstrip("\r"))
+            break
+        out.append(text[start:end].rstrip("\r"))
+        start = end + 1
+    return out
+
+
+def _line_offset(text: str, line_index: int) -> int:
+    """Character offset of the start of line ``line_index`` (0-based)."""
+    pos = 0
+    for _ in range(line_index):
+        pos = text.find("\n", pos)
+        if pos < 0:
+            return len(text)
+        pos += 1
+    return pos
+
+
+def _load_table(body: str, *, n_columns: int, delimiter: str | None, name: str, first_line_no: int) -> NDArray[np.float64]:
+    """Parse numeric rows (NumPy's C parser); errors name the file and the problem."""
+    if not body.strip():
+        return np.empty((0, n_columns))
+    try:
+        arr = np.loadtxt(io.StringIO(body), delimiter=delimiter, dtype=np.float64, ndmin=2, comments="#")
+    except ValueError as err:
+        raise FormatError(
+            f"{name}: a data row after line {first_line_no} is not numeric or has a missing field ({err}); "
+            "fix or remove that row"
+        ) from err
+    if arr.shape[1] != n_columns:
+        raise FormatError(
+            f"{name}: data rows have {arr.shape[1]} fields but the header names {n_columns} columns; "
+            "check the delimiter and the header line"
+        )
+    return arr
+
+
+def nominal_rate_hz(time_s: NDArray[np.float64], *, tolerance: float = 0.01) -> float | None:
+    """Nominal sampling rate (Hz) when the timestamps are uniform, else None.
+
+    Parameters
+    ----------
+    time_s : ndarray, shape (N,)
+        Sample times (s).
+    tolerance : float, optional
+        Largest allowed deviation of any interval from the median interval, relative to it.
+
+    Returns
+    -------
+    float or None
+        ``1 / median(diff(time_s))`` rounded to 6 significant decimals (text files store times
+        with a few decimals, so 0.01 s steps give exactly 100.0), or None when fewer than two
+        samples, a non-positive step, or irregular intervals.
+    """
+    t = np.asarray(time_s, dtype=np.float64)
+    if t.size < 2:
+        return None
+    dt = np.diff(t)
+    med = float(np.median(dt))
+    if not np.isfinite(med) or med <= 0:
+        return None
+    if float(np.max(np.abs(dt - med))) > tolerance * med:
+        return None
+    return float(np.round(1.0 / med, 6))
+
+
+def _meta(name: str | None, layout: str, units: dict[str, str], **extra: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {"source": name, "layout": layout, "units": units}
+    meta.update(extra)
+    return meta
+
+
+# --------------------------------------------------------------------------------------------
+# detection
+
+
+def detect_layout(text: str) -> str:
+    """The layout of a file's content, from its header line(s).
+
+    Parameters
+    ----------
+    text : str
+        The file's text, or at least its first few hundred lines.
+
+    Returns
+    -------
+    str
+        A key of :data:`LAYOUTS`.
+
+    Raises
+    ------
+    FormatError
+        Empty text or an unknown layout (the message lists the accepted layouts); the caller
+        usually re-raises it with the file name (:func:`parse` does).
+    """
+    lines = _first_lines(text.lstrip("\ufeff"), _MAX_METADATA_LINES)
+    non_empty = [ln for ln in lines if ln.strip()]
+    if not non_empty:
+        raise FormatError("the file is empty; record or export a trial with samples")
+    first = non_empty[0]
+    from drivers.recording_file import is_recording_text
+
+    if is_recording_text(first):
+        return "balance-recording"
+    tab_cols = _split_header(first, "\t")
+    if tuple(tab_cols) == _HBEDB_COLUMNS:
+        return "hbedb"
+    if tuple(tab_cols[: len(_PDS_COLUMNS)]) == _PDS_COLUMNS:
+        return "pds"
+    for ln in non_empty:
+        if ln.startswith("#"):
+            continue
+        cols = set(_split_header(ln, ","))
+        if set(_CORNER_CSV_COLUMNS) <= cols:
+            return "corners_csv"
+        if set(_COP_CSV_COLUMNS) <= cols:
+            return "cop_csv"
+        break
+    for ln in non_empty:
+        cols = _split_header(ln, ",")
+        if cols and cols[0] == "MocapFrame" and set(_QUIJOUX_REQUIRED) <= set(cols):
+            return "quijoux"
+    shown = first if len(first) <= 120 else first[:117] + "..."
+    raise FormatError(
+        f"unknown file layout; its first line is {shown!r}; accepted layouts: "
+        + "; ".join(f"{k}: {v}" for k, v in LAYOUTS.items())
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# parsers (pure: text in, Recording out)
+
+
+def parse_hbedb(text: str, *, name: str = "<text>", cop_from: str = "columns") -> Recording:
+    """Parse an HBEDB ``BDS*.txt`` trial.
+
+    Parameters
+    ----------
+    text : str
+        File content: header ``Time[s] Fx[N] Fy[N] Fz[N] Mx[Nm] My[Nm] Mz[Nm] COPx[cm] COPy[cm]``,
+        tab-separated rows.
+    name : str, optional
+        File name for ``meta["source"]`` and error messages.
+    cop_from : {"columns", "forces"}, optional
+        ``"columns"`` takes the CoP from ``COPy`` (ML) and ``COPx`` (AP), cm → mm. ``"forces"``
+        recomputes it from the force and moment channels with
+        :func:`balance.cop.cop_from_forceplate` (``COPx = -My/Fz``, ``COPy = Mx/Fz``; origin
+        offset 0, as the published columns are defined, ``/work/shared/data/README.md``).
+
+    Returns
+    -------
+    Recording
+        ``cop_ml_mm`` = 10·COPy, ``cop_ap_mm`` = 10·COPx (mm); ``total_kg`` = Fz / g;
+        ``meta["forces_n"]`` (N, 3) and ``meta["moments_nm"]`` (N, 3) hold the plate channels.
+    """
+    if cop_from not in ("columns", "forces"):
+        raise ValueError(f"cop_from={cop_from!r} must be 'columns' or 'forces'")
+    text = text.lstrip("\ufeff")
+    start = text.find("\n") + 1 if "\n" in text else len(text)
+    header = _split_header(text[:start], "\t")
+    if tuple(header) != _HBEDB_COLUMNS:
+        raise FormatError(f"{name}: not an HBEDB file; header {header!r}, expected {list(_HBEDB_COLUMNS)}")
+    arr = _load_table(text[start:], n_columns=9, delimiter=None, name=name, first_line_no=1)
+    t = arr[:, 0].copy()
+    if cop_from == "columns":
+        ml_mm = arr[:, 8] * 10.0
+        ap_mm = arr[:, 7] * 10.0
+    else:
+        res = cop_from_forceplate(arr[:, 1], arr[:, 2], arr[:, 3], arr[:, 4], arr[:, 5], min_fz_n=10.0)
+        # Plate x (= -My/Fz) is AP and plate y (= Mx/Fz) is ML in HBEDB (data README, "Formats").
+        ml_mm, ap_mm = res.cop_ap_mm, res.cop_ml_mm
+    return Recording(
+        time_s=t,
+        cop_ml_mm=np.ascontiguousarray(ml_mm),
+        cop_ap_mm=np.ascontiguousarray(ap_mm),
+        total_kg=arr[:, 3] / STANDARD_GRAVITY_M_S2,
+        fs_hz=nominal_rate_hz(t),
+        meta=_meta(
+            name,
+            "hbedb",
+            {"time": "s", "force": "N", "moment": "N*m", "cop_in_file": "cm", "cop": "mm", "total": "kg"},
+            cop_from=cop_from,
+            forces_n=arr[:, 1:4].copy(),
+            moments_nm=arr[:, 4:7].copy(),
+        ),
+    )
+
+
+def parse_pds(text: str, *, name: str = "<text>") -> Recording:
+    """Parse a PDS ``PDS*grf.txt`` trial (two force plates, one under each foot).
+
+    Parameters
+    ----------
+    text : str
+        File content, tab-separated with the header ``Time RGRF_X RGRF_Y RGRF_Z LGRF_X ...
+        COPNET_X COPNET_Y COPNET_Z RFREEMOMENT_Y LFREEMOMENT_Y``.
+    name : str, optional
+        File name for ``meta["source"]`` and error messages.
+
+    Returns
+    -------
+    Recording
+        Net CoP: ``cop_ml_mm`` = 1000·COPNET_Z, ``cop_ap_mm`` = 1000·COPNET_X (X = AP, Z = ML,
+        metres in the file; ``/work/shared/data/README.md``); ``total_kg`` = GRFNET_Y / g.
+        ``meta`` holds per-plate arrays, shape (N,): ``left_load_kg``, ``right_load_kg`` (vertical
+        force / g), ``left_cop_ml_mm``, ``left_cop_ap_mm``, ``right_cop_ml_mm``,
+        ``right_cop_ap_mm``, plus ``grf_n`` with every force column (N, 9) in file order.
+    """
+    text = text.lstrip("\ufeff")
+    start = text.find("\n") + 1 if "\n" in text else len(text)
+    header = _split_header(text[:start], "\t")
+    if tuple(header[: len(_PDS_COLUMNS)]) != _PDS_COLUMNS:
+        raise FormatError(f"{name}: not a PDS file; header starts {header[:4]!r}, expected {list(_PDS_COLUMNS[:4])}")
+    arr = _load_table(text[start:], n_columns=len(header), delimiter=None, name=name, first_line_no=1)
+    col = {c: i for i, c in enumerate(header)}
+    t = arr[:, col["Time"]].copy()
+    g = STANDARD_GRAVITY_M_S2
+
+    def mm(c: str) -> NDArray[np.float64]:
+        return arr[:, col[c]] * 1000.0
+
+    return Recording(
+        time_s=t,
+        cop_ml_mm=mm("COPNET_Z"),
+        cop_ap_mm=mm("COPNET_X"),
+        total_kg=arr[:, col["GRFNET_Y"]] / g,
+        fs_hz=nominal_rate_hz(t),
+        meta=_meta(
+            name,
+            "pds",
+            {"time": "s", "force": "N", "cop_in_file": "m", "cop": "mm", "load": "kg"},
+            left_load_kg=arr[:, col["LGRF_Y"]] / g,
+            right_load_kg=arr[:, col["RGRF_Y"]] / g,
+            left_cop_ml_mm=mm("LCOP_Z"),
+            left_cop_ap_mm=mm("LCOP_X"),
+            right_cop_ml_mm=mm("RCOP_Z"),
+            right_cop_ap_mm=mm("RCOP_X"),
+            grf_n=arr[:, [col[c] for c in _PDS_COLUMNS[1:10]]].copy(),
+        ),
+    )
+
+
+def parse_quijoux(text: str, *, name: str = "<text>") -> Recording:
+    """Parse an OptiTrack Motive force-plate CSV (the example input of Quijoux et al. 2021).
+
+    Parameters
+    ----------
+    text : str
+        File content: ``key,value`` metadata lines, then the header ``MocapFrame, MocapTime,
+        DeviceFrame, Fx, Fy, Fz, Mx, My, Mz, Cx, Cy, Cz`` (names may start with a space),
+        comma-separated rows. Forces in N, moments in N·m, time in s.
+    name : str, optional
+        File name for ``meta["source"]`` and error messages.
+
+    Returns
+    -------
+    Recording
+        CoP by the authors' conversion (``/work/shared/data/README.md``: ML = 100·My/Fz,
+        AP = 100·Mx/Fz cm), here in mm: ``cop_ml_mm = 1000·My/Fz``, ``cop_ap_mm = 1000·Mx/Fz``.
+        The sign is theirs, so their features (e.g. ``mean_value_ML``) are reproduced; note
+        Motive's own ``Cx`` equals ``-My/Fz``. Rows whose force and moment channels are all zero
+        (dropped frames) are removed; ``time_s`` is ``MocapTime``, so the kept rows keep their
+        original times and ``meta["frame"]`` their ``MocapFrame`` numbers. ``fs_hz`` is the
+        metadata's ``Export Frame Rate`` (or inferred from the times). ``meta["metadata"]`` holds
+        the ``key: value`` lines and ``meta["n_dropped_frames"]`` the number of removed rows.
+    """
+    text = text.lstrip("\ufeff")
+    lines = _first_lines(text, _MAX_METADATA_LINES)
+    header_idx = -1
+    for i, ln in enumerate(lines):
+        cols = _split_header(ln, ",")
+        if cols and cols[0] == "MocapFrame":
+            header_idx = i
+            break
+    if header_idx < 0:
+        raise FormatError(
+            f"{name}: no 'MocapFrame, MocapTime, ...' header line in the first {_MAX_METADATA_LINES} lines; "
+            "export the force plate from Motive as CSV"
+        )
+    header = _split_header(lines[header_idx], ",")
+    missing = [c for c in _QUIJOUX_REQUIRED if c not in header]
+    if missing:
+        raise FormatError(f"{name}, line {header_idx + 1}: header lacks columns {missing}; found {header}")
+    metadata: dict[str, str] = {}
+    for ln in lines[:header_idx]:
+        key, sep, value = ln.partition(",")
+        if sep and key.strip():
+            metadata[key.strip()] = value.strip().rstrip(",").strip()
+    body = text[_line_offset(text, header_idx + 1) :]
+    arr = _load_table(body, n_columns=len(header), delimiter=",", name=name, first_line_no=header_idx + 1)
+    col = {c: i for i, c in enumerate(header)}
+    channels = arr[:, [col[c] for c in ("Fx", "Fy", "Fz", "Mx", "My", "Mz")]]
+    keep = np.any(channels != 0.0, axis=1)
+    arr = arr[keep]
+    fz = arr[:, col["Fz"]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ml_mm = np.where(fz != 0, 1000.0 * arr[:, col["My"]] / np.where(fz != 0, fz, 1.0), np.nan)
+        ap_mm = np.where(fz != 0, 1000.0 * arr[:, col["Mx"]] / np.where(fz != 0, fz, 1.0), np.nan)
+    t = arr[:, col["MocapTime"]].copy()
+    fs: float | None
+    try:
+        fs = float(metadata["Export Frame Rate"])
+    except (KeyError, ValueError):
+        fs = nominal_rate_hz(t)
+    extra: dict[str, Any] = {
+        "metadata": metadata,
+        "n_dropped_frames": int(np.count_nonzero(~keep)),
+        "forces_n": arr[:, [col["Fx"], col["Fy"], col["Fz"]]].copy(),
+        "moments_nm": arr[:, [col["Mx"], col["My"], col["Mz"]]].copy(),
+        "cop_convention": "Quijoux et al. 2021: ML = +My/Fz, AP = +Mx/Fz",
+    }
+    if "MocapFrame" in col:
+        extra["frame"] = arr[:, col["MocapFrame"]].astype(np.int64)
+    return Recording(
+        time_s=t,
+        cop_ml_mm=ml_mm,
+        cop_ap_mm=ap_mm,
+        total_kg=fz / STANDARD_GRAVITY_M_S2,
+        fs_hz=fs,
+        meta=_meta(name, "quijoux", {"time": "s", "force": "N", "moment": "N*m", "cop": "mm", "total": "kg"}, **extra),
+    )
+
+
+def _csv_header(text: str, name: str) -> tuple[list[str], int]:
+    """The column names of a simple CSV (after ``#`` comment lines) and the header's line index."""
+    for i, ln in enumerate(_first_lines(text, _MAX_METADATA_LINES)):
+        if ln.strip() and not ln.startswith("#"):
+            return _split_header(ln, ","), i
+    raise FormatError(f"{name}: no header line found; the file is empty or only has comments")
+
+
+def parse_cop_csv(text: str, *, name: str = "<text>") -> Recording:
+    """Parse a CoP CSV with columns ``time_s, cop_ml_mm, cop_ap_mm`` (any order; more allowed).
+
+    Parameters
+    ----------
+    text : str
+        File content; ``#`` comment lines before the header are skipped. An optional
+        ``total_kg`` column becomes :attr:`Recording.total_kg`.
+    name : str, optional
+        File name for ``meta["source"]`` and error messages.
+
+    Returns
+    -------
+    Recording
+        The CoP as given (mm), ``fs_hz`` from the timestamps when they are uniform.
+    """
+    text = text.lstrip("\ufeff")
+    header, idx = _csv_header(text, name)
+    missing = [c for c in _COP_CSV_COLUMNS if c not in header]
+    if missing:
+        raise FormatError(f"{name}: CoP CSV header lacks {missing}; found {header}; expected {list(_COP_CSV_COLUMNS)}")
+    arr = _load_table(text[_line_offset(text, idx + 1) :], n_columns=len(header), delimiter=",", name=name, first_line_no=idx + 1)
+    col = {c: i for i, c in enumerate(header)}
+    t = arr[:, col["time_s"]].copy()
+    return Recording(
+        time_s=t,
+        cop_ml_mm=arr[:, col["cop_ml_mm"]].copy(),
+        cop_ap_mm=arr[:, col["cop_ap_mm"]].copy(),
+        total_kg=arr[:, col["total_kg"]].copy() if "total_kg" in col else None,
+        fs_hz=nominal_rate_hz(t),
+        meta=_meta(name, "cop_csv", {"time": "s", "cop": "mm", "total": "kg"}),
+    )
+
+
+def parse_corners_csv(text: str, *, name: str = "<text>", min_total_kg: float = 1.0) -> Recording:
+    """Parse a four-corner CSV with columns ``time_s, tl_kg, tr_kg, bl_kg, br_kg``.
+
+    Parameters
+    ----------
+    text : str
+        File content; ``#`` comment lines before the header are skipped; timestamps may be
+        irregular (Wii Balance Board streams are).
+    name : str, optional
+        File name for ``meta["source"]`` and error messages.
+    min_total_kg : float, optional
+        Below this total load (kg) the CoP is NaN (nobody on the board).
+
+    Returns
+    -------
+    Recording
+        CoP from the corners with the Wii Balance Board geometry
+        (:func:`balance.recording.Recording.from_corners`, ``wii-balance-board.md`` §5);
+        ``fs_hz`` only when the timestamps are uniform.
+    """
+    text = text.lstrip("\ufeff")
+    header, idx = _csv_header(text, name)
+    missing = [c for c in _CORNER_CSV_COLUMNS if c not in header]
+    if missing:
+        raise FormatError(
+            f"{name}: corner CSV header lacks {missing}; found {header}; expected {list(_CORNER_CSV_COLUMNS)}"
+        )
+    arr = _load_table(text[_line_offset(text, idx + 1) :], n_columns=len(header), delimiter=",", name=name, first_line_no=idx + 1)
+    col = {c: i for i, c in enumerate(header)}
+    t = arr[:, col["time_s"]].copy()
+    corners = arr[:, [col[c] for c in _CORNER_CSV_COLUMNS[1:]]]
+    return Recording.from_corners(
+        t,
+        corners,
+        min_total_kg=min_total_kg,
+        fs_hz=nominal_rate_hz(t),
+        meta=_meta(name, "corners_csv", {"time": "s", "corners": "kg", "cop": "mm", "total": "kg"}),
+    )
+
+
+def _parse_recording_file(text: str, *, name: str = "<text>") -> Recording:
+    from drivers.recording_file import RecordingFileError, parse_recording_text
+
+    try:
+        return parse_recording_text(text, name=name).to_recording(source=name)
+    except RecordingFileError as err:
+        raise FormatError(str(err)) from err
+
+
+_PARSERS: dict[str, Callable[..., Recording]] = {
+    "hbedb": parse_hbedb,
+    "pds": parse_pds,
+    "quijoux": parse_quijoux,
+    "cop_csv": parse_cop_csv,
+    "corners_csv": parse_corners_csv,
+    "balance-recording": _parse_recording_file,
+}
+
+
+def _decode(data: bytes | str, name: str) -> str:
+    if isinstance(data, str):
+        return data
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as err:
+            raise FormatError(f"{name}: gzip data is corrupt or truncated ({err}); copy the file again") from err
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("latin-1")
+        except UnicodeDecodeError as err:  # pragma: no cover - latin-1 decodes any byte
+            raise FormatError(f"{name}: not a text file ({err})") from err
+
+
+def parse(data: bytes | str, *, name: str = "<bytes>") -> Recording:
+    """Detect the layout of ``data`` and parse it (pure; no file access).
+
+    Parameters
+    ----------
+    data : bytes or str
+        File content; gzip-compressed bytes are decompressed (recognised by their magic bytes).
+    name : str, optional
+        The file name, used in ``meta["source"]`` and in every error message.
+
+    Returns
+    -------
+    Recording
+
+    Raises
+    ------
+    FormatError
+        Empty or unknown layout, or content that does not follow its layout.
+    """
+    text = _decode(data, name)
+    if isinstance(data, bytes) and data[:2] != b"\x1f\x8b" and "\x00" in text[:4096]:
+        raise FormatError(f"{name}: binary content, not a text recording; accepted layouts: {', '.join(LAYOUTS)}")
+    try:
+        layout = detect_layout(text)
+    except FormatError as err:
+        raise FormatError(f"{name}: {err}") from None
+    return _PARSERS[layout](text, name=name)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as err:
+        raise FileNotFoundError(err.errno, f"{path}: no such file; check the path", str(path)) from None
+    except IsADirectoryError as err:
+        raise IsADirectoryError(err.errno, f"{path}: is a directory; give the recording files inside it", str(path)) from None
+    except PermissionError as err:
+        raise PermissionError(err.errno, f"{path}: permission denied; check the file's permissions", str(path)) from None
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The text of a file, gunzipped when it is gzip-compressed (by content, not name).
+
+    Raises
+    ------
+    FileNotFoundError, IsADirectoryError, PermissionError
+        With a message naming the file and the fix.
+    FormatError
+        Corrupt gzip data.
+    """
+    p = Path(path)
+    return _decode(_read_bytes(p), str(p))
+
+
+def read_any(path: str | os.PathLike[str]) -> Recording:
+    """Read a recording file of any accepted layout (:data:`LAYOUTS`), plain or gzip-compressed.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. Its layout is detected from its content, never from its name.
+
+    Returns
+    -------
+    Recording
+        ``meta["source"]`` is the path, ``meta["layout"]`` the detected layout and
+        ``meta["units"]`` the units of the file's columns.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file (the message names it).
+    FormatError
+        Empty file, unknown layout (the message names the file, quotes its first line and
+        lists the accepted layouts) or malformed content.
+    """
+    p = Path(path)
+    raw = _read_bytes(p)
+    return parse(raw, name=str(p))
+
+
+# --------------------------------------------------------------------------------------------
+# writers
+
+
+def _rows(columns: Sequence[NDArray[np.float64]]) -> str:
+    """CSV rows with the shortest text that reads back to the same float64 (Python ``repr``)."""
+    m = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])
+    return "".join(",".join(map(repr, row)) + "\n" for row in m.tolist())
+
+
+def format_cop_csv(recording: Recording, *, include_total: bool = True) -> str:
+    """The text of a CoP CSV (``time_s,cop_ml_mm,cop_ap_mm[,total_kg]``) for ``recording``.
+
+    Values are written with the shortest decimal text that reads back to the same float64, so
+    :func:`parse_cop_csv` returns exactly the arrays written.
+    """
+    cols = [recording.time_s, recording.cop_ml_mm, recording.cop_ap_mm]
+    names = list(_COP_CSV_COLUMNS)
+    if include_total and recording.total_kg is not None:
+        cols.append(recording.total_kg)
+        names.append("total_kg")
+    return ",".join(names) + "\n" + _rows(cols)
+
+
+def format_corners_csv(recording: Recording) -> str:
+    """The text of a four-corner CSV (``time_s,tl_kg,tr_kg,bl_kg,br_kg``) for ``recording``.
+
+    Raises
+    ------
+    ValueError
+        The recording has no corner loads (a force-plate or CoP-only recording).
+    """
+    if recording.corners_kg is None:
+        raise ValueError(
+            f"recording from {recording.meta.get('source')!r} has no corner loads; write it as a CoP CSV instead"
+        )
+    c = recording.corners_kg
+    return ",".join(_CORNER_CSV_COLUMNS) + "\n" + _rows([recording.time_s, c[:, 0], c[:, 1], c[:, 2], c[:, 3]])
+
+
+def format_hbedb(recording: Recording, *, fz_n: float | None = None, decimals: int = 6) -> str:
+    """The text of an HBEDB-layout trial (tab-separated, CRLF) for a CoP recording.
+
+    Only the vertical force and the two moments that define the CoP are synthesised:
+    ``Fx = Fy = Mz = 0``, ``Fz`` = ``total_kg``·g (or ``fz_n``), ``My = -AP·Fz``, ``Mx = ML·Fz``
+    (metres), so that ``COPx = -My/Fz`` (AP) and ``COPy = Mx/Fz`` (ML) hold as in the data set.
+
+    Parameters
+    ----------
+    recording : Recording
+        CoP in mm.
+    fz_n : float, optional
+        Constant vertical force (N) when the recording has no ``total_kg``; default 700 N.
+    decimals : int, optional
+        Decimals written (HBEDB itself uses 6, i.e. 0.01 µm for the CoP in cm); the CoP columns
+        round-trip to within ``0.5·10**-decimals`` cm.
+    """
+    n = len(recording)
+    if recording.total_kg is not None and fz_n is None:
+        fz = np.asarray(recording.total_kg, dtype=np.float64) * STANDARD_GRAVITY_M_S2
+    else:
+        fz = np.full(n, 700.0 if fz_n is None else float(fz_n))
+    ml_cm = np.asarray(recording.cop_ml_mm) / 10.0
+    ap_cm = np.asarray(recording.cop_ap_mm) / 10.0
+    zeros = np.zeros(n)
+    m = np.column_stack([recording.time_s, zeros, zeros, fz, ml_cm / 100.0 * fz, -ap_cm / 100.0 * fz, zeros, ap_cm, ml_cm])
+    buf = io.StringIO()
+    np.savetxt(buf, m, fmt=f"%.{int(decimals)}f", delimiter="\t", newline="\r\n")
+    return "\t".join(_HBEDB_COLUMNS) + "\r\n" + buf.getvalue()
+
+
+def _write(path: str | os.PathLike[str], text: str) -> Path:
+    """Write text (UTF-8, ``newline`` untouched); gzip when the name ends in ``.gz``."""
+    p = Path(path)
+    data = text.encode("utf-8")
+    if p.suffix == ".gz":
+        data = gzip.compress(data, mtime=0)
+    p.write_bytes(data)
+    return p
+
+
+def write_cop_csv(path: str | os.PathLike[str], recording: Recording, *, include_total: bool = True) -> Path:
+    """Write :func:`format_cop_csv` to ``path`` (gzip-compressed when it ends in ``.gz``)."""
+    return _write(path, format_cop_csv(recording, include_total=include_total))
+
+
+def write_corners_csv(path: str | os.PathLike[str], recording: Recording) -> Path:
+    """Write :func:`format_corners_csv` to ``path`` (gzip-compressed when it ends in ``.gz``)."""
+    return _write(path, format_corners_csv(recording))
+
+
+def write_hbedb(path: str | os.PathLike[str], recording: Recording, *, fz_n: float | None = None, decimals: int = 6) -> Path:
+    """Write :func:`format_hbedb` to ``path`` (gzip-compressed when it ends in ``.gz``)."""
+    return _write(path, format_hbedb(recording, fz_n=fz_n, decimals=decimals))
