@@ -238,7 +238,7 @@ def plot_board(
     sensors.set_gid("sensors")
     ax.axhline(0.0, color=color, linewidth=0.5, alpha=0.5, zorder=0)
     ax.axvline(0.0, color=color, linewidth=0.5, alpha=0.5, zorder=0)
-    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_aspect("equal", adjustable="box")
     m = 0.04 * w
     ax.set_xlim(-w / 2 - m, w / 2 + m)
     ax.set_ylim(-h / 2 - m, h / 2 + m)

@@ -1,0 +1,432 @@
+"""The live sway view: one matplotlib window the athlete and the coach read from two metres.
+
+It shows the board to scale with the CoP trace of the current trial (the last few seconds
+bright, older samples faded), a large timer, the side being tested, a load bar (body weight on
+the board) and the instruction of the moment.
+
+It is a listener in the python-can ``Listener``/``Notifier`` style
+(``../shared/docs/style.md``, "recorder, live view and protocol fed from one stream"):
+:meth:`LiveView.on_sample` and :meth:`LiveView.on_event` only put the item on a queue and return
+at once, so the recorder never waits for the plot. :meth:`LiveView.update` drains the queue
+and moves the artists; :meth:`LiveView.render` draws. Both run in the GUI thread, or headless
+(Agg) in tests, driven by hand.
+
+:func:`run_live` runs a test in a background thread while the window redraws at
+``fps`` frames per second; closing the window calls ``stop()`` (the test stops and keeps what
+was recorded).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from balance.cop import WII_BALANCE_BOARD, BoardGeometry, cop_from_corners
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+__all__ = ["LiveView", "run_live", "display_available"]
+
+T = TypeVar("T")
+
+_SIDE_WORDS = {"left": "LEFT leg", "right": "RIGHT leg", "both": "both legs"}
+_CUE_SIDE = {"stand_left": "left", "stand_right": "right", "step_on_both": "both"}
+
+
+def display_available() -> bool:
+    """True when an interactive matplotlib window can be opened here.
+
+    False on a headless Linux machine (no ``DISPLAY``/``WAYLAND_DISPLAY``) or when the
+    configured matplotlib backend is a non-interactive one (Agg, PDF ...).
+    """
+    import matplotlib
+
+    backend = str(matplotlib.get_backend()).lower()
+    if backend in {"agg", "pdf", "ps", "svg", "cairo", "pgf", "template"} or "inline" in backend:
+        return False
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    return True
+
+
+class LiveView:
+    """Live CoP view fed by a sample stream; a listener that never blocks the recorder.
+
+    Parameters
+    ----------
+    fig : Figure, optional
+        Figure to draw into (cleared). None makes one with :func:`matplotlib.pyplot.figure`
+        (a window under an interactive backend).
+    geometry : BoardGeometry, optional
+        Sensor spacing (mm) for the CoP and the outline; Wii Balance Board by default.
+    body_mass_kg : float, optional
+        Full scale of the load bar (kg). None: the largest load seen so far, at least 50 kg.
+    trail_s : float, optional
+        The last ``trail_s`` seconds (s) of the trace are drawn bright, older ones faded.
+    min_total_kg : float, optional
+        Below this total load (kg) the CoP is undefined (nobody on the board).
+    capacity : int, optional
+        Samples kept for the trace (oldest dropped first); 20000 is over 3 min at 100 Hz.
+
+    Notes
+    -----
+    :meth:`on_sample` and :meth:`on_event` may be called from any thread; :meth:`update`,
+    :meth:`render` and :meth:`close` only from the thread that owns the figure.
+    """
+
+    def __init__(
+        self,
+        *,
+        fig: "Figure | None" = None,
+        geometry: BoardGeometry = WII_BALANCE_BOARD,
+        body_mass_kg: float | None = None,
+        trail_s: float = 3.0,
+        min_total_kg: float = 5.0,
+        capacity: int = 20000,
+    ) -> None:
+        if trail_s <= 0:
+            raise ValueError(f"trail_s={trail_s} must be positive (seconds of bright trace, e.g. 3)")
+        self.geometry = geometry
+        self.body_mass_kg = body_mass_kg
+        self.trail_s = float(trail_s)
+        self.min_total_kg = float(min_total_kg)
+        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._cap = int(capacity)
+        self._t = np.empty(0)
+        self._x = np.empty(0)
+        self._y = np.empty(0)
+        self._total_kg = math.nan
+        self._max_total_kg = 0.0
+        self.side: str | None = None
+        self.instruction: str = "Step on the board"
+        self.timer_s: float | None = None
+        self.duration_s: float | None = None
+        self.countdown: int | None = None
+        self.alert: bool = False
+        self.finished = False
+        self.closed = False
+        self.frames = 0
+        self.samples_seen = 0
+        self._on_close: list[Callable[[], None]] = []
+        self._build(fig)
+
+    # -- listener side (any thread, never blocks) -------------------------------------------------
+    def on_sample(self, sample: Any) -> None:
+        """Queue one :class:`drivers.base.Sample`; returns at once."""
+        self._queue.put(("s", sample))
+
+    def on_event(self, event: Any) -> None:
+        """Queue one protocol event (:mod:`protocols.events`); returns at once."""
+        self._queue.put(("e", event))
+
+    # -- GUI side ------------------------------------------------------------------------------
+    def add_close_callback(self, func: Callable[[], None]) -> None:
+        """Call ``func()`` when the window is closed (e.g. the engine's ``stop``)."""
+        self._on_close.append(func)
+
+    def update(self) -> int:
+        """Drain the queue and move the artists (no drawing); returns samples consumed.
+
+        Samples and events are applied in the order they arrived, so a trial-start event
+        clears the trace of the samples before it and keeps those after it.
+        """
+        batch: list[Any] = []
+        n_used = 0
+        while True:
+            try:
+                kind, item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if kind == "s":
+                batch.append(item)
+            else:
+                if batch:
+                    n_used += self._add_samples(batch)
+                    batch = []
+                self._apply_event(item)
+        if batch:
+            n_used += self._add_samples(batch)
+        self._refresh_artists()
+        return n_used
+
+    def render(self) -> None:
+        """Draw the figure now (``canvas.draw``; the GUI shows it at its next paint)."""
+        self.fig.canvas.draw()
+        self.frames += 1
+
+    def step(self) -> int:
+        """:meth:`update` then :meth:`render`; what the window's timer calls each frame."""
+        n = self.update()
+        self.render()
+        return n
+
+    def close(self) -> None:
+        """Close the window (if any) and run the close callbacks once."""
+        if self.closed:
+            return
+        self.closed = True
+        for func in self._on_close:
+            func()
+        try:
+            import matplotlib.pyplot as plt
+
+            if plt.fignum_exists(self.fig.number):  # type: ignore[attr-defined]
+                plt.close(self.fig)
+        except AttributeError:  # a Figure not managed by pyplot
+            pass
+
+    # -- data ----------------------------------------------------------------------------------
+    @property
+    def trace(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(time_s, cop_ml_mm, cop_ap_mm)`` of the current trial's trace, board coordinates."""
+        return self._t.copy(), self._x.copy(), self._y.copy()
+
+    @property
+    def total_kg(self) -> float:
+        """Total load (kg) of the latest sample."""
+        return self._total_kg
+
+    def _add_samples(self, batch: list[Any]) -> int:
+        a = np.array([(s.t_s, s.tl_kg, s.tr_kg, s.bl_kg, s.br_kg) for s in batch], dtype=np.float64)
+        res = cop_from_corners(a[:, 1], a[:, 2], a[:, 3], a[:, 4], geometry=self.geometry,
+                               min_total=self.min_total_kg)
+        self._t = np.concatenate([self._t, a[:, 0]])[-self._cap:]
+        self._x = np.concatenate([self._x, res.cop_ml_mm])[-self._cap:]
+        self._y = np.concatenate([self._y, res.cop_ap_mm])[-self._cap:]
+        self._total_kg = float(res.total[-1])
+        self._max_total_kg = max(self._max_total_kg, float(np.nanmax(res.total)))
+        self.samples_seen += len(batch)
+        return len(batch)
+
+    def _clear_trace(self) -> None:
+        self._t, self._x, self._y = np.empty(0), np.empty(0), np.empty(0)
+
+    def _apply_event(self, ev: Any) -> None:
+        name = type(ev).__name__
+        if name == "Instruction":
+            self.instruction = str(ev.text)
+            self.alert = False
+            side = _CUE_SIDE.get(getattr(ev, "cue", None) or "")
+            if side is not None:
+                self.side = side
+        elif name == "Countdown":
+            self.countdown = int(ev.seconds_left)
+            self.timer_s = None
+        elif name == "TrialStarted":
+            self.side = str(ev.side)
+            self.countdown = None
+            self.timer_s = 0.0
+            d = float(getattr(ev, "duration_s", math.nan))
+            self.duration_s = d if math.isfinite(d) else None
+            self.alert = False
+            self._clear_trace()
+        elif name == "Elapsed":
+            self.timer_s = float(ev.t_s)
+            d = float(getattr(ev, "duration_s", math.nan))
+            if math.isfinite(d):
+                self.duration_s = d
+        elif name == "FailureDetected":
+            words = str(ev.kind).replace("_", "-")
+            self.instruction = f"{words.capitalize()} detected"
+            self.alert = True
+        elif name == "TrialEnded":
+            res = getattr(ev, "result", None)
+            held = getattr(res, "duration_s", None)
+            if held is not None:
+                self.timer_s = float(held)
+        elif name == "RestStarted":
+            self.instruction = f"Rest {float(ev.seconds):.0f} s"
+            self.timer_s = None
+            self.countdown = None
+            self.alert = False
+        elif name == "SessionEnded":
+            self.instruction = "Test finished"
+            self.finished = True
+            self.alert = False
+
+    # -- drawing -------------------------------------------------------------------------------
+    def _build(self, fig: "Figure | None") -> None:
+        from matplotlib.patches import Rectangle
+
+        from balance.app.plots import plot_board
+
+        if fig is None:
+            import matplotlib.pyplot as plt
+
+            fig = plt.figure(figsize=(13.0, 7.5))
+            try:
+                fig.canvas.manager.set_window_title("balance: live sway")  # type: ignore[union-attr]
+            except AttributeError:  # headless canvases have no manager
+                pass
+        fig.clear()
+        self.fig = fig
+        gs = fig.add_gridspec(3, 2, width_ratios=[2.2, 1.0], height_ratios=[0.15, 1.0, 0.15],
+                              left=0.03, right=0.97, top=0.98, bottom=0.05, wspace=0.08, hspace=0.12)
+        tax = fig.add_subplot(gs[0, :])
+        tax.set_axis_off()
+        self._instr_text = tax.text(0.5, 0.5, "", ha="center", va="center", fontsize=40, fontweight="bold")
+        self.ax_text = tax
+        ax = fig.add_subplot(gs[1, 0])
+        plot_board(ax=ax, geometry=self.geometry, linewidth=3.0, color="0.35")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for sp in ax.spines.values():
+            sp.set_visible(False)
+        ax.text(0.0, 0.5, "LEFT", transform=ax.transAxes, fontsize=18, color="0.45", va="center", ha="left",
+                rotation=90)
+        ax.text(1.0, 0.5, "RIGHT", transform=ax.transAxes, fontsize=18, color="0.45", va="center", ha="right",
+                rotation=270)
+        ax.text(0.5, 1.0, "front \u2191", transform=ax.transAxes, fontsize=16, color="0.45", va="bottom",
+                ha="center")
+        (self._old,) = ax.plot([], [], color="0.55", linewidth=1.2, alpha=0.45)
+        (self._new,) = ax.plot([], [], color="#0072B2", linewidth=3.0)
+        (self._head,) = ax.plot([], [], marker="o", markersize=18, color="#0072B2", markeredgecolor="white",
+                                markeredgewidth=2.0, linestyle="none")
+        self._old.set_gid("trace-old")
+        self._new.set_gid("trace-recent")
+        self._head.set_gid("cop-now")
+        self.ax_board = ax
+
+        info = fig.add_subplot(gs[1, 1])
+        info.set_axis_off()
+        self._side_text = info.text(0.5, 0.93, "", ha="center", va="top", fontsize=40, fontweight="bold")
+        self._timer_text = info.text(0.5, 0.55, "", ha="center", va="center", fontsize=110,
+                                     fontweight="bold", family="DejaVu Sans Mono")
+        self._timer_sub = info.text(0.5, 0.30, "", ha="center", va="center", fontsize=22, color="0.35")
+        self.ax_info = info
+
+        lax = fig.add_subplot(gs[2, :])
+        lax.set_xlim(0.0, 1.2)
+        lax.set_ylim(0.0, 1.0)
+        lax.set_yticks([])
+        lax.set_xticks([0.0, 0.5, 1.0], ["0", "50 %", "100 % body weight"], fontsize=14)
+        lax.axvline(1.0, color="0.3", linewidth=2)
+        self._load_bar = Rectangle((0.0, 0.15), 0.0, 0.7, color="0.4")
+        self._load_bar.set_gid("load-bar")
+        lax.add_patch(self._load_bar)
+        self._load_text = lax.text(1.19, 0.5, "", ha="right", va="center", fontsize=22)
+        self.ax_load = lax
+
+        self._instr_text.set_gid("instruction")
+        self._timer_text.set_gid("timer")
+        self._side_text.set_gid("side")
+        fig.canvas.mpl_connect("close_event", lambda _evt: self.close())
+        self._refresh_artists()
+
+    def _refresh_artists(self) -> None:
+        from balance.app.plots import SIDE_COLORS
+
+        t, x, y = self._t, self._x, self._y
+        color = SIDE_COLORS.get(self.side or "", "0.2")
+        if t.size:
+            cut = int(np.searchsorted(t, t[-1] - self.trail_s, side="left"))
+            self._old.set_data(x[: cut + 1], y[: cut + 1])
+            self._new.set_data(x[cut:], y[cut:])
+            self._head.set_data(x[-1:], y[-1:])
+        else:
+            for ln in (self._old, self._new, self._head):
+                ln.set_data([], [])
+        self._new.set_color(color)
+        self._head.set_color(color)
+        self._head.set_markeredgecolor("white")
+
+        self._side_text.set_text(_SIDE_WORDS.get(self.side or "", ""))
+        self._side_text.set_color(color)
+        if self.countdown is not None:
+            self._timer_text.set_text(f"{self.countdown}")
+            self._timer_sub.set_text("get ready")
+        elif self.timer_s is not None:
+            if self.duration_s:
+                left = max(0.0, self.duration_s - self.timer_s)
+                self._timer_text.set_text(f"{left:4.1f}")
+                self._timer_sub.set_text(f"s left of {self.duration_s:.0f} s  (held {self.timer_s:.1f} s)")
+            else:
+                self._timer_text.set_text(f"{self.timer_s:4.1f}")
+                self._timer_sub.set_text("s")
+        else:
+            self._timer_text.set_text("")
+            self._timer_sub.set_text("")
+
+        self._instr_text.set_text(self.instruction)
+        self._instr_text.set_color("#C00000" if self.alert else "black")
+
+        full = self.body_mass_kg or max(50.0, self._max_total_kg)
+        load = self._total_kg if math.isfinite(self._total_kg) else 0.0
+        frac = max(0.0, load) / full
+        self._load_bar.set_width(min(frac, 1.2))
+        ok = 0.9 <= frac <= 1.1 if self.body_mass_kg else True
+        self._load_bar.set_color("#009E73" if ok else "#E69F00")
+        self._load_text.set_text(f"{load:5.1f} kg")
+
+
+def run_live(
+    run: Callable[[], T],
+    *,
+    view: LiveView,
+    stop: Callable[[], None],
+    fps: float = 25.0,
+) -> T:
+    """Run ``run()`` in a background thread while ``view`` redraws; return its result.
+
+    Parameters
+    ----------
+    run : callable
+        The test, e.g. ``lambda: engine.run(board)``; it must feed ``view`` (add it as a
+        listener) and return when the test ends or after ``stop()``.
+    view : LiveView
+        The live view, already listening.
+    stop : callable
+        Asks ``run`` to stop early (e.g. ``engine.stop``); called when the window is closed.
+        What was recorded is kept by ``run``.
+    fps : float, optional
+        Target redraw rate (frames/s), at least 20 (default 25).
+
+    Returns
+    -------
+    object
+        Whatever ``run()`` returned. An exception in ``run`` is re-raised here.
+    """
+    import matplotlib.pyplot as plt
+
+    if fps < 20:
+        raise ValueError(f"fps={fps} is too slow for a live view: use at least 20 frames/s")
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["result"] = run()
+        except BaseException as err:  # re-raised in the caller's thread
+            out["error"] = err
+
+    view.add_close_callback(stop)
+    worker = threading.Thread(target=target, name="balance-test", daemon=True)
+    timer = view.fig.canvas.new_timer(interval=int(1000 / fps))
+
+    def tick() -> None:
+        view.update()
+        view.fig.canvas.draw_idle()
+        view.frames += 1
+        if not worker.is_alive():
+            timer.stop()
+            plt.pause(1.5)  # leave the last frame up a moment
+            plt.close(view.fig)
+
+    timer.add_callback(tick)
+    worker.start()
+    timer.start()
+    plt.show(block=True)  # returns when the window closes
+    timer.stop()
+    if worker.is_alive():
+        stop()
+    worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out["result"]
