@@ -1,0 +1,1135 @@
+"""The history database: athletes, sessions, trials, measures and raw samples, in one SQLite file.
+
+Public API (other parts of the app call exactly these)::
+
+    from balance.app.store import Store
+
+    store = Store.open(path=None)            # --db PATH > $BALANCE_DB > <data dir>/balance.db
+    a = store.add_athlete("Sam", birth_year=1998, mass_kg=72.0)   # or add_athlete(code="P07")
+    a = store.get_athlete("Sam")             # by name or code; UnknownAthleteError if absent
+    store.list_athletes() -> list[Athlete]
+    report = store.delete_athlete("Sam")     # DeleteReport: rows and raw files removed
+    sid = store.start_session(a, protocol="single_leg", board={...}, conditions={...})
+    tid = store.add_trial(sid, trial_result, raw_path=None)   # one transaction per trial
+    store.finish_session(sid, status="complete", comparison={...})
+    store.sessions(a) -> list[Session]       # newest last; trials and measures, no samples
+    store.session(sid) -> Session            # trials with measures and their Recording
+    store.history(a, "mean_velocity_ml_mm_s") -> list[HistoryPoint]   # per session and side
+    store.trial_recording(tid) -> Recording | None
+    store.close()                            # or use ``with Store.open() as store:``
+
+``trial_result`` is a :class:`protocols.results.TrialResult` or anything with the same
+attributes (``protocol, side, condition, trial_index, practice, valid, failure_kind,
+failure_time_s, duration_s, recording, params, measures``).
+
+Safety
+------
+* The file is created private (mode 0600; its directory 0700 when we create it); SQLite gives
+  the ``-wal``/``-shm`` files the same mode.
+* WAL journal, ``synchronous=FULL``, foreign keys on; every write is one ``BEGIN IMMEDIATE``
+  transaction, so a crash or ``kill -9`` loses at most the trial being written, never a
+  committed one, and never corrupts the file.
+* Raw samples are written to disk (a recording file, see :mod:`balance.app.sink`) *before*
+  analysis; the trial row keeps its path and, by default, a compressed copy of the arrays so
+  the database alone is enough for reports and exports.
+* A database written by a newer ``balance`` (schema above :data:`LATEST_VERSION`) is refused,
+  untouched; an older one is backed up (``<name>.v<N>.bak``) and migrated step by step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import io
+import json
+import math
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from balance import __version__
+from balance.app.migrations import LATEST_VERSION, migrate, schema_version
+from balance.app.paths import default_db_path, ensure_private_dir, raw_dir_for
+
+__all__ = [
+    "Store",
+    "Athlete",
+    "Session",
+    "StoredTrial",
+    "HistoryPoint",
+    "DeleteReport",
+    "StoreError",
+    "UnknownAthleteError",
+    "DuplicateAthleteError",
+    "NewerDatabaseError",
+    "NotADatabaseError",
+    "UnknownSessionError",
+    "SIDES",
+    "utc_now_iso",
+]
+
+#: Values of ``trials.side``.
+SIDES: tuple[str, ...] = ("left", "right", "both")
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+# -- errors ------------------------------------------------------------------------------------
+class StoreError(Exception):
+    """Base class of history-database errors; the message says what happened and what to do."""
+
+
+class UnknownAthleteError(StoreError, LookupError):
+    """No athlete with that name or code."""
+
+
+class UnknownSessionError(StoreError, LookupError):
+    """No session with that id."""
+
+
+class DuplicateAthleteError(StoreError, ValueError):
+    """An athlete with that name or code already exists."""
+
+
+class NewerDatabaseError(StoreError):
+    """The database was written by a newer version of balance; it is left untouched."""
+
+
+class NotADatabaseError(StoreError):
+    """The file is not a balance history database."""
+
+
+# -- records -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Athlete:
+    """An athlete (or a pseudonymous subject).
+
+    Attributes
+    ----------
+    id : int
+        Database id.
+    code : str
+        Pseudonymous code (always set; ``A001``, ``A002``... unless chosen).
+    name : str or None
+        Real name, when the coach chose to store one.
+    birth_year : int or None
+    mass_kg : float or None
+        Body mass (kg).
+    created_at : str
+        ISO 8601 UTC.
+    notes : str
+    n_sessions, n_trials : int
+        Counts at the time of the query.
+    last_session_at : str or None
+        Start of the newest session (ISO 8601 UTC).
+    """
+
+    id: int
+    code: str
+    name: str | None
+    birth_year: int | None
+    mass_kg: float | None
+    created_at: str
+    notes: str = ""
+    n_sessions: int = 0
+    n_trials: int = 0
+    last_session_at: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Name if stored, else the code."""
+        return self.name or self.code
+
+
+@dataclass(frozen=True)
+class StoredTrial:
+    """One trial as stored.
+
+    Attributes
+    ----------
+    id, session_id : int
+    protocol, side, condition : str
+        ``side`` is ``left``, ``right`` or ``both``.
+    trial_index : int
+        1-based number within side and condition.
+    practice, valid : bool
+    failure_kind : str or None
+        e.g. ``touch_down``, ``step_off``, ``hop``, ``disconnected``.
+    failure_time_s : float or None
+        Time from trial start to the failure (s).
+    duration_s : float or None
+        Recorded (analysed) duration (s).
+    recorded_at : str
+        ISO 8601 UTC.
+    raw_path : str or None
+        Raw recording file written before analysis (absolute path).
+    n_samples : int
+    fs_hz : float or None
+    params : dict
+        Preprocessing parameters the measures were computed with.
+    measures : dict[str, float]
+        Measure key (unit in the key, see :data:`balance.sway.MEASURES`) -> value.
+    extra : dict
+        Anything else the protocol reported.
+    recording : Recording or None
+        The samples, when loaded (:meth:`Store.session` loads them).
+    """
+
+    id: int
+    session_id: int
+    protocol: str
+    side: str
+    condition: str
+    trial_index: int
+    practice: bool
+    valid: bool
+    failure_kind: str | None
+    failure_time_s: float | None
+    duration_s: float | None
+    recorded_at: str
+    raw_path: str | None
+    n_samples: int
+    fs_hz: float | None
+    params: dict[str, Any]
+    measures: dict[str, float]
+    extra: dict[str, Any] = field(default_factory=dict)
+    recording: Any = None
+
+
+@dataclass(frozen=True)
+class Session:
+    """One test session with its trials.
+
+    Attributes
+    ----------
+    id : int
+    athlete : Athlete
+    protocol : str
+    started_at, finished_at : str
+        ISO 8601 UTC (``finished_at`` None while open or after a crash).
+    status : str
+        ``open``, ``complete`` or ``incomplete``.
+    source : str
+        ``test``, ``import`` or ``demo``.
+    board, conditions, spec : dict
+        Board (kind, name, serial, calibration), conditions (eyes, surface) and the protocol
+        description as run.
+    comparison : dict or None
+        The left/right comparison stored at the end of the session.
+    software_version : str
+    notes : str
+    trials : list of StoredTrial
+        In recording order.
+    """
+
+    id: int
+    athlete: Athlete
+    protocol: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    source: str
+    board: dict[str, Any]
+    conditions: dict[str, Any]
+    spec: dict[str, Any]
+    comparison: dict[str, Any] | None
+    software_version: str
+    notes: str
+    trials: list[StoredTrial]
+
+    @property
+    def date(self) -> str:
+        """ISO date (YYYY-MM-DD, UTC) of the start."""
+        return self.started_at[:10]
+
+    def trials_on(self, side: str, *, valid_only: bool = True, include_practice: bool = False) -> list[StoredTrial]:
+        """Trials of one side (``left``/``right``/``both``)."""
+        return [
+            t
+            for t in self.trials
+            if t.side == side and (t.valid or not valid_only) and (include_practice or not t.practice)
+        ]
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One measure in one session on one side: the trials' values and their mean.
+
+    Attributes
+    ----------
+    session_id : int
+    started_at : str
+        ISO 8601 UTC.
+    protocol, condition, side : str
+    measure : str
+    values : tuple of float
+        Valid, non-practice trials, in recording order (unit of the measure).
+    mean, sd : float
+        Mean and sample SD (ddof=1; NaN with fewer than two trials).
+    """
+
+    session_id: int
+    started_at: str
+    protocol: str
+    condition: str
+    side: str
+    measure: str
+    values: tuple[float, ...]
+    mean: float
+    sd: float
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+
+@dataclass(frozen=True)
+class DeleteReport:
+    """What :meth:`Store.delete_athlete` removed."""
+
+    athlete: Athlete
+    sessions: int
+    trials: int
+    measures: int
+    raw_files: int
+    raw_bytes: int
+    raw_errors: tuple[str, ...] = ()
+
+    @property
+    def rows(self) -> int:
+        """Database rows removed (athlete + sessions + trials + measures)."""
+        return 1 + self.sessions + self.trials + self.measures
+
+    def describe(self) -> str:
+        """Plain-words summary."""
+        s = (
+            f"deleted athlete {self.athlete.label} ({self.athlete.code}): {self.sessions} session(s), "
+            f"{self.trials} trial(s), {self.measures} measure value(s) ({self.rows} database rows) and "
+            f"{self.raw_files} raw recording file(s) ({self.raw_bytes / 1e6:.2f} MB)"
+        )
+        if self.raw_errors:
+            s += f"; could not remove {len(self.raw_errors)} file(s): " + "; ".join(self.raw_errors)
+        return s
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def utc_now_iso() -> str:
+    """Current wall-clock time, ISO 8601 UTC with seconds precision."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _iso(value: Any) -> str:
+    """A datetime / epoch seconds / ISO string as ISO 8601 UTC."""
+    if value is None:
+        return utc_now_iso()
+    if isinstance(value, datetime):
+        dt = value if value.tzinfo is not None else value.astimezone()
+        return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(float(value), timezone.utc).replace(microsecond=0).isoformat()
+    if isinstance(value, str):
+        try:
+            return _iso(datetime.fromisoformat(value))
+        except ValueError:
+            raise StoreError(f"date {value!r} is not ISO 8601: write it like 2026-03-01 or 2026-03-01T09:30") from None
+    raise StoreError(f"cannot read a date from {value!r} ({type(value).__name__})")
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert dataclasses, numpy scalars/arrays, enums, paths to JSON-friendly values."""
+    import dataclasses
+    import enum
+
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, enum.Enum):
+        return value.name if not isinstance(value.value, (str, int)) else value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (Path, datetime)):
+        return str(value)
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
+    if callable(tolist):
+        return _jsonable(tolist())
+    return str(value)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=True, allow_nan=False)
+
+
+def _float_or_none(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _pack_recording(recording: Any) -> tuple[bytes, int, float | None, dict[str, Any]]:
+    """Recording -> (npz bytes, n samples, fs_hz, meta). Arrays kept in float64."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {
+        "time_s": np.asarray(recording.time_s, dtype=np.float64),
+        "cop_ml_mm": np.asarray(recording.cop_ml_mm, dtype=np.float64),
+        "cop_ap_mm": np.asarray(recording.cop_ap_mm, dtype=np.float64),
+    }
+    if getattr(recording, "total_kg", None) is not None:
+        arrays["total_kg"] = np.asarray(recording.total_kg, dtype=np.float64)
+    if getattr(recording, "corners_kg", None) is not None:
+        arrays["corners_kg"] = np.asarray(recording.corners_kg, dtype=np.float64)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue(), int(arrays["time_s"].shape[0]), _float_or_none(getattr(recording, "fs_hz", None)), dict(
+        getattr(recording, "meta", {}) or {}
+    )
+
+
+def _unpack_recording(blob: bytes, fs_hz: float | None, meta: dict[str, Any]) -> Any:
+    import numpy as np
+
+    from balance.recording import Recording
+
+    with np.load(io.BytesIO(blob), allow_pickle=False) as z:
+        return Recording(
+            time_s=z["time_s"],
+            cop_ml_mm=z["cop_ml_mm"],
+            cop_ap_mm=z["cop_ap_mm"],
+            total_kg=z["total_kg"] if "total_kg" in z.files else None,
+            corners_kg=z["corners_kg"] if "corners_kg" in z.files else None,
+            fs_hz=fs_hz,
+            meta=dict(meta),
+        )
+
+
+def _is_disk_full(err: BaseException) -> bool:
+    import errno
+
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(err, sqlite3.Error) and "full" in str(err).lower()
+
+
+# -- the store ---------------------------------------------------------------------------------
+class Store:
+    """The history database. Create with :meth:`Store.open`; thread-safe (one lock)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        #: Directory of the raw recordings belonging to this database.
+        self.raw_dir = raw_dir_for(path)
+        self._lock = threading.RLock()
+
+    # -- lifecycle --------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> "Store":
+        """Open (and create or migrate) the history database.
+
+        Parameters
+        ----------
+        path : path-like, optional
+            Database file; default ``$BALANCE_DB`` or ``<data dir>/balance.db``
+            (:func:`balance.app.paths.default_db_path`).
+        create : bool, optional
+            Create the file if missing (default). With False a missing file is an error.
+
+        Raises
+        ------
+        NewerDatabaseError
+            The schema version is above :data:`LATEST_VERSION`; nothing was changed.
+        NotADatabaseError
+            The file exists but is not a balance history database.
+        StoreError
+            The file is missing (``create=False``) or cannot be created.
+        """
+        p = default_db_path(path).resolve()
+        if not p.exists():
+            if not create:
+                raise StoreError(f"no history database at {p}: run `balance athlete add NAME` first, or pass --db")
+            try:
+                ensure_private_dir(p.parent)
+                fd = os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                os.close(fd)
+            except FileExistsError:
+                pass
+            except OSError as err:
+                raise StoreError(f"cannot create the history database {p}: {err.strerror}; choose another --db") from err
+        elif p.is_dir():
+            raise NotADatabaseError(f"{p} is a directory, not a history database: pass a file path to --db")
+        with open(p, "rb") as fh:
+            head = fh.read(16)
+        if head and head != _SQLITE_MAGIC:
+            raise NotADatabaseError(
+                f"{p} is not a balance history database (not an SQLite file); it was left untouched: "
+                "pass another --db or move that file away"
+            )
+        try:
+            conn = sqlite3.connect(p, isolation_level=None, check_same_thread=False, timeout=10.0)
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot open the history database {p}: {err}") from err
+        try:
+            version = schema_version(conn)
+            if version > LATEST_VERSION:
+                raise NewerDatabaseError(
+                    f"{p} was written by a newer version of balance (database schema {version}; this "
+                    f"balance {__version__} reads schema {LATEST_VERSION} or older). It was left untouched: "
+                    "upgrade with `pip install -U balance-sway`, or pass another --db"
+                )
+            if version == 0:
+                n_tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+                if n_tables:
+                    raise NotADatabaseError(
+                        f"{p} is an SQLite database but not a balance history (it has other tables); it was "
+                        "left untouched: pass another --db"
+                    )
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # pragma: no cover - filesystems without shared memory
+                conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute("PRAGMA synchronous = FULL")
+            if version < LATEST_VERSION:
+                backed_up: list[bool] = []
+
+                def backup_once(_: int) -> None:
+                    if version >= 1 and not backed_up:
+                        cls._backup(conn, p.with_name(f"{p.name}.v{version}.bak"))
+                        backed_up.append(True)
+
+                migrate(conn, before_step=backup_once)
+        except sqlite3.DatabaseError as err:
+            conn.close()
+            raise NotADatabaseError(
+                f"{p} could not be read as a history database ({err}); it was left untouched: pass another --db"
+            ) from err
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, p)
+
+    @staticmethod
+    def _backup(conn: sqlite3.Connection, dest: Path) -> None:
+        fd = os.open(dest, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        os.close(fd)
+        target = sqlite3.connect(dest)
+        try:
+            conn.backup(target)
+        finally:
+            target.close()
+
+    def close(self) -> None:
+        """Close the database (idempotent)."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None  # type: ignore[assignment]
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return schema_version(self._db)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"the history database {self.path} is closed")
+        return self._conn
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on any error."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:  # SQLITE_FULL and a few others roll back by themselves
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def integrity_check(self) -> str:
+        """``PRAGMA integrity_check`` (``"ok"`` when healthy)."""
+        with self._lock:
+            rows = self._db.execute("PRAGMA integrity_check").fetchall()
+        return "; ".join(str(r[0]) for r in rows)
+
+    # -- athletes ---------------------------------------------------------------------------
+    _ATHLETE_SQL = """
+        SELECT a.id, a.code, a.name, a.birth_year, a.mass_kg, a.created_at, a.notes,
+               (SELECT count(*) FROM sessions s WHERE s.athlete_id = a.id),
+               (SELECT count(*) FROM trials t JOIN sessions s ON t.session_id = s.id WHERE s.athlete_id = a.id),
+               (SELECT max(started_at) FROM sessions s WHERE s.athlete_id = a.id)
+        FROM athletes a
+    """
+
+    @staticmethod
+    def _athlete(row: tuple[Any, ...]) -> Athlete:
+        return Athlete(
+            id=row[0], code=row[1], name=row[2], birth_year=row[3], mass_kg=row[4], created_at=row[5],
+            notes=row[6] or "", n_sessions=row[7], n_trials=row[8], last_session_at=row[9],
+        )  # fmt: skip
+
+    def add_athlete(
+        self,
+        name: str | None = None,
+        *,
+        code: str | None = None,
+        birth_year: int | None = None,
+        mass_kg: float | None = None,
+        notes: str = "",
+    ) -> Athlete:
+        """Add an athlete by real name, by pseudonymous code, or both.
+
+        Parameters
+        ----------
+        name : str, optional
+            Real name (case-insensitively unique).
+        code : str, optional
+            Pseudonymous code; generated (``A001``, ``A002``...) when omitted.
+        birth_year : int, optional
+            Four-digit year (1900 to this year).
+        mass_kg : float, optional
+            Body mass (kg), 10 to 300.
+        notes : str, optional
+
+        Raises
+        ------
+        DuplicateAthleteError
+            The name or code is taken (by a name or a code).
+        StoreError
+            Bad values, with the fix.
+        """
+        name = name.strip() if name else None
+        code = code.strip() if code else None
+        if not name and not code:
+            raise StoreError("an athlete needs a name or a code: e.g. `balance athlete add Sam` or `--code P07`")
+        this_year = datetime.now(timezone.utc).year
+        if birth_year is not None and not (1900 <= int(birth_year) <= this_year):
+            raise StoreError(f"birth year {birth_year} is not plausible: give a four-digit year between 1900 and {this_year}")
+        if mass_kg is not None and not (10.0 <= float(mass_kg) <= 300.0):
+            raise StoreError(f"mass {mass_kg} kg is not plausible: give the body mass in kg (10 to 300)")
+        with self._tx() as db:
+            for label in (name, code):
+                if label is None:
+                    continue
+                hit = db.execute(
+                    "SELECT code, name FROM athletes WHERE lower(code) = lower(?) OR lower(name) = lower(?)",
+                    (label, label),
+                ).fetchone()
+                if hit:
+                    raise DuplicateAthleteError(
+                        f"an athlete called {label!r} already exists (code {hit[0]}): choose another name or code, "
+                        f"or use the existing one"
+                    )
+            if code is None:
+                n = db.execute("SELECT coalesce(max(id), 0) FROM athletes").fetchone()[0] + 1
+                while True:
+                    code = f"A{n:03d}"
+                    if not db.execute(
+                        "SELECT 1 FROM athletes WHERE lower(code) = lower(?) OR lower(name) = lower(?)", (code, code)
+                    ).fetchone():
+                        break
+                    n += 1
+            cur = db.execute(
+                "INSERT INTO athletes (code, name, birth_year, mass_kg, created_at, notes) VALUES (?, ?, ?, ?, ?, ?)",
+                (code, name, None if birth_year is None else int(birth_year),
+                 None if mass_kg is None else float(mass_kg), utc_now_iso(), notes),
+            )  # fmt: skip
+            aid = cur.lastrowid
+        return self._get_athlete_by_id(int(aid))
+
+    def _get_athlete_by_id(self, athlete_id: int) -> Athlete:
+        with self._lock:
+            row = self._db.execute(self._ATHLETE_SQL + " WHERE a.id = ?", (athlete_id,)).fetchone()
+        if row is None:
+            raise UnknownAthleteError(f"no athlete with id {athlete_id} in {self.path}")
+        return self._athlete(row)
+
+    def find_athlete(self, name_or_code: str | Athlete) -> Athlete | None:
+        """The athlete with that code or name (exact first, then case-insensitive), else None."""
+        if isinstance(name_or_code, Athlete):
+            return self._get_athlete_by_id(name_or_code.id)
+        key = str(name_or_code).strip()
+        with self._lock:
+            db = self._db
+            for where in ("a.code = ?1", "a.name = ?1", "lower(a.code) = lower(?1) OR lower(a.name) = lower(?1)"):
+                rows = db.execute(self._ATHLETE_SQL + f" WHERE {where}", (key,)).fetchall()
+                if len(rows) == 1:
+                    return self._athlete(rows[0])
+        return None
+
+    def get_athlete(self, name_or_code: str | Athlete) -> Athlete:
+        """The athlete with that name or code.
+
+        Raises
+        ------
+        UnknownAthleteError
+            Not found; the message lists close matches and how to add one.
+        """
+        found = self.find_athlete(name_or_code)
+        if found is not None:
+            return found
+        with self._lock:
+            labels = [r[0] for r in self._db.execute("SELECT code FROM athletes")] + [
+                r[0] for r in self._db.execute("SELECT name FROM athletes WHERE name IS NOT NULL")
+            ]
+        close = difflib.get_close_matches(str(name_or_code), labels, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        known = f" Known athletes: {', '.join(sorted(labels)[:10])}." if labels else " There are no athletes yet."
+        raise UnknownAthleteError(
+            f"no athlete {str(name_or_code)!r} in {self.path}.{hint}{known} "
+            f"Add one with: balance athlete add \"{name_or_code}\""
+        )
+
+    def list_athletes(self) -> list[Athlete]:
+        """Every athlete, ordered by code."""
+        with self._lock:
+            rows = self._db.execute(self._ATHLETE_SQL + " ORDER BY a.code").fetchall()
+        return [self._athlete(r) for r in rows]
+
+    def delete_athlete(self, name_or_code: str | Athlete) -> DeleteReport:
+        """Delete an athlete and everything recorded for them: sessions, trials, measures, raw files.
+
+        The rows go in one transaction; raw files (those referenced by the trials, and everything
+        under ``raw/<code>/``) are removed after the commit.
+        """
+        athlete = self.get_athlete(name_or_code)
+        with self._tx() as db:
+            n_sessions = db.execute("SELECT count(*) FROM sessions WHERE athlete_id = ?", (athlete.id,)).fetchone()[0]
+            n_trials, n_measures = db.execute(
+                """SELECT count(DISTINCT t.id), count(m.key) FROM sessions s JOIN trials t ON t.session_id = s.id
+                   LEFT JOIN measures m ON m.trial_id = t.id WHERE s.athlete_id = ?""",
+                (athlete.id,),
+            ).fetchone()
+            raw_paths = [
+                r[0]
+                for r in db.execute(
+                    "SELECT t.raw_path FROM trials t JOIN sessions s ON t.session_id = s.id "
+                    "WHERE s.athlete_id = ? AND t.raw_path IS NOT NULL",
+                    (athlete.id,),
+                )
+            ]
+            db.execute("DELETE FROM athletes WHERE id = ?", (athlete.id,))
+        files: set[Path] = {Path(p) for p in raw_paths}
+        athlete_raw = self.raw_dir / _safe_component(athlete.code)
+        if athlete_raw.is_dir():
+            files.update(f for f in athlete_raw.rglob("*") if f.is_file())
+        n_files = 0
+        n_bytes = 0
+        errors: list[str] = []
+        for f in sorted(files):
+            try:
+                size = f.stat().st_size
+                f.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as err:
+                errors.append(f"{f}: {err.strerror}")
+                continue
+            n_files += 1
+            n_bytes += size
+        if athlete_raw.is_dir():
+            for d in sorted((d for d in athlete_raw.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts)):
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+            with contextlib.suppress(OSError):
+                athlete_raw.rmdir()
+        return DeleteReport(
+            athlete=athlete, sessions=int(n_sessions), trials=int(n_trials), measures=int(n_measures),
+            raw_files=n_files, raw_bytes=n_bytes, raw_errors=tuple(errors),
+        )  # fmt: skip
+
+    def athlete_raw_dir(self, athlete: str | Athlete) -> Path:
+        """Where raw recordings of this athlete go (``<raw dir>/<code>``); not created."""
+        a = athlete if isinstance(athlete, Athlete) else self.get_athlete(athlete)
+        return self.raw_dir / _safe_component(a.code)
+
+    # -- sessions and trials ----------------------------------------------------------------
+    def start_session(
+        self,
+        athlete: str | Athlete,
+        *,
+        protocol: str,
+        started_at: Any = None,
+        board: Mapping[str, Any] | Any = None,
+        conditions: Mapping[str, Any] | None = None,
+        spec: Any = None,
+        source: str = "test",
+        notes: str = "",
+    ) -> int:
+        """Open a session for ``athlete``; returns its id.
+
+        Parameters
+        ----------
+        athlete : str or Athlete
+        protocol : str
+            Protocol name (e.g. ``single_leg``).
+        started_at : datetime, float (epoch s) or ISO str, optional
+            Wall-clock start; now by default.
+        board : dict or drivers.base.BoardInfo, optional
+            Board kind, name, serial and calibration.
+        conditions : dict, optional
+            e.g. ``{"eyes": "open", "surface": "firm"}``.
+        spec : dataclass or dict, optional
+            The protocol description as run.
+        source : str, optional
+            ``test``, ``import`` or ``demo``.
+        """
+        a = athlete if isinstance(athlete, Athlete) else self.get_athlete(athlete)
+        with self._tx() as db:
+            cur = db.execute(
+                """INSERT INTO sessions (athlete_id, protocol, started_at, status, source, board_json,
+                   conditions_json, spec_json, software_version, notes) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)""",
+                (a.id, str(protocol), _iso(started_at), source, _dumps(board or {}), _dumps(conditions or {}),
+                 _dumps(spec or {}), __version__, notes),
+            )  # fmt: skip
+            return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    def add_trial(
+        self,
+        session_id: int,
+        trial: Any,
+        *,
+        raw_path: str | os.PathLike[str] | None = None,
+        store_samples: bool = True,
+        recorded_at: Any = None,
+    ) -> int:
+        """Store one trial and its measures in one transaction; returns the trial id.
+
+        Parameters
+        ----------
+        session_id : int
+        trial : protocols.results.TrialResult
+            Or any object with its attributes (missing ones default to empty).
+        raw_path : path-like, optional
+            The raw recording written before analysis (default: ``trial.raw_path`` if present).
+        store_samples : bool, optional
+            Keep a compressed copy of the samples in the database (default True).
+        recorded_at : optional
+            Wall-clock time of the trial; default ``trial.started_at`` if present, else now.
+
+        Raises
+        ------
+        UnknownSessionError
+        StoreError
+            The disk is full or the database is read-only; nothing of this trial was stored and
+            every earlier trial is intact. The message names the raw file, which still holds the data.
+        """
+        protocol = str(getattr(trial, "protocol", "") or "")
+        side_raw = getattr(trial, "side", None) or "both"
+        side = str(getattr(side_raw, "value", side_raw)).lower()
+        condition = getattr(trial, "condition", "") or ""
+        if not isinstance(condition, str):
+            condition = _condition_label(condition)
+        measures = dict(getattr(trial, "measures", None) or {})
+        params = getattr(trial, "params", None)
+        if params is None:
+            params = getattr(trial, "analysis_params", None) or {}
+        raw = raw_path if raw_path is not None else getattr(trial, "raw_path", None)
+        raw_s = str(Path(raw).expanduser().resolve()) if raw else None
+        recording = getattr(trial, "recording", None)
+        blob = None
+        n = 0
+        fs = None
+        meta: dict[str, Any] = {}
+        if recording is not None:
+            packed, n, fs, meta = _pack_recording(recording)
+            blob = packed if store_samples else None
+        summary = trial.summary() if callable(getattr(trial, "summary", None)) else {}
+        if not isinstance(summary, Mapping):
+            summary = {}
+        extra = {k: v for k, v in summary.items() if k not in _TRIAL_COLUMNS_IN_SUMMARY}
+        for k in ("status", "attempt", "eyes", "surface", "phase", "start_s", "end_s", "liftoff_s",
+                  "analysis_window_s", "analysis_error", "planned_duration_s", "body_mass_kg"):
+            if k not in extra and getattr(trial, k, None) is not None:
+                extra[k] = getattr(trial, k)
+        if meta:
+            extra["recording_meta"] = meta
+        when = recorded_at if recorded_at is not None else getattr(trial, "started_at", None)
+        failure_kind = getattr(trial, "failure_kind", None)
+        failure_kind = getattr(failure_kind, "value", failure_kind)
+        try:
+            with self._tx() as db:
+                if db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
+                    raise UnknownSessionError(f"no session {session_id} in {self.path}")
+                cur = db.execute(
+                    """INSERT INTO trials (session_id, protocol, side, condition, trial_index, practice, valid,
+                       failure_kind, failure_time_s, duration_s, recorded_at, raw_path, n_samples, fs_hz,
+                       samples_blob, params_json, extra_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (session_id, protocol, side, condition, int(getattr(trial, "trial_index", 0) or 0),
+                     int(bool(getattr(trial, "practice", False))), int(bool(getattr(trial, "valid", True))),
+                     None if failure_kind is None else str(failure_kind),
+                     _float_or_none(getattr(trial, "failure_time_s", None)),
+                     _float_or_none(getattr(trial, "duration_s", None)), _iso(when), raw_s, n, fs, blob,
+                     _dumps(params), _dumps(extra)),
+                )  # fmt: skip
+                tid = int(cur.lastrowid)  # type: ignore[arg-type]
+                db.executemany(
+                    "INSERT INTO measures (trial_id, key, value) VALUES (?, ?, ?)",
+                    [(tid, str(k), _float_or_none(v)) for k, v in measures.items()],
+                )
+            return tid
+        except (sqlite3.Error, OSError) as err:
+            where = f"; its raw samples are safe in {raw_s}" if raw_s else ""
+            if _is_disk_full(err):
+                raise StoreError(
+                    f"the disk holding {self.path} is full: trial {side} #{getattr(trial, 'trial_index', '?')} was not "
+                    f"saved{where}; every earlier trial is saved. Free some space and run the test again"
+                ) from err
+            raise StoreError(f"could not save the trial in {self.path} ({err}){where}") from err
+
+    def finish_session(
+        self,
+        session_id: int,
+        *,
+        status: str = "complete",
+        comparison: Any = None,
+        finished_at: Any = None,
+    ) -> None:
+        """Close a session: ``status`` (``complete``/``incomplete``) and the left/right comparison."""
+        if status not in ("complete", "incomplete", "open"):
+            raise StoreError(f"session status {status!r} is not one of complete, incomplete, open")
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE sessions SET status = ?, finished_at = ?, comparison_json = ? WHERE id = ?",
+                (status, _iso(finished_at), None if comparison is None else _dumps(comparison), session_id),
+            )
+            if cur.rowcount != 1:
+                raise UnknownSessionError(f"no session {session_id} in {self.path}")
+
+    def set_session_comparison(self, session_id: int, comparison: Any) -> None:
+        """Store (or replace) the left/right comparison of a session."""
+        with self._tx() as db:
+            db.execute("UPDATE sessions SET comparison_json = ? WHERE id = ?", (_dumps(comparison), session_id))
+
+    _SESSION_SQL = """SELECT id, athlete_id, protocol, started_at, finished_at, status, source, board_json,
+                      conditions_json, spec_json, comparison_json, software_version, notes FROM sessions"""
+    _TRIAL_SQL = """SELECT id, session_id, protocol, side, condition, trial_index, practice, valid, failure_kind,
+                    failure_time_s, duration_s, recorded_at, raw_path, n_samples, fs_hz, params_json, extra_json
+                    FROM trials"""
+
+    def _trials(self, session_ids: list[int], *, with_recordings: bool) -> dict[int, list[StoredTrial]]:
+        out: dict[int, list[StoredTrial]] = {sid: [] for sid in session_ids}
+        if not session_ids:
+            return out
+        db = self._db
+        marks = ",".join("?" * len(session_ids))
+        rows = db.execute(self._TRIAL_SQL + f" WHERE session_id IN ({marks}) ORDER BY id", session_ids).fetchall()
+        measures: dict[int, dict[str, float]] = {r[0]: {} for r in rows}
+        for tid, key, value in db.execute(
+            f"SELECT m.trial_id, m.key, m.value FROM measures m JOIN trials t ON m.trial_id = t.id "
+            f"WHERE t.session_id IN ({marks})",
+            session_ids,
+        ):
+            measures[tid][key] = float("nan") if value is None else float(value)
+        for r in rows:
+            extra = json.loads(r[16] or "{}")
+            rec = None
+            if with_recordings:
+                rec = self._load_recording(r[0], r[14], extra.get("recording_meta", {}), r[12])
+            out[r[1]].append(
+                StoredTrial(
+                    id=r[0], session_id=r[1], protocol=r[2], side=r[3], condition=r[4], trial_index=r[5],
+                    practice=bool(r[6]), valid=bool(r[7]), failure_kind=r[8], failure_time_s=r[9],
+                    duration_s=r[10], recorded_at=r[11], raw_path=r[12], n_samples=r[13], fs_hz=r[14],
+                    params=json.loads(r[15] or "{}"), measures=measures[r[0]], extra=extra, recording=rec,
+                )  # fmt: skip
+            )
+        return out
+
+    def _load_recording(self, trial_id: int, fs_hz: float | None, meta: dict[str, Any], raw_path: str | None) -> Any:
+        row = self._db.execute("SELECT samples_blob FROM trials WHERE id = ?", (trial_id,)).fetchone()
+        if row is not None and row[0] is not None:
+            return _unpack_recording(row[0], fs_hz, meta)
+        if raw_path and Path(raw_path).is_file():
+            try:
+                from drivers.formats import read_any  # type: ignore[import-not-found]
+            except ImportError:  # pragma: no cover - formats module always shipped
+                return None
+            return read_any(raw_path)
+        return None
+
+    def trial_recording(self, trial_id: int) -> Any:
+        """The samples of one trial as a :class:`balance.recording.Recording` (None if not kept)."""
+        with self._lock:
+            row = self._db.execute("SELECT fs_hz, extra_json, raw_path FROM trials WHERE id = ?", (trial_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no trial {trial_id} in {self.path}")
+            return self._load_recording(trial_id, row[0], json.loads(row[1] or "{}").get("recording_meta", {}), row[2])
+
+    def _session_objs(self, rows: list[tuple[Any, ...]], *, with_recordings: bool) -> list[Session]:
+        trials = self._trials([r[0] for r in rows], with_recordings=with_recordings)
+        athletes: dict[int, Athlete] = {}
+        out = []
+        for r in rows:
+            if r[1] not in athletes:
+                athletes[r[1]] = self._get_athlete_by_id(r[1])
+            out.append(
+                Session(
+                    id=r[0], athlete=athletes[r[1]], protocol=r[2], started_at=r[3], finished_at=r[4], status=r[5],
+                    source=r[6], board=json.loads(r[7] or "{}"), conditions=json.loads(r[8] or "{}"),
+                    spec=json.loads(r[9] or "{}"), comparison=None if r[10] is None else json.loads(r[10]),
+                    software_version=r[11], notes=r[12] or "", trials=trials[r[0]],
+                )  # fmt: skip
+            )
+        return out
+
+    def sessions(
+        self, athlete: str | Athlete | None = None, *, protocol: str | None = None, with_recordings: bool = False
+    ) -> list[Session]:
+        """Sessions of one athlete (or everyone's with None), oldest first, with trials and measures."""
+        with self._lock:
+            where, args = [], []
+            if athlete is not None:
+                a = athlete if isinstance(athlete, Athlete) else self.get_athlete(athlete)
+                where.append("athlete_id = ?")
+                args.append(a.id)
+            if protocol is not None:
+                where.append("protocol = ?")
+                args.append(protocol)
+            sql = self._SESSION_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY started_at, id"
+            rows = self._db.execute(sql, args).fetchall()
+            return self._session_objs(rows, with_recordings=with_recordings)
+
+    def session(self, session_id: int, *, with_recordings: bool = True) -> Session:
+        """One session with its trials, measures and (by default) recordings."""
+        with self._lock:
+            rows = self._db.execute(self._SESSION_SQL + " WHERE id = ?", (int(session_id),)).fetchall()
+            if not rows:
+                raise UnknownSessionError(
+                    f"no session {session_id} in {self.path}: list sessions with `balance history ATHLETE`"
+                )
+            return self._session_objs(rows, with_recordings=with_recordings)[0]
+
+    def latest_session(self, athlete: str | Athlete, *, with_recordings: bool = True) -> Session:
+        """The newest session of ``athlete``."""
+        with self._lock:
+            a = athlete if isinstance(athlete, Athlete) else self.get_athlete(athlete)
+            row = self._db.execute(
+                "SELECT id FROM sessions WHERE athlete_id = ? ORDER BY started_at DESC, id DESC LIMIT 1", (a.id,)
+            ).fetchone()
+        if row is None:
+            raise UnknownSessionError(f"{a.label} has no sessions yet: run `balance test single-leg --athlete {a.label}`")
+        return self.session(row[0], with_recordings=with_recordings)
+
+    def measure_keys(self, athlete: str | Athlete | None = None) -> list[str]:
+        """Measure keys present (for one athlete, or anyone), sorted."""
+        with self._lock:
+            if athlete is None:
+                rows = self._db.execute("SELECT DISTINCT key FROM measures ORDER BY key").fetchall()
+            else:
+                a = athlete if isinstance(athlete, Athlete) else self.get_athlete(athlete)
+                rows = self._db.execute(
+                    "SELECT DISTINCT m.key FROM measures m JOIN trials t ON m.trial_id = t.id "
+                    "JOIN sessions s ON t.session_id = s.id WHERE s.athlete_id = ? ORDER BY m.key",
+                    (a.id,),
+                ).fetchall()
+        return [r[0] for r in rows]
+
+    def history(
+        self,
+        athlete: str | Athlete,
+        measure: str,
+        *,
+        protocol: str | None = None,
+        condition: str | None = None,
+        include_practice: bool = False,
+        valid_only: bool = True,
+    ) -> list[HistoryPoint]:
+        """One measure across sessions: a point per session, condition and side, oldest first.
+
+        Only valid, non-practice trials count by default. ``mean`` is the arithmetic mean of the
+        trials, ``sd`` their sample SD (ddof=1).
+
+        Raises
+        ------
+        StoreError
+            ``measure`` was never recorded for this athlete; the message lists the keys that were.
+        """
+        a = athlete if isinstance(athlete, Athlete) else self.get_athlete(athlete)
+        sql = """SELECT s.id, s.started_at, s.protocol, t.condition, t.side, m.value
+                 FROM measures m JOIN trials t ON m.trial_id = t.id JOIN sessions s ON t.session_id = s.id
+                 WHERE s.athlete_id = ? AND m.key = ?"""
+        args: list[Any] = [a.id, measure]
+        if protocol is not None:
+            sql += " AND s.protocol = ?"
+            args.append(protocol)
+        if condition is not None:
+            sql += " AND t.condition = ?"
+            args.append(condition)
+        if not include_practice:
+            sql += " AND t.practice = 0"
+        if valid_only:
+            sql += " AND t.valid = 1"
+        sql += " ORDER BY s.started_at, s.id, t.condition, t.side, t.id"
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        if not rows and measure not in self.measure_keys(a):
+            keys = self.measure_keys(a)
+            close = difflib.get_close_matches(measure, keys, n=3, cutoff=0.4)
+            raise StoreError(
+                f"no measure {measure!r} recorded for {a.label}"
+                + (f"; did you mean {', '.join(close)}?" if close else "")
+                + (f" Recorded measures include: {', '.join(keys[:8])}" if keys else " (no trials yet)")
+            )
+        groups: dict[tuple[int, str, str], list[Any]] = {}
+        info: dict[tuple[int, str, str], tuple[str, str]] = {}
+        for sid, started, proto, cond, side, value in rows:
+            k = (sid, cond, side)
+            groups.setdefault(k, []).append(float("nan") if value is None else float(value))
+            info[k] = (started, proto)
+        out = []
+        for (sid, cond, side), vals in groups.items():
+            finite = [v for v in vals if math.isfinite(v)]
+            mean = sum(finite) / len(finite) if finite else float("nan")
+            sd = (
+                math.sqrt(sum((v - mean) ** 2 for v in finite) / (len(finite) - 1)) if len(finite) > 1 else float("nan")
+            )
+            started, proto = info[(sid, cond, side)]
+            out.append(HistoryPoint(sid, started, proto, cond, side, measure, tuple(finite), mean, sd))
+        return out
+
+
+#: TrialResult.summary() keys kept in their own columns (not duplicated into ``extra_json``).
+_TRIAL_COLUMNS_IN_SUMMARY = frozenset(
+    {"protocol", "side", "condition", "trial_index", "practice", "valid", "failure_kind", "failure_time_s",
+     "duration_s", "measures", "analysis_params", "n_samples", "started_at"}
+)
+
+
+def _safe_component(text: str) -> str:
+    """A string usable as one path component (codes are already simple; be safe anyway)."""
+    keep = "".join(c if (c.isalnum() or c in "-_.") else "_" for c in str(text)).strip(".")
+    return keep or "_"
+
+
+def _condition_label(condition: Any) -> str:
+    """A condition object/dict as a short label, e.g. ``eyes_open`` or ``eyes_closed_foam``."""
+    if isinstance(condition, Mapping):
+        parts = [f"{k}_{v}" if k not in ("eyes",) else f"eyes_{v}" for k, v in condition.items() if v]
+        return "_".join(parts)
+    name = getattr(condition, "name", None) or getattr(condition, "label", None)
+    return str(name) if name else str(condition)
