@@ -85,6 +85,12 @@ LAYOUTS: dict[str, str] = {
     "balance-recording": "balance recording file (first line '# balance-recording <version> {...}')",
 }
 
+#: Short list of the layouts for error messages.
+_ACCEPTED = (
+    "HBEDB BDS*.txt, PDS *grf.txt, Motive/Quijoux force-plate CSV, CoP CSV (time_s,cop_ml_mm,cop_ap_mm), "
+    "four-corner CSV (time_s,tl_kg,tr_kg,bl_kg,br_kg), balance recording file; plain or .gz"
+)
+
 _HBEDB_COLUMNS = ("Time[s]", "Fx[N]", "Fy[N]", "Fz[N]", "Mx[Nm]", "My[Nm]", "Mz[Nm]", "COPx[cm]", "COPy[cm]")
 _PDS_COLUMNS = (
     "Time",
@@ -251,8 +257,8 @@ def detect_layout(text: str) -> str:
             return "quijoux"
     shown = first if len(first) <= 120 else first[:117] + "..."
     raise FormatError(
-        f"unknown file layout; its first line is {shown!r}; accepted layouts: "
-        + "; ".join(f"{k}: {v}" for k, v in LAYOUTS.items())
+        f"unknown file layout; its first line is {shown!r}; accepted layouts: {_ACCEPTED}; "
+        "convert the file to one of them (e.g. a CoP CSV with columns time_s,cop_ml_mm,cop_ap_mm)"
     )
 
 
@@ -589,7 +595,7 @@ def parse(data: bytes | str, *, name: str = "<bytes>") -> Recording:
     """
     text = _decode(data, name)
     if isinstance(data, bytes) and data[:2] != b"\x1f\x8b" and "\x00" in text[:4096]:
-        raise FormatError(f"{name}: binary content, not a text recording; accepted layouts: {', '.join(LAYOUTS)}")
+        raise FormatError(f"{name}: binary content, not a text recording; accepted layouts: {_ACCEPTED}")
     try:
         layout = detect_layout(text)
     except FormatError as err:

@@ -1,0 +1,508 @@
+"""``balance analyze RECORDING...``: the sway measures of recording files, as a table, CSV or JSON.
+
+Each file is read with :func:`drivers.formats.read_any` (layout detected from the content) and
+analysed with :func:`balance.pipeline.analyze`. A file that cannot be read or analysed gets one
+message on stderr naming the file, the problem and the fix; the other files are still analysed.
+Exit code 0 when every file was analysed, 1 when any failed, 2 for usage errors.
+
+Batches run on every core (:class:`concurrent.futures.ProcessPoolExecutor`, files sent in chunks)
+with progress on stderr for long batches. numpy/scipy and the readers are imported inside
+:func:`run`, so ``balance --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+__all__ = ["register", "run", "analyze_file", "analyze_files", "KEY_MEASURES"]
+
+#: Measures shown in the terminal table (those the preset provides, in this order); CSV and JSON
+#: carry every measure.
+KEY_MEASURES: dict[str, tuple[str, ...]] = {
+    "standard": (
+        "mean_velocity_mm_s",
+        "mean_velocity_ml_mm_s",
+        "mean_velocity_ap_mm_s",
+        "rms_ml_mm",
+        "rms_ap_mm",
+        "prediction_ellipse_area_mm2",
+        "mean_power_frequency_hz",
+    ),
+    "quijoux": (
+        "mean_velocity_ML_AND_AP",
+        "mean_velocity_ML",
+        "mean_velocity_AP",
+        "rms_ML",
+        "rms_AP",
+        "confidence_ellipse_area_ML_AND_AP",
+        "mean_frequency_ML_AND_AP",
+    ),
+}
+
+#: Batches at least this long run in worker processes (when more than one job is allowed).
+MIN_PARALLEL_FILES = 8
+#: Batches at least this long report progress on stderr.
+MIN_PROGRESS_FILES = 50
+
+
+class _Usage(Exception):
+    pass
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return v
+
+
+def _nonneg_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(v) and v >= 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be zero or a positive number")
+    return v
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return v
+
+
+def _name_list(text: str) -> list[str]:
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give at least one measure name, e.g. --measures mean_velocity_mm_s,rms_ml_mm")
+    return names
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``analyze`` subcommand to ``subparsers`` and return its parser."""
+    p = subparsers.add_parser(
+        "analyze",
+        help="sway measures of recording files (table, CSV or JSON)",
+        description=(
+            "Compute the centre-of-pressure sway measures of each RECORDING and print one row per "
+            "file. The layout is detected from the file's content (plain or .gz): HBEDB BDS*.txt, "
+            "PDS *grf.txt, Motive/Quijoux force-plate CSV, CoP CSV (time_s,cop_ml_mm,cop_ap_mm), "
+            "four-corner CSV (time_s,tl_kg,tr_kg,bl_kg,br_kg) and balance recording files."
+        ),
+        epilog=(
+            "Exit code 0 when every file was analysed, 1 when any file failed (each failure is "
+            "explained on stderr; the other files are still analysed), 2 for usage errors.\n"
+            "Examples:\n"
+            "  balance analyze trial1.csv trial2.csv\n"
+            "  balance analyze --raw --json data/hbedb/BDS*.txt.gz > measures.json\n"
+            "  balance analyze --preset quijoux --csv plate.csv"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("recordings", nargs="+", metavar="RECORDING", help="recording files to analyse")
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="analyse the CoP exactly as given (mean removed; no resampling, filtering or trimming)",
+    )
+    p.add_argument(
+        "--preset",
+        choices=("standard", "quijoux"),
+        default="standard",
+        help="measure set: 'standard' (Prieto 1996 set and more, mm units) or 'quijoux' "
+        "(the 72 features of Quijoux et al. 2021, their keys and cm units); default standard",
+    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--csv", action="store_true", help="print CSV: every measure and parameter, one row per file")
+    out.add_argument("--json", action="store_true", help="print JSON: every measure and parameter per file")
+    p.add_argument("--fs-hz", type=_positive_float, metavar="HZ", help="resample to this rate (Hz)")
+    p.add_argument("--cutoff-hz", type=_positive_float, metavar="HZ", help="low-pass cut-off (Hz)")
+    p.add_argument("--order", type=_positive_int, metavar="N", help="Butterworth filter order")
+    p.add_argument("--trim-s", type=_nonneg_float, metavar="S", help="seconds dropped at the start")
+    p.add_argument(
+        "--measures",
+        type=_name_list,
+        metavar="A,B,C",
+        help="only these measures (comma-separated names, e.g. mean_velocity_mm_s,rms_ml_mm)",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes for long batches (default: every core)",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress messages on stderr")
+    return p
+
+
+# ------------------------------------------------------------------------------------------
+# the work for one file (runs in a worker process for batches)
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values: NumPy scalars/arrays to Python, non-finite floats to None."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy scalar or array
+        return _jsonable(value.tolist())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+def _error_message(path: str, err: BaseException) -> str:
+    msg = str(err).strip() or type(err).__name__
+    if isinstance(err, OSError) and getattr(err, "strerror", None):
+        msg = str(err.strerror)
+    if not msg.startswith(path):
+        msg = f"{path}: {msg}"
+    return msg
+
+
+def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Read and analyse one file; never raises for bad input.
+
+    Parameters
+    ----------
+    path : str
+        The recording file.
+    options : dict
+        ``raw`` (bool), ``preset`` (str), ``params`` (keyword arguments for
+        :func:`balance.pipeline.analyze`) and ``measures`` (list of names or None).
+
+    Returns
+    -------
+    dict
+        ``{"file", "ok": True, "layout", "n_samples", "duration_s", "fs_hz", "measures",
+        "params", "gaps"}`` or ``{"file", "ok": False, "error"}`` where ``error`` names the file,
+        the problem and the fix.
+    """
+    from balance.errors import BalanceInputError
+    from balance.pipeline import analyze
+    from drivers.formats import FormatError, read_any
+
+    try:
+        rec = read_any(path)
+        res = analyze(rec, raw=bool(options.get("raw")), preset=options.get("preset", "standard"), **options.get("params", {}))
+    except (FormatError, BalanceInputError, OSError) as err:
+        return {"file": path, "ok": False, "error": _error_message(path, err)}
+    except ValueError as err:
+        return {"file": path, "ok": False, "error": _error_message(path, err)}
+    except Exception as err:  # noqa: BLE001 - one bad file must not stop the batch
+        return {
+            "file": path,
+            "ok": False,
+            "error": f"{path}: unexpected {type(err).__name__}: {err} (this is a bug in balance; please report it "
+            "with the file)",
+        }
+    measures = dict(res.measures)
+    wanted = options.get("measures")
+    if wanted:
+        measures = {k: measures.get(k, float("nan")) for k in wanted}
+    gaps = getattr(res, "gaps", None)
+    return {
+        "file": path,
+        "ok": True,
+        "layout": rec.meta.get("layout"),
+        "n_samples": len(rec),
+        "duration_s": rec.duration_s,
+        "fs_hz": rec.fs_hz,
+        "measures": _jsonable(measures),
+        "params": _jsonable(dict(getattr(res, "params", {}) or {})),
+        "gaps": _jsonable(gaps) if gaps is not None else [],
+    }
+
+
+def _analyze_chunk(paths: Sequence[str], options: dict[str, Any]) -> list[dict[str, Any]]:
+    return [analyze_file(p, options) for p in paths]
+
+
+def _pool_context() -> Any:
+    import multiprocessing as mp
+
+    # fork is the cheapest start (the workers inherit numpy/scipy already imported); from
+    # Python 3.12 forking a process with threads is deprecated, so use forkserver there.
+    methods = mp.get_all_start_methods()
+    if sys.version_info < (3, 12) and "fork" in methods:
+        return mp.get_context("fork")
+    if "forkserver" in methods:
+        return mp.get_context("forkserver")
+    return mp.get_context("spawn")
+
+
+class _Progress:
+    def __init__(self, total: int, stream: TextIO, enabled: bool) -> None:
+        self.total = total
+        self.stream = stream
+        self.enabled = enabled
+        self.tty = enabled and stream.isatty()
+        self.done = 0
+        self.failed = 0
+        self.t0 = time.perf_counter()
+        self._last = -1.0
+
+    def update(self, results: Iterable[dict[str, Any]]) -> None:
+        for r in results:
+            self.done += 1
+            self.failed += not r["ok"]
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if self.done < self.total and now - self._last < (0.2 if self.tty else 2.0):
+            return
+        self._last = now
+        rate = self.done / max(now - self.t0, 1e-9)
+        msg = f"analysed {self.done}/{self.total} files ({self.failed} failed), {rate:.0f} files/s"
+        if self.tty:
+            self.stream.write("\r" + msg + ("\n" if self.done >= self.total else ""))
+        else:
+            self.stream.write(msg + "\n")
+        self.stream.flush()
+
+
+def analyze_files(
+    paths: Sequence[str],
+    options: dict[str, Any],
+    *,
+    jobs: int | None = None,
+    progress: bool = True,
+    stream: TextIO | None = None,
+) -> list[dict[str, Any]]:
+    """Analyse many files, in parallel for long batches; results in the order of ``paths``.
+
+    Parameters
+    ----------
+    paths : sequence of str
+        Recording files.
+    options : dict
+        As for :func:`analyze_file`.
+    jobs : int, optional
+        Worker processes; default every core. Batches shorter than
+        :data:`MIN_PARALLEL_FILES` run in this process.
+    progress : bool, optional
+        Report progress on ``stream`` (stderr) for batches of at least
+        :data:`MIN_PROGRESS_FILES` files.
+    stream : file, optional
+        Where progress goes; default ``sys.stderr``.
+    """
+    n = len(paths)
+    jobs = max(1, int(jobs or os.cpu_count() or 1))
+    prog = _Progress(n, stream or sys.stderr, progress and n >= MIN_PROGRESS_FILES)
+    if jobs == 1 or n < MIN_PARALLEL_FILES:
+        out = []
+        for p in paths:
+            r = analyze_file(p, options)
+            out.append(r)
+            prog.update([r])
+        return out
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # Chunks: few enough to keep inter-process overhead low, enough to balance the cores and
+    # to report progress.
+    chunk = max(1, min(64, math.ceil(n / (jobs * 8))))
+    chunks = [list(paths[i : i + chunk]) for i in range(0, n, chunk)]
+    results: list[list[dict[str, Any]] | None] = [None] * len(chunks)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_pool_context()) as ex:
+        futures = {ex.submit(_analyze_chunk, c, options): i for i, c in enumerate(chunks)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            res = fut.result()
+            results[i] = res
+            prog.update(res)
+    return [r for part in results if part is not None for r in part]
+
+
+# ------------------------------------------------------------------------------------------
+# output
+
+
+def _fmt_number(v: Any) -> str:
+    """About 4 significant digits, fixed-point unless very large or small; '-' for missing."""
+    if v is None:
+        return "-"
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    v = float(v)
+    if not math.isfinite(v):
+        return "-"
+    a = abs(v)
+    if a == 0:
+        return "0"
+    if a >= 1e6 or a < 1e-3:
+        return f"{v:.3e}"
+    decimals = max(0, 3 - math.floor(math.log10(a)))
+    return f"{v:.{decimals}f}"
+
+
+def _display_names(paths: Sequence[str]) -> list[str]:
+    """Base names when they are unique, else the paths as given."""
+    base = [os.path.basename(p) or p for p in paths]
+    return base if len(set(base)) == len(base) else list(paths)
+
+
+def format_table(results: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """A fixed-width table, one row per analysed file, for a terminal."""
+    ok = [r for r in results if r["ok"]]
+    names = _display_names([r["file"] for r in ok])
+    head = ["file", "duration_s", *columns]
+    rows = [
+        [name, _fmt_number(float(r["duration_s"])), *(_fmt_number(r["measures"].get(c)) for c in columns)]
+        for name, r in zip(names, ok)
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths)))]
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    return "\n".join(lines) + "\n"
+
+
+def _union(keys: Iterable[Iterable[str]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for ks in keys:
+        for k in ks:
+            seen.setdefault(k, None)
+    return list(seen)
+
+
+def format_csv(results: Sequence[dict[str, Any]]) -> str:
+    """CSV: ``file, layout, n_samples, duration_s, fs_hz``, every measure, then ``param_<name>``."""
+    import csv
+    import io
+
+    ok = [r for r in results if r["ok"]]
+    mkeys = _union(r["measures"].keys() for r in ok)
+    pkeys = _union(r["params"].keys() for r in ok)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["file", "layout", "n_samples", "duration_s", "fs_hz", *mkeys, *(f"param_{k}" for k in pkeys)])
+
+    def cell(v: Any) -> Any:
+        if v is None:
+            return ""
+        if isinstance(v, (dict, list)):
+            return json.dumps(v, separators=(",", ":"))
+        return repr(v) if isinstance(v, float) else v
+
+    for r in ok:
+        w.writerow(
+            [
+                r["file"],
+                r["layout"],
+                r["n_samples"],
+                cell(r["duration_s"]),
+                cell(r["fs_hz"]),
+                *(cell(r["measures"].get(k)) for k in mkeys),
+                *(cell(r["params"].get(k)) for k in pkeys),
+            ]
+        )
+    return buf.getvalue()
+
+
+def format_json(results: Sequence[dict[str, Any]]) -> str:
+    """JSON ``{"results": [...], "errors": [{"file", "error"}, ...]}``; NaN written as null."""
+    doc = {
+        "results": [{k: v for k, v in r.items() if k != "ok"} for r in results if r["ok"]],
+        "errors": [{"file": r["file"], "error": r["error"]} for r in results if not r["ok"]],
+    }
+    return json.dumps(doc, indent=1, allow_nan=False) + "\n"
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def _known_measures(preset: str) -> list[str] | None:
+    """Every measure name of ``preset``, or None when the catalogue is not available."""
+    try:
+        if preset == "quijoux":
+            from balance import quijoux
+
+            keys = getattr(quijoux, "FEATURE_KEYS", None) or getattr(quijoux, "QUIJOUX_UNITS", None)
+            return list(keys) if keys else None
+        from balance import sway
+
+        return list(sway.MEASURES)
+    except ImportError:
+        return None
+
+
+def _check_options(args: argparse.Namespace) -> dict[str, Any]:
+    from balance.app.cli import UsageError
+
+    if args.raw:
+        given = [f for f, v in (("--fs-hz", args.fs_hz), ("--cutoff-hz", args.cutoff_hz), ("--order", args.order), ("--trim-s", args.trim_s)) if v is not None]
+        if given:
+            raise UsageError(
+                f"--raw analyses the CoP exactly as given, so {', '.join(given)} cannot apply; drop --raw or "
+                f"{' and '.join(given)}"
+            )
+    params: dict[str, Any] = {}
+    for name in ("fs_hz", "cutoff_hz", "order", "trim_s"):
+        v = getattr(args, name)
+        if v is not None:
+            params[name] = v
+    if args.measures:
+        known = _known_measures(args.preset)
+        if known is not None:
+            unknown = [m for m in args.measures if m not in known]
+            if unknown:
+                import difflib
+
+                hints = []
+                for m in unknown:
+                    close = difflib.get_close_matches(m, known, n=3)
+                    hints.append(f"{m!r}" + (f" (did you mean {', '.join(close)}?)" if close else ""))
+                raise UsageError(
+                    f"unknown measure {', '.join(hints)} for --preset {args.preset}; "
+                    f"known measures: {', '.join(known)}"
+                )
+    return {"raw": bool(args.raw), "preset": args.preset, "params": params, "measures": args.measures}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``balance analyze``; returns the exit code (0 all analysed, 1 any file failed)."""
+    options = _check_options(args)
+    # Import the numeric stack here (not at module top) so that `balance --help` stays fast;
+    # importing before the worker pool starts lets forked workers inherit it.
+    import balance.pipeline  # noqa: F401
+    import drivers.formats  # noqa: F401
+
+    results = analyze_files(list(args.recordings), options, jobs=args.jobs, progress=not args.quiet)
+    for r in results:
+        if not r["ok"]:
+            print(f"balance analyze: error: {r['error']}", file=sys.stderr)
+    if args.json:
+        text = format_json(results)
+    elif args.csv:
+        text = format_csv(results)
+    else:
+        cols = list(options["measures"] or ())
+        if not cols:
+            keys = _union(r["measures"].keys() for r in results if r["ok"])
+            cols = [k for k in KEY_MEASURES[args.preset] if k in keys] or keys[:6]
+        text = format_table(results, cols) if any(r["ok"] for r in results) else ""
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    n_bad = sum(not r["ok"] for r in results)
+    if n_bad and len(results) > 1:
+        print(f"balance analyze: {n_bad} of {len(results)} files failed (see the errors above)", file=sys.stderr)
+    return 1 if n_bad else 0
