@@ -1,0 +1,752 @@
+"""A simulated Wii Balance Board with a simulated person on it (registry name ``sim``).
+
+The embedded default when no hardware is attached, and the board the test protocols run on in
+``balance demo``. It is a real backend (python-can ``VirtualBus`` style): the same
+:class:`~drivers.base.Board` interface, the board's real timing and resolution, seeded and
+reproducible.
+
+What is simulated
+-----------------
+Timing (``../shared/docs/wii-balance-board.md`` §4)
+    Reports at ~100/s on the board clock, stamped on arrival at the host with a small latency and
+    occasional Bluetooth bursts (arrival times strictly increasing, jittered). The load cells are
+    sampled at ~63 Hz, slower than the reports, so ~37 % of reports repeat the previous values
+    exactly (flagged :attr:`~drivers.base.SampleFlag.DUPLICATE`), in runs of 1-2.
+Resolution
+    Corner loads are quantised to 10 g (``wii-balance-board.md`` §3.1: "about 10 g per count"),
+    with a little sensor noise (a few grams) before quantisation.
+The person
+    A :class:`SimulatedPerson` of ``mass_kg`` who stands off the board, on both feet, or on the
+    left or right foot (the stance foot off-centre: left foot at ML ≈ -100 mm, right at +100 mm),
+    changes stance smoothly (0.3-0.5 s, like stepping on or lifting a foot), touches down with the
+    free foot (total load on the board drops by 10-40 % of body weight), hops, steps off, and
+    obeys cues (``"step_on_both"``, ``"stand_left"``, ``"stand_right"``, ``"step_off"``,
+    ``"rest"``) after a human reaction delay of 0.5-1.5 s.
+Sway
+    Each axis is the sum of two damped linear oscillators driven by white noise — the linearised
+    inverted pendulum under noisy PD (stiffness/damping) feedback, a slow "CoM drift" mode and a
+    faster corrective mode. (Feedback delay is not modelled explicitly; the fast mode's
+    under-damping stands in for it.) The variances of the two modes are solved analytically so
+    that the CoP RMS and mean speed per axis match the targets:
+
+    * single-leg stance (``posturography.md`` §4.3, measured WBB single-leg values): total CoP
+      speed ≈ 35 mm/s, ML speed ≈ 28 mm/s > AP speed ≈ 20 mm/s (ratio ≈ 1.4), RMS_ML ≈ 5.5 mm;
+      RMS_AP ≈ 7 mm so that the 95 % ellipse is ≈ 7 cm² (§4.3: 7-12 cm²);
+    * bipedal quiet stance (``posturography.md`` §4.3, HBEDB): total speed ≈ 9 mm/s with AP speed >
+      ML speed, RMS_AP ≈ 2 × RMS_ML.
+
+    ``ml_sway_ratio_right_over_left`` scales the ML sway (RMS and speed) of the right-leg stance
+    relative to the left.
+
+Samples are generated in vectorised chunks; ten simulated minutes take well under a second.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from balance.cop import WII_BALANCE_BOARD
+from drivers.base import Board, BoardInfo, Sample, SampleFlag
+from drivers.errors import BoardDisconnected
+
+__all__ = [
+    "SimulatedBoard",
+    "SimulatedPerson",
+    "SwayTargets",
+    "SampleArrays",
+    "STANCES",
+    "CUES",
+    "SINGLE_LEG_SWAY",
+    "BIPEDAL_SWAY",
+    "REPORT_RATE_HZ",
+    "ADC_RATE_HZ",
+]
+
+Stance = Literal["off", "both", "left", "right"]
+STANCES: tuple[str, ...] = ("off", "both", "left", "right")
+#: Cue -> stance the person takes.
+CUES: dict[str, str] = {
+    "step_on_both": "both",
+    "stand_left": "left",
+    "stand_right": "right",
+    "step_off": "off",
+    "rest": "both",
+}
+
+#: Reports per second on a PC (``wii-balance-board.md`` §0 and §4: ~100 reports/s).
+REPORT_RATE_HZ = 100.0
+#: Distinct load-cell samples per second (``wii-balance-board.md`` §4: ~63 distinct samples/s).
+ADC_RATE_HZ = 63.0
+#: Load resolution (kg): ~10 g per count (``wii-balance-board.md`` §3.1).
+QUANTUM_KG = 0.01
+#: Where the stance foot's CoP sits on the board, ML (mm): the foot is off-centre.
+FOOT_ML_MM = 100.0
+
+
+@dataclass(frozen=True)
+class SwayTargets:
+    """Target CoP sway for one stance, per axis.
+
+    Attributes
+    ----------
+    rms_ml_mm, rms_ap_mm : float
+        Root-mean-square CoP distance from its mean (mm).
+    speed_ml_mm_s, speed_ap_mm_s : float
+        Mean absolute CoP velocity along the axis (mm/s).
+    """
+
+    rms_ml_mm: float
+    rms_ap_mm: float
+    speed_ml_mm_s: float
+    speed_ap_mm_s: float
+
+
+#: Single-leg stance: posturography.md §4.3 (ML speed 2.6-3.0 cm/s, AP 1.9-2.1 cm/s, RMS_ML 0.51-0.68 cm,
+#: ellipse 7-12 cm²).
+SINGLE_LEG_SWAY = SwayTargets(rms_ml_mm=5.5, rms_ap_mm=7.0, speed_ml_mm_s=28.0, speed_ap_mm_s=20.0)
+#: Bipedal quiet stance: posturography.md §4.3 (HBEDB median speed 0.90 cm/s; RMS_AP 1.8-2.2 x RMS_ML;
+#: AP speed > ML speed).
+BIPEDAL_SWAY = SwayTargets(rms_ml_mm=2.5, rms_ap_mm=5.0, speed_ml_mm_s=4.5, speed_ap_mm_s=6.5)
+
+# The two oscillator modes of every axis: (natural frequency Hz, damping ratio).
+_SLOW_MODE = (0.12, 0.7)
+_FAST_MODE = (1.8, 0.35)
+
+
+def _ar2(f_hz: float, zeta: float, dt_s: float) -> tuple[float, float, float, float]:
+    """AR(2) coefficients of a damped oscillator sampled every ``dt_s``; unit-innovation variance and lag-1 corr."""
+    w = 2.0 * math.pi * f_hz
+    r = math.exp(-zeta * w * dt_s)
+    theta = w * math.sqrt(max(1.0 - zeta * zeta, 1e-9)) * dt_s
+    phi1 = 2.0 * r * math.cos(theta)
+    phi2 = -r * r
+    gamma0 = (1.0 - phi2) / ((1.0 + phi2) * ((1.0 - phi2) ** 2 - phi1**2))
+    rho1 = phi1 / (1.0 - phi2)
+    return phi1, phi2, gamma0, rho1
+
+
+def _solve_mode_variances(rms_mm: float, speed_mm_s: float, dt_s: float) -> tuple[float, float]:
+    """Variances (mm²) of the slow and fast modes that give the target RMS and mean |velocity|.
+
+    For a Gaussian process sampled every ``dt``, mean |Δx|/dt = sqrt(2/π)·sd(Δx)/dt and
+    var(Δx) = Σ 2·var_m·(1 − ρ1_m) over modes; with var(x) = Σ var_m this is linear in var_m.
+    """
+    _, _, _, rho_s = _ar2(*_SLOW_MODE, dt_s)
+    _, _, _, rho_f = _ar2(*_FAST_MODE, dt_s)
+    var_x = rms_mm**2
+    sd_dx = speed_mm_s * dt_s / math.sqrt(2.0 / math.pi)
+    var_dx = sd_dx**2
+    # var_s + var_f = var_x ; 2(1-rho_s) var_s + 2(1-rho_f) var_f = var_dx
+    a_s, a_f = 2.0 * (1.0 - rho_s), 2.0 * (1.0 - rho_f)
+    var_f = (var_dx - a_s * var_x) / (a_f - a_s)
+    var_s = var_x - var_f
+    if var_f < 0 or var_s < 0:
+        raise ValueError(
+            f"sway targets rms={rms_mm} mm, speed={speed_mm_s} mm/s cannot be reached with modes "
+            f"{_SLOW_MODE} and {_FAST_MODE} Hz/damping; choose a speed between "
+            f"{math.sqrt(2 / math.pi) * math.sqrt(a_s * var_x) / dt_s:.1f} and "
+            f"{math.sqrt(2 / math.pi) * math.sqrt(a_f * var_x) / dt_s:.1f} mm/s"
+        )
+    return var_s, var_f
+
+
+class _Sway:
+    """Two-axis, two-mode sway process sampled at the ADC ticks (stateful across chunks)."""
+
+    def __init__(self, targets: SwayTargets, rng: np.random.Generator, *, dt_s: float) -> None:
+        from scipy.signal import lfilter, lfilter_zi  # noqa: F401 - imported lazily
+
+        self._rng = rng
+        self._filters: list[tuple[NDArray[np.float64], float, NDArray[np.float64]]] = []
+        for rms, speed in ((targets.rms_ml_mm, targets.speed_ml_mm_s), (targets.rms_ap_mm, targets.speed_ap_mm_s)):
+            var_s, var_f = _solve_mode_variances(rms, speed, dt_s)
+            for (f_hz, zeta), var in ((_SLOW_MODE, var_s), (_FAST_MODE, var_f)):
+                phi1, phi2, gamma0, _ = _ar2(f_hz, zeta, dt_s)
+                a = np.array([1.0, -phi1, -phi2])
+                scale = math.sqrt(var / gamma0)
+                # Start in the stationary distribution: a burn-in of several time constants.
+                burn = int(10.0 / (zeta * 2 * math.pi * f_hz) / dt_s) + 10
+                zi = np.zeros(2)
+                _, zi = lfilter([1.0], a, rng.standard_normal(burn) * scale, zi=zi)
+                self._filters.append((a, scale, zi))
+
+    def next(self, n: int) -> NDArray[np.float64]:
+        """The next ``n`` ticks, shape (n, 2): ML, AP (mm)."""
+        from scipy.signal import lfilter
+
+        out = np.zeros((n, 2))
+        if n == 0:
+            return out
+        for i, (a, scale, zi) in enumerate(self._filters):
+            y, zi_new = lfilter([1.0], a, self._rng.standard_normal(n) * scale, zi=zi)
+            self._filters[i] = (a, scale, zi_new)
+            out[:, i // 2] += y
+        return out
+
+
+def _smooth(u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Cosine ramp 0→1 for u in [0, 1] (clipped)."""
+    u = np.clip(u, 0.0, 1.0)
+    return 0.5 - 0.5 * np.cos(np.pi * u)
+
+
+# State vector of the person: load fraction, base ML, base AP, weight of bipedal sway, of left, of right.
+_STATE_OFF = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+@dataclass
+class _Keyframe:
+    t_s: float
+    duration_s: float
+    target: NDArray[np.float64]
+
+
+@dataclass
+class _Transient:
+    kind: str
+    t_s: float
+    duration_s: float
+    params: dict[str, float] = field(default_factory=dict)
+
+
+class SimulatedPerson:
+    """A person on the simulated board: stance, transitions, touch-downs, hops and cues.
+
+    All times ``at_s`` are on the board's sample clock (the ``t_s`` of the samples; see
+    :attr:`SimulatedBoard.now_s`); ``at_s=None`` means now.
+
+    Parameters
+    ----------
+    mass_kg : float
+        Body mass (kg).
+    stance : {"off", "both", "left", "right"}
+        Where the person starts.
+    seed : int
+        Seed of the person's choices (reaction delays, foot placement, touch-down depth).
+    auto_follow : bool
+        Obey cues given with :meth:`cue` (after a reaction delay).
+    """
+
+    def __init__(
+        self,
+        *,
+        mass_kg: float = 70.0,
+        stance: Stance = "both",
+        seed: int = 0,
+        auto_follow: bool = True,
+    ) -> None:
+        if not (mass_kg > 0 and math.isfinite(mass_kg)):
+            raise ValueError(f"mass_kg={mass_kg} must be a positive number of kilograms")
+        if stance not in STANCES:
+            raise ValueError(f"stance={stance!r} is not one of {STANCES}")
+        self.mass_kg = float(mass_kg)
+        self.auto_follow = auto_follow
+        self._rng = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
+        self._initial = np.asarray(self._state_for(stance, jitter=False), dtype=np.float64)
+        self._keyframes: list[_Keyframe] = []
+        self._starts_cache: NDArray[np.float64] | None = None
+        self._transients: list[_Transient] = []
+        self._target_stance: str = stance
+        self.clock: Callable[[], float] = lambda: 0.0
+        self._listeners: list[Callable[[float], None]] = []
+        #: (t_s, instruction) of every cue received.
+        self.cues: list[tuple[float, str]] = []
+        #: (t_s, event, detail) of everything the person did, for tests and demos.
+        self.events: list[tuple[float, str, dict[str, Any]]] = []
+
+    # -- state -----------------------------------------------------------------------------------
+    def _state_for(self, stance: str, *, jitter: bool = True) -> tuple[float, ...]:
+        dx, dy = (self._rng.normal(0.0, 6.0), self._rng.normal(0.0, 6.0)) if jitter else (0.0, 0.0)
+        if stance == "off":
+            return _STATE_OFF
+        if stance == "both":
+            return (1.0, dx * 0.5, dy * 0.5, 1.0, 0.0, 0.0)
+        if stance == "left":
+            return (1.0, -FOOT_ML_MM + dx, dy, 0.0, 1.0, 0.0)
+        return (1.0, FOOT_ML_MM + dx, dy, 0.0, 0.0, 1.0)
+
+    @property
+    def stance(self) -> str:
+        """The stance the person is in or moving to."""
+        return self._target_stance
+
+    def _now(self, at_s: float | None) -> float:
+        return float(self.clock()) if at_s is None else float(at_s)
+
+    def _changed(self, t_s: float) -> None:
+        for cb in self._listeners:
+            cb(t_s)
+
+    def _add_keyframe(self, t_s: float, duration_s: float, target: Sequence[float]) -> None:
+        self._keyframes.append(_Keyframe(t_s, duration_s, np.asarray(target, dtype=np.float64)))
+        self._keyframes.sort(key=lambda k: k.t_s)
+        self._starts_cache = None
+
+    # -- actions ---------------------------------------------------------------------------------
+    def set_stance(self, stance: Stance, *, at_s: float | None = None, duration_s: float | None = None) -> None:
+        """Move to ``stance`` starting at ``at_s`` (s), smoothly over ``duration_s`` (default 0.3-0.5 s)."""
+        if stance not in STANCES:
+            raise ValueError(f"stance={stance!r} is not one of {STANCES}")
+        t = self._now(at_s)
+        dur = float(self._rng.uniform(0.3, 0.5)) if duration_s is None else float(duration_s)
+        self._target_stance = stance
+        self._add_keyframe(t, dur, self._state_for(stance))
+        self.events.append((t, "stance", {"stance": stance, "duration_s": dur}))
+        self._changed(t)
+
+    def step_off(self, *, at_s: float | None = None) -> None:
+        """Step off the board (load goes to zero over 0.3-0.5 s)."""
+        self.set_stance("off", at_s=at_s)
+
+    def touch_down(self, *, at_s: float | None = None, duration_s: float = 0.5, fraction: float | None = None) -> None:
+        """Put the free foot briefly on the floor: the load on the board drops by ``fraction`` of body weight.
+
+        Parameters
+        ----------
+        at_s : float, optional
+            Start (s); now by default.
+        duration_s : float
+            How long the foot stays down (s).
+        fraction : float, optional
+            Drop of the total load as a fraction of body weight; 0.1-0.4 drawn at random by default.
+        """
+        t = self._now(at_s)
+        f = float(self._rng.uniform(0.1, 0.4)) if fraction is None else float(fraction)
+        if not 0.0 <= f <= 1.0:
+            raise ValueError(f"fraction={f} must be between 0 and 1 (of body weight)")
+        self._transients.append(_Transient("touch_down", t, float(duration_s), {"fraction": f}))
+        self.events.append((t, "touch_down", {"fraction": f, "duration_s": duration_s}))
+        self._changed(t)
+
+    def hop(self, *, at_s: float | None = None) -> None:
+        """Hop on the stance foot: push-off, ~0.25 s in the air, landing peak, foot lands a little elsewhere."""
+        t = self._now(at_s)
+        flight = float(self._rng.uniform(0.2, 0.3))
+        self._transients.append(_Transient("hop", t, 0.15 + flight + 0.25, {"flight_s": flight}))
+        land = t + 0.15 + flight
+        # The foot lands slightly elsewhere.
+        cur = self.state_at(np.array([land]))[0]
+        new = cur.copy()
+        new[1] += self._rng.normal(0.0, 15.0)
+        new[2] += self._rng.normal(0.0, 15.0)
+        self._add_keyframe(land, 0.01, new)
+        self.events.append((t, "hop", {"flight_s": flight}))
+        self._changed(t)
+
+    def press_button(self, *, at_s: float | None = None, duration_s: float = 0.2) -> None:
+        """Press the board's front button for ``duration_s`` (s)."""
+        t = self._now(at_s)
+        self._transients.append(_Transient("button", t, float(duration_s)))
+        self._changed(t)
+
+    def cue(self, instruction: str, *, at_s: float | None = None) -> float | None:
+        """React to an instruction after a reaction delay of 0.5-1.5 s.
+
+        Returns
+        -------
+        float or None
+            When the person starts to move (s), or None when ``auto_follow`` is off.
+        """
+        if instruction not in CUES:
+            raise ValueError(f"unknown cue {instruction!r}; expected one of {sorted(CUES)}")
+        t = self._now(at_s)
+        self.cues.append((t, instruction))
+        if not self.auto_follow:
+            return None
+        start = t + float(self._rng.uniform(0.5, 1.5))
+        if CUES[instruction] != self._target_stance:
+            self.set_stance(CUES[instruction], at_s=start)  # type: ignore[arg-type]
+        return start
+
+    def schedule(self, actions: Iterable[tuple[float, str, dict[str, Any]]]) -> None:
+        """Run ``(t_s, action, kwargs)`` items, e.g. ``(5.0, "set_stance", {"stance": "left"})``."""
+        for t_s, action, kwargs in actions:
+            if action not in ("set_stance", "step_off", "touch_down", "hop", "press_button", "cue"):
+                raise ValueError(f"unknown action {action!r} in schedule")
+            getattr(self, action)(at_s=t_s, **(kwargs or {}))
+
+    # -- evaluation (vectorised) -----------------------------------------------------------------
+    def _starts(self) -> NDArray[np.float64]:
+        """The state at the start of each keyframe, shape (K, 6) (cached until the plan changes)."""
+        if self._starts_cache is None:
+            starts = np.empty((len(self._keyframes), 6))
+            for i, kf in enumerate(self._keyframes):
+                starts[i] = self._eval(np.array([kf.t_s]), starts[:i], self._keyframes[:i])[0]
+            self._starts_cache = starts
+        return self._starts_cache
+
+    def _eval(
+        self, t: NDArray[np.float64], starts: NDArray[np.float64], kfs: Sequence[_Keyframe]
+    ) -> NDArray[np.float64]:
+        if not kfs:
+            return np.broadcast_to(self._initial, (t.size, 6)).copy()
+        times = np.array([k.t_s for k in kfs])
+        durs = np.array([max(k.duration_s, 1e-6) for k in kfs])
+        targets = np.array([k.target for k in kfs])
+        idx = np.searchsorted(times, t, side="left") - 1  # last keyframe that started before t
+        j = np.clip(idx, 0, None)
+        s = _smooth((t - times[j]) / durs[j])[:, None]
+        blended = starts[j] + (targets[j] - starts[j]) * s
+        return np.where((idx >= 0)[:, None], blended, self._initial[None, :])
+
+    def state_at(self, t_s: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The person's state at times ``t_s`` (s), shape (N, 6): load fraction, base ML and AP (mm),
+        and the weights of bipedal, left and right single-leg sway.
+
+        Each stance change blends, with a cosine ramp, from the state at its start to its target."""
+        t = np.atleast_1d(np.asarray(t_s, dtype=np.float64))
+        return self._eval(t, self._starts(), self._keyframes)
+
+    def load_factor_at(self, t_s: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        """Multiplier of the load from touch-downs and hops, and the button state, at times ``t_s``."""
+        t = np.asarray(t_s, dtype=np.float64)
+        factor = np.ones(t.size)
+        button = np.zeros(t.size, dtype=bool)
+        if not t.size:
+            return factor, button
+        for tr in self._transients:
+            if tr.t_s > t[-1] or tr.t_s + tr.duration_s + 0.2 < t[0]:
+                continue
+            u = t - tr.t_s
+            if tr.kind == "touch_down":
+                ramp = 0.1
+                up = _smooth(u / ramp)
+                down = 1.0 - _smooth((u - tr.duration_s) / ramp)
+                factor *= 1.0 - tr.params["fraction"] * up * down
+            elif tr.kind == "hop":
+                fl = tr.params["flight_s"]
+                push = np.where((u >= 0) & (u < 0.15), 1.0 + 0.4 * np.sin(np.pi * u / 0.15), 1.0)
+                air = np.where((u >= 0.15) & (u < 0.15 + fl), 0.0, 1.0)
+                lu = u - 0.15 - fl
+                land = np.where((lu >= 0) & (lu < 0.2), 1.0 + 0.8 * np.sin(np.pi * lu / 0.2), 1.0)
+                factor *= push * air * land
+            elif tr.kind == "button":
+                button |= (u >= 0) & (u < tr.duration_s)
+        return factor, button
+
+
+@dataclass(frozen=True)
+class SampleArrays:
+    """A block of samples as arrays.
+
+    Attributes
+    ----------
+    t_s : ndarray, shape (N,)
+        Timestamps (s).
+    corners_kg : ndarray, shape (N, 4)
+        TL, TR, BL, BR (kg).
+    button : ndarray of bool, shape (N,)
+    flags : ndarray of int, shape (N,)
+    """
+
+    t_s: NDArray[np.float64]
+    corners_kg: NDArray[np.float64]
+    button: NDArray[np.bool_]
+    flags: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return int(self.t_s.size)
+
+
+class SimulatedBoard(Board):
+    """A Wii Balance Board simulated down to its timing and resolution, with a person on it.
+
+    Parameters
+    ----------
+    mass_kg : float
+        The person's mass (kg).
+    seed : int
+        Seed; the same seed and the same actions give the same samples.
+    realtime : bool
+        False (default): as fast as possible — :meth:`read` never sleeps, timestamps still advance
+        at the board's ~100 reports/s from 0 s. True: samples are released at their timestamps on
+        ``time.monotonic()``.
+    ml_sway_ratio_right_over_left : float
+        ML sway (RMS and speed) of right-leg stance relative to left-leg stance.
+    person : SimulatedPerson, optional
+        Bring your own person (``mass_kg`` is then ignored).
+    stance : {"off", "both", "left", "right"}
+        Starting stance of the default person.
+    auto_follow : bool
+        The person obeys :meth:`cue`.
+    disconnect_at_s : float, optional
+        Simulate a dropped link: :meth:`read` raises :class:`~drivers.errors.BoardDisconnected`
+        once the clock reaches this time (s).
+    noise_kg : float
+        Standard deviation of the per-corner sensor noise before 10 g quantisation (kg).
+    single_leg, bipedal : SwayTargets
+        Sway targets (defaults from ``posturography.md`` §4.3).
+    serial : str, optional
+        Board address reported in :attr:`info` (calibration profiles are keyed by it).
+    chunk_s : float
+        Seconds generated per vectorised chunk.
+    """
+
+    kind = "sim"
+
+    def __init__(
+        self,
+        *,
+        mass_kg: float = 70.0,
+        seed: int = 0,
+        realtime: bool = False,
+        ml_sway_ratio_right_over_left: float = 1.0,
+        person: SimulatedPerson | None = None,
+        stance: Stance = "both",
+        auto_follow: bool = True,
+        disconnect_at_s: float | None = None,
+        noise_kg: float = 0.003,
+        single_leg: SwayTargets = SINGLE_LEG_SWAY,
+        bipedal: SwayTargets = BIPEDAL_SWAY,
+        serial: str | None = None,
+        chunk_s: float = 1.0,
+    ) -> None:
+        super().__init__()
+        if not (ml_sway_ratio_right_over_left > 0 and math.isfinite(ml_sway_ratio_right_over_left)):
+            raise ValueError(
+                f"ml_sway_ratio_right_over_left={ml_sway_ratio_right_over_left} must be a positive ratio (1.0 = no difference)"
+            )
+        if not chunk_s > 0:
+            raise ValueError(f"chunk_s={chunk_s} must be > 0 seconds")
+        self.seed = int(seed)
+        self.realtime = bool(realtime)
+        self.ml_sway_ratio_right_over_left = float(ml_sway_ratio_right_over_left)
+        self.person = person if person is not None else SimulatedPerson(
+            mass_kg=mass_kg, stance=stance, seed=seed, auto_follow=auto_follow
+        )
+        self.person.clock = lambda: self.now_s
+        self.person._listeners.append(self._on_person_change)
+        self.disconnect_at_s = disconnect_at_s
+        self.noise_kg = float(noise_kg)
+        self._serial = serial or f"sim-{self.seed:04d}"
+        self._chunk_reports = max(1, int(round(chunk_s * REPORT_RATE_HZ)))
+        ss = np.random.SeedSequence([self.seed, 0])
+        s_sway_b, s_sway_s, s_noise, s_time = ss.spawn(4)
+        dt = 1.0 / ADC_RATE_HZ
+        self._sway_both = _Sway(bipedal, np.random.default_rng(s_sway_b), dt_s=dt)
+        self._sway_single = _Sway(single_leg, np.random.default_rng(s_sway_s), dt_s=dt)
+        self._rng_noise = np.random.default_rng(s_noise)
+        self._rng_time = np.random.default_rng(s_time)
+        self._t0 = time.monotonic() if self.realtime else 0.0
+        self._k_next = 0  # next report index to generate
+        self._last_tick = -1  # last ADC tick generated
+        self._last_tick_vals: NDArray[np.float64] | None = None  # (sway4 + noise4) of that tick
+        self._last_arrival = -math.inf
+        self._prev_emitted: tuple[float, float, float, float] | None = None
+        # Undelivered buffer: raw per-report ingredients, rendered into samples on demand.
+        self._buf: dict[str, NDArray[Any]] | None = None
+        self._rendered: list[Sample] = []
+        self._pos = 0
+        self._now = self._t0
+        self._geom = WII_BALANCE_BOARD
+
+    # -- clock and cues ----------------------------------------------------------------------------
+    @property
+    def now_s(self) -> float:
+        """The board clock (s): the timestamp of the last sample read, or the start (0 s when not realtime)."""
+        if self.realtime:
+            return max(self._now, time.monotonic())
+        return self._now
+
+    def cue(self, instruction: str) -> float | None:
+        """Tell the simulated person what to do (``"step_on_both"``, ``"stand_left"``, ``"stand_right"``,
+        ``"step_off"``, ``"rest"``); they obey after 0.5-1.5 s when ``auto_follow`` is on.
+
+        Returns the time (s) they start to move, or None."""
+        return self.person.cue(instruction)
+
+    # -- Board interface -------------------------------------------------------------------------
+    @property
+    def info(self) -> BoardInfo:
+        return BoardInfo(
+            kind="sim",
+            name="Simulated Wii Balance Board",
+            serial=self._serial,
+            battery=1.0,
+            calibration={"type": "simulated", "quantum_kg": QUANTUM_KG, "noise_kg": self.noise_kg},
+            extra={
+                "seed": self.seed,
+                "mass_kg": self.person.mass_kg,
+                "ml_sway_ratio_right_over_left": self.ml_sway_ratio_right_over_left,
+                "realtime": self.realtime,
+                "report_rate_hz": REPORT_RATE_HZ,
+                "adc_rate_hz": ADC_RATE_HZ,
+            },
+        )
+
+    def _open(self) -> None:
+        pass
+
+    def _close(self) -> None:
+        pass
+
+    def _read_internal(self, timeout_s: float | None) -> tuple[Sample | None, bool]:
+        if self._pos >= len(self._rendered):
+            self._generate()
+        s = self._rendered[self._pos]
+        if self.disconnect_at_s is not None and s.t_s >= self.disconnect_at_s:
+            raise BoardDisconnected(
+                f"simulated board {self._serial} disconnected at t={self.disconnect_at_s:.3f} s "
+                "(disconnect_at_s); reconnect or open a new board"
+            )
+        if self.realtime:
+            wait = s.t_s - time.monotonic()
+            if wait > 0:
+                if timeout_s is not None and wait > timeout_s:
+                    time.sleep(timeout_s)
+                    return None, False
+                time.sleep(wait)
+        self._pos += 1
+        self._now = s.t_s
+        self._prev_emitted = s.corners_kg
+        return s, False
+
+    # -- bulk reading ----------------------------------------------------------------------------
+    def read_arrays(self, duration_s: float) -> SampleArrays:
+        """Read all samples of the next ``duration_s`` seconds as arrays (never sleeps, even when realtime)."""
+        if not self.is_open:
+            raise RuntimeError("SimulatedBoard is not open: use `with board:` or call open()")
+        end = self.now_s + duration_s
+        parts: list[list[Sample]] = []
+        while True:
+            if self._pos >= len(self._rendered):
+                self._generate()
+            rest = self._rendered[self._pos :]
+            ts = np.fromiter((s.t_s for s in rest), float, len(rest))
+            n = int(np.searchsorted(ts, end, side="left"))
+            if self.disconnect_at_s is not None:
+                n_dc = int(np.searchsorted(ts, self.disconnect_at_s, side="left"))
+                if n_dc < n:
+                    parts.append(rest[:n_dc])
+                    self._advance(n_dc)
+                    raise BoardDisconnected(
+                        f"simulated board {self._serial} disconnected at t={self.disconnect_at_s:.3f} s"
+                    )
+            parts.append(rest[:n])
+            self._advance(n)
+            if n < len(rest):
+                break
+        flat = [s for p in parts for s in p]
+        return SampleArrays(
+            t_s=np.fromiter((s.t_s for s in flat), float, len(flat)),
+            corners_kg=np.array([s.corners_kg for s in flat], dtype=np.float64).reshape(-1, 4),
+            button=np.fromiter((s.button for s in flat), bool, len(flat)),
+            flags=np.fromiter((int(s.flags) for s in flat), np.int64, len(flat)),
+        )
+
+    def _advance(self, n: int) -> None:
+        if n:
+            s = self._rendered[self._pos + n - 1]
+            self._pos += n
+            self._now = s.t_s
+            self._prev_emitted = s.corners_kg
+
+    # -- generation ------------------------------------------------------------------------------
+    def _generate(self) -> None:
+        """Generate the next chunk of reports (board timing, ADC ticks, sway, noise) and render it."""
+        n = self._chunk_reports
+        k = np.arange(self._k_next, self._k_next + n)
+        self._k_next += n
+        tau = k / REPORT_RATE_HZ  # board-side report times
+        ticks = np.floor(tau * ADC_RATE_HZ + 1e-9).astype(np.int64)  # ADC sample carried by each report
+        # Arrival at the host: 1-3 ms latency, and now and then a Bluetooth burst delay of 10-40 ms; reports
+        # queued behind a delayed one arrive just after it. Strictly increasing (>= 0.1 ms apart).
+        lat = 0.001 + self._rng_time.exponential(0.001, n)
+        burst = self._rng_time.random(n) < 0.01
+        lat = lat + burst * self._rng_time.uniform(0.010, 0.040, n)
+        eps = 1e-4
+        idx = np.arange(n) * eps
+        # a_i = max(raw_i, a_(i-1) + eps)  <=>  a_i - i*eps = cummax(raw_i - i*eps), seeded with the last arrival.
+        c = tau + lat - idx
+        c[0] = max(c[0], self._last_arrival + eps)
+        arrival = np.maximum.accumulate(c) + idx
+        self._last_arrival = float(arrival[-1])
+        # Per-tick ingredients (shared by reports carrying the same tick).
+        first, last = int(ticks[0]), int(ticks[-1])
+        new_from = max(first, self._last_tick + 1)
+        n_new = last - new_from + 1
+        vals_new = np.empty((n_new, 8))
+        vals_new[:, 0:2] = self._sway_both.next(n_new)
+        vals_new[:, 2:4] = self._sway_single.next(n_new)
+        vals_new[:, 4:8] = self._rng_noise.normal(0.0, self.noise_kg, (n_new, 4))
+        if first <= self._last_tick:
+            assert self._last_tick_vals is not None and first == self._last_tick
+            tick_vals = np.vstack([self._last_tick_vals[None, :], vals_new])
+        else:
+            tick_vals = vals_new
+        self._last_tick = last
+        self._last_tick_vals = tick_vals[-1].copy()
+        per_report = tick_vals[ticks - first]
+        chunk = {
+            "t": arrival + self._t0,
+            "tick_t": ticks / ADC_RATE_HZ + self._t0,
+            "ticks": ticks,
+            "vals": per_report,
+        }
+        # Keep what is still undelivered, then append.
+        if self._buf is not None and self._pos < len(self._rendered):
+            keep = slice(self._pos, None)
+            self._buf = {key: np.concatenate([v[keep], chunk[key]]) for key, v in self._buf.items()}
+        else:
+            self._buf = chunk
+        self._rendered = self._render(self._buf)
+        self._pos = 0
+
+    def _on_person_change(self, t_s: float) -> None:
+        """Re-render undelivered samples after a change of the person's plan."""
+        if self._buf is None or self._pos >= len(self._rendered):
+            return
+        keep = slice(self._pos, None)
+        self._buf = {key: v[keep] for key, v in self._buf.items()}
+        self._rendered = self._render(self._buf)
+        self._pos = 0
+
+    def _render(self, buf: dict[str, NDArray[Any]]) -> list[Sample]:
+        t_tick = buf["tick_t"]
+        vals = buf["vals"]
+        n = t_tick.size
+        if n == 0:
+            return []
+        # The person's state, evaluated once per distinct tick then spread to the reports.
+        state = self.person.state_at(t_tick)
+        factor, button = self.person.load_factor_at(t_tick)
+        load = self.person.mass_kg * state[:, 0] * factor
+        ratio = self.ml_sway_ratio_right_over_left
+        w_b, w_l, w_r = state[:, 3], state[:, 4], state[:, 5]
+        ml = state[:, 1] + w_b * vals[:, 0] + (w_l + w_r * ratio) * vals[:, 2]
+        ap = state[:, 2] + w_b * vals[:, 1] + (w_l + w_r) * vals[:, 3]
+        # Split the load over the corners so that the CoP is (ml, ap) (bilinear split;
+        # inverse of balance.cop.cop_from_corners, wii-balance-board.md §5).
+        u = np.clip(0.5 + ml / self._geom.width_mm, 0.0, 1.0)
+        v = np.clip(0.5 + ap / self._geom.length_mm, 0.0, 1.0)
+        corners = np.empty((n, 4))
+        corners[:, 0] = load * (1 - u) * v  # TL
+        corners[:, 1] = load * u * v  # TR
+        corners[:, 2] = load * (1 - u) * (1 - v)  # BL
+        corners[:, 3] = load * u * (1 - v)  # BR
+        corners += vals[:, 4:8]
+        corners = np.round(corners / QUANTUM_KG) * QUANTUM_KG
+        corners = np.round(corners, 2) + 0.0  # exact 10 g steps, no -0.0
+        prev = np.vstack([
+            np.asarray(self._prev_emitted if self._prev_emitted is not None else [np.nan] * 4)[None, :],
+            corners[:-1],
+        ])
+        dup = np.all(corners == prev, axis=1)
+        flags = np.where(dup, int(SampleFlag.DUPLICATE), 0) | np.where(
+            np.any(corners < -0.05, axis=1), int(SampleFlag.BELOW_ZERO), 0
+        )
+        t = buf["t"].tolist()
+        c = corners.tolist()
+        b = button.tolist()
+        f = flags.tolist()
+        return [
+            Sample(t[i], c[i][0], c[i][1], c[i][2], c[i][3], b[i], SampleFlag(f[i]))
+            for i in range(n)
+        ]
