@@ -606,12 +606,12 @@ def parse(data: bytes | str, *, name: str = "<bytes>") -> Recording:
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
-    except FileNotFoundError as err:
-        raise FileNotFoundError(err.errno, f"{path}: no such file; check the path", str(path)) from None
-    except IsADirectoryError as err:
-        raise IsADirectoryError(err.errno, f"{path}: is a directory; give the recording files inside it", str(path)) from None
-    except PermissionError as err:
-        raise PermissionError(err.errno, f"{path}: permission denied; check the file's permissions", str(path)) from None
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise IsADirectoryError(f"{path}: is a directory; give the recording files inside it") from None
+    except PermissionError:
+        raise PermissionError(f"{path}: permission denied; check the file's permissions") from None
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
