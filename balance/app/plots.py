@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from balance.cop import WII_BALANCE_BOARD, BoardGeometry
+from balance.ellipse import Ellipse, sway_ellipse
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.artist import Artist
@@ -36,7 +37,6 @@ __all__ = [
     "RIGHT_COLOR",
     "SIDE_COLORS",
     "WII_SURFACE_MM",
-    "EllipseGeometry",
     "prediction_ellipse",
     "find_artists",
     "plot_board",
@@ -62,96 +62,31 @@ _AP_LABEL = "AP (mm)  \u2192 forward"
 # ---------------------------------------------------------------------------------------------
 # geometry
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EllipseGeometry:
-    """A 2-D prediction ellipse of a CoP cloud.
+def prediction_ellipse(cop_ml_mm: ArrayLike, cop_ap_mm: ArrayLike, *, pvalue: float = 0.95) -> Ellipse:
+    """The prediction ellipse drawn on a statokinesigram, from the finite samples.
 
-    Attributes
-    ----------
-    center_ml_mm, center_ap_mm : float
-        Centre (mm): the mean CoP.
-    width_mm, height_mm : float
-        Full lengths (mm) of the major and minor axes (twice the semi-axes).
-    angle_deg : float
-        Angle of the major axis, counter-clockwise from the +ML axis (degrees, -90..90).
-    area_mm2 : float
-        Area (mm²), ``pi * width * height / 4``.
-    pvalue : float
-        Probability content (0.95 for the 95 % ellipse).
-    n : int
-        Number of finite samples used.
-    """
-
-    center_ml_mm: float
-    center_ap_mm: float
-    width_mm: float
-    height_mm: float
-    angle_deg: float
-    area_mm2: float
-    pvalue: float
-    n: int
-
-
-def prediction_ellipse(
-    cop_ml_mm: ArrayLike, cop_ap_mm: ArrayLike, *, pvalue: float = 0.95
-) -> EllipseGeometry:
-    """The prediction ellipse of a CoP cloud, as drawn on a statokinesigram.
-
-    Semi-axes ``sqrt(k * lambda_i)`` along the eigenvectors of the (n-1) sample covariance,
-    ``k = F_p(2, n-2) * 2 (n-1)(n+1) / (n (n-2))``, so that the area is
-    ``pi * sqrt(lambda_1 lambda_2) * k``: Duarte's ``hyperellipsoid`` and the HBEDB ``COParea``
-    (``../shared/data/README.md`` "Formats"; ``../shared/docs/posturography.md`` §1.2;
-    Schubert & Kirchner 2014 recommend the prediction, not the confidence, ellipse).
+    Duarte's 95 % prediction ellipse (:func:`balance.ellipse.sway_ellipse`, variant
+    ``"duarte"``): the same ellipse whose area is the measure ``prediction_ellipse_area_mm2``
+    and the HBEDB ``COParea`` (``../shared/data/README.md``; ``../shared/docs/posturography.md``
+    §1.2; Schubert & Kirchner 2014 recommend the prediction, not the confidence, ellipse).
 
     Parameters
     ----------
     cop_ml_mm, cop_ap_mm : array_like, shape (N,)
-        CoP (mm). NaN samples are ignored.
+        CoP (mm); NaN samples are left out.
     pvalue : float, optional
         Probability content, 0 < pvalue < 1 (default 0.95).
 
     Returns
     -------
-    EllipseGeometry
-
-    Raises
-    ------
-    ValueError
-        Fewer than 3 finite samples, or mismatched shapes.
+    balance.ellipse.Ellipse
     """
-    from scipy import stats
-
-    x = np.asarray(cop_ml_mm, dtype=np.float64)
-    y = np.asarray(cop_ap_mm, dtype=np.float64)
-    if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(
-            f"cop_ml_mm and cop_ap_mm must be 1-D of equal length, got {x.shape} and {y.shape}"
-        )
-    if not 0.0 < pvalue < 1.0:
-        raise ValueError(f"pvalue={pvalue} must be between 0 and 1 (e.g. 0.95)")
+    x = _as_1d("cop_ml_mm", cop_ml_mm)
+    y = _as_1d("cop_ap_mm", cop_ap_mm)
+    if x.shape != y.shape:
+        raise ValueError(f"cop_ml_mm and cop_ap_mm must have equal length, got {x.size} and {y.size}")
     ok = np.isfinite(x) & np.isfinite(y)
-    n = int(ok.sum())
-    if n < 3:
-        raise ValueError(f"the ellipse needs at least 3 finite CoP samples, got {n}: record a longer trial")
-    xy = np.vstack([x[ok], y[ok]])
-    cov = np.cov(xy)  # (n-1) normalisation
-    evals, evecs = np.linalg.eigh(cov)  # ascending
-    evals = np.clip(evals, 0.0, None)
-    k = stats.f.ppf(pvalue, 2, n - 2) * 2.0 * (n - 1) * (n + 1) / (n * (n - 2))
-    semi_major, semi_minor = np.sqrt(k * evals[1]), np.sqrt(k * evals[0])
-    vx, vy = evecs[:, 1]
-    angle = float(np.degrees(np.arctan2(vy, vx)))
-    angle = (angle + 90.0) % 180.0 - 90.0
-    return EllipseGeometry(
-        center_ml_mm=float(xy[0].mean()),
-        center_ap_mm=float(xy[1].mean()),
-        width_mm=float(2 * semi_major),
-        height_mm=float(2 * semi_minor),
-        angle_deg=angle,
-        area_mm2=float(np.pi * semi_major * semi_minor),
-        pvalue=float(pvalue),
-        n=n,
-    )
+    return sway_ellipse(x[ok], y[ok], variant="duarte", p=pvalue)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,7 +185,7 @@ def plot_statokinesigram(
     cop_ap_mm: ArrayLike,
     *,
     ax: "Axes | None" = None,
-    ellipse: bool | EllipseGeometry = True,
+    ellipse: bool | Ellipse = True,
     pvalue: float = 0.95,
     board: BoardGeometry | None = None,
     half_range_mm: float | None = None,
@@ -267,9 +202,9 @@ def plot_statokinesigram(
         CoP (mm), ML positive to the right, AP positive forward. Plotted exactly as given.
     ax : Axes, optional
         Axes to draw into; a new figure when None.
-    ellipse : bool or EllipseGeometry, optional
+    ellipse : bool or balance.ellipse.Ellipse, optional
         True computes the prediction ellipse of the plotted points with
-        :func:`prediction_ellipse`; an :class:`EllipseGeometry` draws that one; False none.
+        :func:`prediction_ellipse`; an :class:`~balance.ellipse.Ellipse` draws that one; False none.
     pvalue : float, optional
         Probability content of the computed ellipse (default 0.95).
     board : BoardGeometry, optional
@@ -293,7 +228,7 @@ def plot_statokinesigram(
         Artists: the trace (gid ``"cop"``), the ellipse (gid ``"ellipse"``) and, with a
         board, ``"board"`` and ``"sensors"``.
     """
-    from matplotlib.patches import Ellipse
+    from matplotlib.patches import Ellipse as EllipsePatch
 
     x = _as_1d("cop_ml_mm", cop_ml_mm)
     y = _as_1d("cop_ap_mm", cop_ap_mm)
@@ -304,19 +239,19 @@ def plot_statokinesigram(
         plot_board(ax=ax, geometry=board)
     (line,) = ax.plot(x, y, color=color, linewidth=linewidth, alpha=0.85, zorder=2, label="CoP")
     line.set_gid("cop")
-    geo: EllipseGeometry | None
-    if isinstance(ellipse, EllipseGeometry):
+    geo: Ellipse | None
+    if isinstance(ellipse, Ellipse):
         geo = ellipse
     elif ellipse and np.count_nonzero(np.isfinite(x) & np.isfinite(y)) >= 3:
         geo = prediction_ellipse(x, y, pvalue=pvalue)
     else:
         geo = None
     if geo is not None:
-        label = f"{geo.pvalue * 100:.0f} % prediction ellipse"
+        label = f"{geo.p * 100:.0f} % prediction ellipse"
         if show_area:
             label += f"\n{geo.area_mm2:,.0f} mm\u00b2"
-        patch = Ellipse(
-            (geo.center_ml_mm, geo.center_ap_mm), geo.width_mm, geo.height_mm, angle=geo.angle_deg,
+        patch = EllipsePatch(
+            (geo.center_ml_mm, geo.center_ap_mm), 2 * geo.semi_major_mm, 2 * geo.semi_minor_mm, angle=geo.angle_deg,
             fill=False, edgecolor="black", linewidth=1.6, zorder=3, label=label,
         )
         patch.set_gid("ellipse")

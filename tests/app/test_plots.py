@@ -15,6 +15,7 @@ import pytest  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from balance.app import plots  # noqa: E402
+from balance import sway  # noqa: E402
 from balance.app.plots import find_artists  # noqa: E402
 from balance.cop import WII_BALANCE_BOARD  # noqa: E402
 
@@ -25,13 +26,13 @@ def _close_figures():
     plt.close("all")
 
 
-def _inside(geo: plots.EllipseGeometry, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Points inside an ellipse given by centre, full axes and angle (plain geometry)."""
+def _inside(geo, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Points inside an ellipse given by centre, semi-axes and angle (plain geometry)."""
     th = np.radians(geo.angle_deg)
     dx, dy = x - geo.center_ml_mm, y - geo.center_ap_mm
     u = dx * np.cos(th) + dy * np.sin(th)
     v = -dx * np.sin(th) + dy * np.cos(th)
-    return (u / (geo.width_mm / 2)) ** 2 + (v / (geo.height_mm / 2)) ** 2 <= 1.0
+    return (u / geo.semi_major_mm) ** 2 + (v / geo.semi_minor_mm) ** 2 <= 1.0
 
 
 def _yspan(band) -> np.ndarray:
@@ -71,8 +72,8 @@ def test_prediction_ellipse_axes_of_an_axis_aligned_cloud() -> None:
     var_y = b**2 / 2 * n / (n - 1)
     assert geo.center_ml_mm == pytest.approx(5.0)
     assert geo.center_ap_mm == pytest.approx(-2.0)
-    assert geo.width_mm == pytest.approx(2 * np.sqrt(k * var_x), rel=1e-9)
-    assert geo.height_mm == pytest.approx(2 * np.sqrt(k * var_y), rel=1e-9)
+    assert geo.semi_major_mm == pytest.approx(np.sqrt(k * var_x), rel=1e-9)
+    assert geo.semi_minor_mm == pytest.approx(np.sqrt(k * var_y), rel=1e-9)
     assert abs(geo.angle_deg) < 1e-6 or abs(abs(geo.angle_deg) - 180) < 1e-6
     # for large n, k -> chi2_0.95(2) = 5.991 (posturography.md §1.2)
     assert k == pytest.approx(stats.chi2.ppf(0.95, 2), rel=0.02)
@@ -80,7 +81,7 @@ def test_prediction_ellipse_axes_of_an_axis_aligned_cloud() -> None:
 
 def test_prediction_ellipse_rejects_too_few_points() -> None:
     with pytest.raises(ValueError, match="at least 3"):
-        plots.prediction_ellipse([1.0, 2.0], [0.0, np.nan])
+        plots.prediction_ellipse([1.0, 2.0, 3.0], [0.0, np.nan, 1.0])
 
 
 # --- statokinesigram ---------------------------------------------------------------------------
@@ -98,9 +99,10 @@ def test_statokinesigram_draws_the_given_cop_and_its_ellipse() -> None:
     np.testing.assert_array_equal(line.get_xdata(), x)
     np.testing.assert_array_equal(line.get_ydata(), y)
     (patch,) = find_artists(fig, "ellipse")
-    geo = plots.prediction_ellipse(x, y)
     drawn_area = np.pi * patch.width * patch.height / 4.0
-    assert drawn_area == pytest.approx(geo.area_mm2, rel=1e-12)
+    # the measure the app stores, computed by the core on the same samples
+    area = sway.measures(x, y, fs_hz=25.0, select=["prediction_ellipse_area_mm2"])["prediction_ellipse_area_mm2"]
+    assert drawn_area == pytest.approx(area, rel=1e-9)
     # independent area: pi*sqrt(det(S))*k with S the (n-1) covariance (HBEDB COParea formula)
     n = x.size
     k = stats.f.ppf(0.95, 2, n - 2) * 2 * (n - 1) * (n + 1) / (n * (n - 2))

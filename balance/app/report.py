@@ -1,0 +1,620 @@
+"""The one-page session report a physio can file (A4, PDF or PNG).
+
+:func:`write_session_report` draws, on one A4 page:
+
+* a header: athlete code, date, protocol, conditions, board, software version and the
+  preprocessing used;
+* the statokinesigrams of the left and right leg side by side on the same scale, each with its
+  95 % prediction ellipse (the representative trial of each side: the valid trial with the
+  median mean CoP velocity);
+* ML and AP against time for the same trials;
+* left-vs-right bars of the key measures (mean velocity total/ML/AP, RMS ML/AP, prediction
+  ellipse area) with the symmetry index and a mark where the difference exceeds the MDC;
+* a plain-language summary: which side sways more, by how much, and whether that is beyond
+  the measurement noise (it reports "mediolateral sway", never a diagnosis);
+* the failed trials with their reason.
+
+It accepts a stored session (:meth:`balance.app.store.Store.session`) or a
+:class:`protocols.results.SessionResult` straight from the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from balance.recording import Recording
+
+__all__ = [
+    "A4_PORTRAIT_IN",
+    "KEY_MEASURES",
+    "ReportData",
+    "SideSummary",
+    "report_data",
+    "session_report_figure",
+    "write_session_report",
+]
+
+#: A4 portrait, width x height in inches (210 mm x 297 mm).
+A4_PORTRAIT_IN: tuple[float, float] = (210 / 25.4, 297 / 25.4)
+
+#: The measures of the left-right bar chart, in order (keys of ``balance.sway.MEASURES``).
+KEY_MEASURES: tuple[str, ...] = (
+    "mean_velocity_mm_s",
+    "mean_velocity_ml_mm_s",
+    "mean_velocity_ap_mm_s",
+    "rms_ml_mm",
+    "rms_ap_mm",
+    "prediction_ellipse_area_mm2",
+)
+
+_LABELS: dict[str, str] = {
+    "mean_velocity_mm_s": "Mean velocity",
+    "mean_velocity_ml_mm_s": "Velocity ML",
+    "mean_velocity_ap_mm_s": "Velocity AP",
+    "rms_ml_mm": "RMS ML",
+    "rms_ap_mm": "RMS AP",
+    "prediction_ellipse_area_mm2": "Ellipse area",
+}
+_UNITS: dict[str, str] = {
+    "mean_velocity_mm_s": "mm/s",
+    "mean_velocity_ml_mm_s": "mm/s",
+    "mean_velocity_ap_mm_s": "mm/s",
+    "rms_ml_mm": "mm",
+    "rms_ap_mm": "mm",
+    "prediction_ellipse_area_mm2": "mm\u00b2",
+}
+_SENTENCE_NAMES: dict[str, str] = {
+    "mean_velocity_mm_s": "mean sway velocity",
+    "mean_velocity_ml_mm_s": "mediolateral sway velocity",
+    "mean_velocity_ap_mm_s": "anteroposterior sway velocity",
+    "rms_ml_mm": "mediolateral sway amplitude (RMS)",
+    "rms_ap_mm": "anteroposterior sway amplitude (RMS)",
+    "prediction_ellipse_area_mm2": "sway area (95 % ellipse)",
+}
+_FAILURE_WORDS = {
+    "touch_down": "free foot touched down",
+    "step_off": "stepped off the board",
+    "hop": "hopped",
+    "no_stance": "stance never became stable",
+    "disconnected": "board disconnected",
+    "stopped": "test stopped",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# what the page shows, independent of where the session came from
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ReportTrial:
+    """One trial as the report sees it (from a stored trial or a TrialResult)."""
+
+    side: str
+    trial_index: int
+    attempt: int
+    practice: bool
+    valid: bool
+    status: str
+    failure_kind: str | None
+    failure_time_s: float | None
+    duration_s: float | None
+    measures: dict[str, float]
+    params: dict[str, Any]
+    recording: "Recording | None"
+    analysis_window_s: tuple[float, float] | None
+    condition: str = ""
+
+
+@dataclass
+class SideSummary:
+    """The trials of one side and the one drawn.
+
+    Attributes
+    ----------
+    side : str
+        ``"left"`` or ``"right"``.
+    trials : list of ReportTrial
+        Valid, non-practice trials.
+    shown : ReportTrial or None
+        The representative trial (median mean velocity) drawn on the page.
+    time_s, cop_ml_mm, cop_ap_mm : ndarray or None
+        The analysed, centred CoP of ``shown`` (time from the analysis start, s; CoP mm).
+    means : dict of str to float
+        Mean of each key measure over ``trials``.
+    values : dict of str to list of float
+        Each key measure per trial.
+    """
+
+    side: str
+    trials: list[ReportTrial]
+    shown: ReportTrial | None = None
+    time_s: np.ndarray | None = None
+    cop_ml_mm: np.ndarray | None = None
+    cop_ap_mm: np.ndarray | None = None
+    means: dict[str, float] = field(default_factory=dict)
+    values: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
+class ReportData:
+    """Everything on the page, as plain values (see :func:`report_data`)."""
+
+    athlete: str
+    started_at: datetime | None
+    protocol: str
+    conditions: str
+    board: str
+    software_version: str
+    preprocessing: str
+    left: SideSummary
+    right: SideSummary
+    si_pct: dict[str, float]
+    mdc: dict[str, float]
+    beyond_mdc: dict[str, bool]
+    summary: list[str]
+    failures: list[str]
+    measures: tuple[str, ...] = KEY_MEASURES
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _trial(t: Any) -> ReportTrial:
+    extra = _get(t, "extra", None) or {}
+    params = _get(t, "analysis_params", None)
+    if params is None:
+        params = _get(t, "params", None) or {}
+    window = _get(t, "analysis_window_s", None)
+    if window is None:
+        window = extra.get("analysis_window_s")
+    status = _get(t, "status", None) or extra.get("status")
+    valid = bool(_get(t, "valid", False))
+    if status is None:
+        status = "complete" if valid else ("failed" if _get(t, "failure_kind") else "incomplete")
+    return ReportTrial(
+        side=str(_get(t, "side", "")),
+        trial_index=int(_get(t, "trial_index", 0) or 0),
+        attempt=int(_get(t, "attempt", None) or extra.get("attempt") or 1),
+        practice=bool(_get(t, "practice", False)),
+        valid=valid,
+        status=str(status),
+        failure_kind=_get(t, "failure_kind", None),
+        failure_time_s=_get(t, "failure_time_s", None),
+        duration_s=_get(t, "duration_s", None),
+        measures={k: float(v) for k, v in (_get(t, "measures", None) or {}).items() if v is not None},
+        params=dict(params),
+        recording=_get(t, "recording", None),
+        analysis_window_s=None if window is None else (float(window[0]), float(window[1])),
+        condition=str(_get(t, "condition", "") or ""),
+    )
+
+
+def analysed_cop(trial: ReportTrial) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The analysed part of a trial's CoP, centred: ``(time_s, cop_ml_mm, cop_ap_mm)``.
+
+    The samples of :attr:`ReportTrial.analysis_window_s` (the trial after the trim, until its
+    end) with the mean removed; time counted from the start of the window (s). None when the
+    trial has no recording or nothing was analysed.
+    """
+    rec = trial.recording
+    if rec is None or len(rec) == 0:
+        return None
+    if trial.analysis_window_s is not None:
+        lo, hi = trial.analysis_window_s
+        rec = rec.slice_time(lo, hi + 1e-9)
+    ok = np.isfinite(rec.cop_ml_mm) & np.isfinite(rec.cop_ap_mm)
+    if ok.sum() < 3:
+        return None
+    t = rec.time_s[ok]
+    x = rec.cop_ml_mm[ok]
+    y = rec.cop_ap_mm[ok]
+    return t - t[0], x - x.mean(), y - y.mean()
+
+
+def _side(trials: list[ReportTrial], side: str) -> SideSummary:
+    mine = [t for t in trials if t.side == side and t.valid and not t.practice]
+    s = SideSummary(side=side, trials=mine)
+    for key in KEY_MEASURES:
+        vals = [t.measures[key] for t in mine if key in t.measures and math.isfinite(t.measures[key])]
+        s.values[key] = vals
+        s.means[key] = float(np.mean(vals)) if vals else math.nan
+    ranked = [t for t in mine if math.isfinite(t.measures.get("mean_velocity_mm_s", math.nan))]
+    if ranked:
+        ranked.sort(key=lambda t: t.measures["mean_velocity_mm_s"])
+        s.shown = ranked[(len(ranked) - 1) // 2]
+    elif mine:
+        s.shown = mine[0]
+    if s.shown is not None:
+        cop = analysed_cop(s.shown)
+        if cop is not None:
+            s.time_s, s.cop_ml_mm, s.cop_ap_mm = cop
+    return s
+
+
+def _parse_time(v: Any) -> datetime | None:
+    if v is None:
+        return None
+    if isinstance(v, datetime):
+        return v
+    try:
+        return datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _board_text(board: Any) -> str:
+    if board is None:
+        return "unknown"
+    name = _get(board, "name", None) or _get(board, "kind", None) or "unknown"
+    serial = _get(board, "serial", None)
+    kind = _get(board, "kind", None)
+    out = str(name)
+    if kind and kind not in out.lower():
+        out += f" ({kind})"
+    if serial:
+        out += f", serial {serial}"
+    return out
+
+
+def _preprocessing_text(params: Mapping[str, Any]) -> str:
+    if not params:
+        return "not recorded"
+    skip = {"version", "library_version", "balance_version", "software_version"}
+    parts = []
+    for k, v in params.items():
+        if k in skip or isinstance(v, (dict, list)) and len(str(v)) > 40:
+            continue
+        if isinstance(v, float):
+            v = f"{v:g}"
+        parts.append(f"{k}={v}")
+    return ", ".join(parts) if parts else "not recorded"
+
+
+def _conditions_text(trials: list[ReportTrial], spec: Any, conditions: Any) -> str:
+    conds = sorted({t.condition for t in trials if t.condition})
+    words = ", ".join(c.replace("_", " ") for c in conds)
+    blocks = _get(spec, "blocks", None) or []
+    extra = []
+    for b in blocks[:2]:
+        n = _get(b, "trials_per_side", None)
+        d = _get(b, "duration_s", None)
+        surface = _get(b, "surface", None)
+        if n and d:
+            extra.append(f"{n} \u00d7 {float(d):g} s per side" + (f", {surface} surface" if surface else ""))
+    if not words and conditions:
+        words = ", ".join(f"{k} {v}" for k, v in dict(conditions).items())
+    return "; ".join([w for w in [words, *extra] if w]) or "not recorded"
+
+
+def _comparison_values(comparison: Any, key: str) -> tuple[float, float, bool | None]:
+    """(si_pct, mdc, flagged) of ``key`` from a stored or live comparison, NaN when absent."""
+    if comparison is None:
+        return math.nan, math.nan, None
+    rows = _get(comparison, "measures", None)
+    row = None
+    if isinstance(rows, Mapping):
+        row = rows.get(key)
+    elif isinstance(rows, Sequence):
+        for r in rows:
+            if _get(r, "measure", None) == key or _get(r, "key", None) == key:
+                row = r
+                break
+    if row is None:
+        return math.nan, math.nan, None
+    si = _get(row, "symmetry_index_pct", _get(row, "si_pct", math.nan))
+    mdc = _get(row, "mdc", _get(row, "mdc95", math.nan))
+    flag = _get(row, "flagged", _get(row, "beyond_mdc", None))
+    return (math.nan if si is None else float(si), math.nan if mdc is None else float(mdc),
+            None if flag is None else bool(flag))
+
+
+def _summary(left: SideSummary, right: SideSummary, si: dict[str, float], mdc: dict[str, float],
+             beyond: dict[str, bool]) -> list[str]:
+    lines: list[str] = []
+    if not left.trials or not right.trials:
+        missing = [s.side for s in (left, right) if not s.trials]
+        lines.append(f"No valid trial on the {' and '.join(missing)} side: the sides cannot be compared.")
+        return lines
+    head = "mean_velocity_ml_mm_s"
+    for key in (head, "rms_ml_mm", "mean_velocity_mm_s", "prediction_ellipse_area_mm2"):
+        lv, rv = left.means.get(key, math.nan), right.means.get(key, math.nan)
+        if not (math.isfinite(lv) and math.isfinite(rv)) or lv <= 0 or rv <= 0:
+            continue
+        more, less, mv, lv_ = ("right", "left", rv, lv) if rv > lv else ("left", "right", lv, rv)
+        pct = 100.0 * (mv - lv_) / lv_
+        unit = _UNITS[key]
+        name = _SENTENCE_NAMES[key]
+        cap = name[0].upper() + name[1:]
+        if abs(mv - lv_) < 1e-12:
+            sent = f"{cap}: the same on both legs ({_fmt(lv, unit)} {unit})."
+        else:
+            sent = (f"{cap}: {pct:.0f} % more on the {more.upper()} leg than on the {less} "
+                    f"({_fmt(mv, unit)} vs {_fmt(lv_, unit)} {unit}).")
+        m = mdc.get(key, math.nan)
+        if math.isfinite(m):
+            if beyond.get(key, False):
+                sent += (f" The difference is larger than this athlete's measurement noise "
+                         f"(MDC {_fmt(m, unit)} {unit}): a real difference.")
+            else:
+                sent += (f" The difference is within this athlete's measurement noise "
+                         f"(MDC {_fmt(m, unit)} {unit}): no clear difference.")
+        lines.append(sent)
+    return lines
+
+
+def _fmt(v: float, unit: str) -> str:
+    """A value with a sensible number of decimals for its unit."""
+    if "\u00b2" in unit or abs(v) >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.1f}" if abs(v) >= 1 else f"{v:.2f}"
+
+
+def _failures(trials: list[ReportTrial]) -> list[str]:
+    out = []
+    for t in trials:
+        if t.valid:
+            continue
+        what = _FAILURE_WORDS.get(str(t.failure_kind), str(t.failure_kind or t.status).replace("_", " "))
+        when = f" after {t.failure_time_s:.1f} s" if t.failure_time_s is not None else ""
+        side = t.side.capitalize() if t.side else "Trial"
+        retry = f" (attempt {t.attempt})" if t.attempt > 1 else ""
+        prac = " practice" if t.practice else ""
+        out.append(f"{side}{prac} trial {t.trial_index}{retry}: {what}{when}; kept, not compared.")
+    return out
+
+
+def report_data(session: Any) -> ReportData:
+    """Everything the page shows, from a stored session or a ``SessionResult``.
+
+    Parameters
+    ----------
+    session : balance.app.store.Session or protocols.results.SessionResult
+        The session, with its trials and their recordings.
+
+    Returns
+    -------
+    ReportData
+    """
+    from balance import __version__
+
+    trials = [_trial(t) for t in (_get(session, "trials", None) or [])]
+    left, right = _side(trials, "left"), _side(trials, "right")
+    comparison = _get(session, "comparison", None)
+    si: dict[str, float] = {}
+    mdc: dict[str, float] = {}
+    beyond: dict[str, bool] = {}
+    for key in KEY_MEASURES:
+        s, m, f = _comparison_values(comparison, key)
+        lv, rv = left.means[key], right.means[key]
+        if not math.isfinite(s) and math.isfinite(lv) and math.isfinite(rv) and lv + rv > 0:
+            # symmetry index 100·(R−L)/((R+L)/2), posturography.md §4.4 (Robinson et al. 1987)
+            s = 100.0 * (rv - lv) / ((rv + lv) / 2.0)
+        si[key] = s
+        mdc[key] = m
+        beyond[key] = bool(f) if f is not None else (math.isfinite(m) and abs(rv - lv) > m)
+    athlete = _get(session, "athlete", None)
+    athlete_text = str(_get(athlete, "code", None) or athlete or "unknown") if athlete is not None else "unknown"
+    spec = _get(session, "spec", None)
+    protocol = _get(spec, "title", None) or _get(session, "protocol", None) or "unknown"
+    first = next((t for t in trials if t.valid), trials[0] if trials else None)
+    return ReportData(
+        athlete=athlete_text,
+        started_at=_parse_time(_get(session, "started_at", None)),
+        protocol=str(protocol).replace("_", " "),
+        conditions=_conditions_text(trials, spec, _get(session, "conditions", None)),
+        board=_board_text(_get(session, "board", None)),
+        software_version=str(_get(session, "software_version", None) or __version__),
+        preprocessing=_preprocessing_text(first.params if first else {}),
+        left=left,
+        right=right,
+        si_pct=si,
+        mdc=mdc,
+        beyond_mdc=beyond,
+        summary=_summary(left, right, si, mdc, beyond),
+        failures=_failures(trials),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# drawing
+# ---------------------------------------------------------------------------------------------
+def _nice_half_range(*arrays: np.ndarray | None, ellipses: Sequence[Any] = ()) -> float:
+    r = 5.0
+    for a in arrays:
+        if a is not None and a.size:
+            r = max(r, float(np.nanmax(np.abs(a))))
+    for e in ellipses:
+        if e is not None:
+            r = max(r, abs(e.center_ml_mm) + e.semi_major_mm, abs(e.center_ap_mm) + e.semi_major_mm)
+    step = 5.0 if r <= 50 else 10.0
+    return step * math.ceil(r * 1.08 / step)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width=width)) or text
+
+
+def session_report_figure(session: Any, *, data: ReportData | None = None) -> "Figure":
+    """Draw the one-page report into a new A4 :class:`~matplotlib.figure.Figure`.
+
+    The figure is not registered with pyplot (no window, nothing to close).
+
+    Parameters
+    ----------
+    session : balance.app.store.Session or protocols.results.SessionResult
+        The session to report.
+    data : ReportData, optional
+        Precomputed :func:`report_data` of ``session``.
+
+    Returns
+    -------
+    Figure
+        Axes are labelled (``ax.get_label()``): ``"stato-left"``, ``"stato-right"``,
+        ``"time-left"``, ``"time-right"``, ``"bars-<measure>"``, ``"text"``.
+    """
+    from matplotlib.figure import Figure
+
+    from balance.app import plots
+
+    d = data if data is not None else report_data(session)
+    fig = Figure(figsize=A4_PORTRAIT_IN, dpi=100)
+    gs = fig.add_gridspec(
+        5, 6, height_ratios=[0.95, 3.0, 1.25, 1.55, 2.2], left=0.09, right=0.96, top=0.975, bottom=0.035,
+        hspace=0.55, wspace=0.9,
+    )
+    # header --------------------------------------------------------------------------------
+    hx = fig.add_subplot(gs[0, :], label="header")
+    hx.set_axis_off()
+    hx.text(0.0, 1.0, "Single-leg balance: session report", fontsize=15, fontweight="bold", va="top",
+            transform=hx.transAxes)
+    when = d.started_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if d.started_at else "unknown"
+    rows = [
+        ("Athlete", d.athlete, "Date", when),
+        ("Protocol", d.protocol, "Board", d.board),
+        ("Conditions", d.conditions, "Software", f"balance {d.software_version}"),
+    ]
+    y = 0.66
+    for k1, v1, k2, v2 in rows:
+        hx.text(0.0, y, f"{k1}:", fontsize=8.5, fontweight="bold", va="top", transform=hx.transAxes)
+        hx.text(0.16, y, _wrap(v1, 46), fontsize=8.5, va="top", transform=hx.transAxes)
+        hx.text(0.58, y, f"{k2}:", fontsize=8.5, fontweight="bold", va="top", transform=hx.transAxes)
+        hx.text(0.69, y, _wrap(v2, 42), fontsize=8.5, va="top", transform=hx.transAxes)
+        y -= 0.2
+    hx.text(0.0, y, "Preprocessing:", fontsize=8.5, fontweight="bold", va="top", transform=hx.transAxes)
+    hx.text(0.16, y, _wrap(d.preprocessing, 115), fontsize=7.5, va="top", transform=hx.transAxes, color="0.2")
+
+    # statokinesigrams, same scale -------------------------------------------------------------
+    sides = (d.left, d.right)
+    ells = []
+    for s in sides:
+        if s.cop_ml_mm is not None:
+            ells.append(plots.prediction_ellipse(s.cop_ml_mm, s.cop_ap_mm))
+        else:
+            ells.append(None)
+    half = _nice_half_range(*(a for s in sides for a in (s.cop_ml_mm, s.cop_ap_mm)), ellipses=ells)
+    t_max = max([float(s.time_s[-1]) for s in sides if s.time_s is not None and s.time_s.size] or [1.0])
+    ylim = max([float(np.nanmax(np.abs(np.r_[s.cop_ml_mm, s.cop_ap_mm]))) for s in sides
+                if s.cop_ml_mm is not None] or [5.0]) * 1.15
+    for col, s, ell in zip((0, 3), sides, ells):
+        color = plots.SIDE_COLORS[s.side]
+        ax = fig.add_subplot(gs[1, col:col + 3], label=f"stato-{s.side}")
+        tx = fig.add_subplot(gs[2, col:col + 3], label=f"time-{s.side}")
+        n_valid = len(s.trials)
+        if s.shown is not None and s.cop_ml_mm is not None:
+            title = f"{s.side.upper()} leg \u2014 trial {s.shown.trial_index} (median of {n_valid} valid)"
+            plots.plot_statokinesigram(s.cop_ml_mm, s.cop_ap_mm, ax=ax, ellipse=ell, half_range_mm=half,
+                                       color=color, title=title)
+            ax.title.set_fontsize(9.5)
+            ax.title.set_color(color)
+            plots.plot_cop_time(s.time_s, s.cop_ml_mm, s.cop_ap_mm, ax=tx, ylim_mm=(-ylim, ylim),
+                                legend=(s.side == "left"))
+            tx.set_xlim(0.0, t_max)
+        else:
+            for a in (ax, tx):
+                a.set_axis_off()
+            ax.text(0.5, 0.5, f"{s.side.upper()} leg: no valid trial", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=11, color=color)
+        for a in (ax, tx):
+            a.tick_params(labelsize=7.5)
+            a.xaxis.label.set_fontsize(8)
+            a.yaxis.label.set_fontsize(8)
+        leg = ax.get_legend()
+        if leg is not None:
+            for t in leg.get_texts():
+                t.set_fontsize(7)
+        leg = tx.get_legend()
+        if leg is not None:
+            for t in leg.get_texts():
+                t.set_fontsize(7)
+
+    # left vs right bars ------------------------------------------------------------------------
+    bar_axes = [fig.add_subplot(gs[3, i], label=f"bars-{k}") for i, k in enumerate(d.measures)]
+    mdc = {k: v for k, v in d.mdc.items() if math.isfinite(v)}
+    plots.plot_left_right(
+        d.left.means, d.right.means, measures=d.measures, labels=_LABELS, units=_UNITS, si_pct=d.si_pct,
+        mdc=mdc or None, left_spread=d.left.values, right_spread=d.right.values, axes=bar_axes,
+    )
+    for a in bar_axes:
+        a.title.set_fontsize(8)
+        a.tick_params(labelsize=7)
+        for t in a.texts:
+            t.set_fontsize(6.5)
+
+    # summary and failures ---------------------------------------------------------------------
+    tx = fig.add_subplot(gs[4, :], label="text")
+    tx.set_axis_off()
+    y = 1.0
+    tx.text(0.0, y, "Summary", fontsize=10.5, fontweight="bold", va="top", transform=tx.transAxes)
+    y -= 0.1
+    for line in d.summary or ["No measures to compare."]:
+        wrapped = _wrap("\u2022 " + line, 118)
+        tx.text(0.0, y, wrapped, fontsize=8.3, va="top", transform=tx.transAxes)
+        y -= 0.075 * (wrapped.count("\n") + 1) + 0.025
+    y -= 0.03
+    tx.text(0.0, y, "Failed or incomplete trials", fontsize=10.5, fontweight="bold", va="top",
+            transform=tx.transAxes)
+    y -= 0.1
+    for line in d.failures or ["None: every trial was held to the end."]:
+        tx.text(0.0, y, "\u2022 " + line, fontsize=8.3, va="top", transform=tx.transAxes)
+        y -= 0.075
+    foot = (
+        "Bars: mean of the valid trials (dots: each trial). SI = 100\u00b7(R\u2212L)/((R+L)/2), + means the right "
+        "sways more. Grey band: MDC95 = 1.96\u00b7\u221a2\u00b7SEM of this athlete's trials, centred on the L/R mean; "
+        "bars reaching past it differ by more than measurement noise. This report describes sway (mediolateral "
+        "sway as a proxy of hip control); it is not a diagnosis."
+    )
+    fig.text(0.09, 0.012, _wrap(foot, 150), fontsize=6.3, color="0.35", va="bottom")
+    return fig
+
+
+def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150) -> Path:
+    """Write the one-page A4 report of ``session`` as a PDF or PNG.
+
+    Parameters
+    ----------
+    session : balance.app.store.Session or protocols.results.SessionResult
+        The session, with its trials and their recordings.
+    out_path : str or Path
+        Output file; its suffix (``.pdf`` or ``.png``) chooses the format.
+    dpi : int, optional
+        Resolution of a PNG (dots per inch; 150 gives 1240 x 1754 pixels).
+
+    Returns
+    -------
+    Path
+        ``out_path``.
+
+    Raises
+    ------
+    ValueError
+        The suffix is neither ``.pdf`` nor ``.png``.
+    """
+    out = Path(out_path)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("pdf", "png"):
+        raise ValueError(f"report file {out} must end in .pdf or .png (got {out.suffix or 'no suffix'!r})")
+    d = report_data(session)
+    fig = session_report_figure(session, data=d)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    meta: dict[str, Any]
+    if fmt == "pdf":
+        meta = {"Title": f"Balance session report: {d.athlete}", "Subject": d.protocol,
+                "Creator": f"balance {d.software_version}"}
+    else:
+        meta = {"Title": f"Balance session report: {d.athlete}", "Software": f"balance {d.software_version}"}
+    fig.savefig(out, format=fmt, dpi=dpi, metadata=meta)
+    return out
