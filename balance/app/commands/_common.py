@@ -1,0 +1,82 @@
+"""Helpers shared by the app's commands: the ``--db`` option, errors, JSON output, tables."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = [
+    "add_db_argument",
+    "add_json_argument",
+    "open_store",
+    "fail",
+    "print_json",
+    "format_table",
+    "fmt_num",
+    "EXAMPLES_FORMATTER",
+]
+
+#: Keeps the examples in an epilog laid out as written.
+EXAMPLES_FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+def add_db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help="history database file (default: $BALANCE_DB, else balance.db in the data folder: $BALANCE_HOME or "
+        "the platform's user data folder)",
+    )
+
+
+def add_json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout")
+
+
+def open_store(args: argparse.Namespace, *, create: bool = True) -> Any:
+    from balance.app.store import Store
+
+    return Store.open(getattr(args, "db", None), create=create)
+
+
+def fail(command: str, message: str, *, code: int = 1) -> int:
+    """Print ``balance <command>: error: <message>`` on stderr and return ``code``."""
+    print(f"balance {command}: error: {message}", file=sys.stderr)
+    return code
+
+
+def print_json(obj: Any) -> None:
+    """Dump ``obj`` (NaN -> null) as JSON on stdout."""
+    from balance.app.store import _jsonable
+
+    print(json.dumps(_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False))
+
+
+def fmt_num(value: Any, digits: int = 1) -> str:
+    """A number for a terminal table ('–' for missing)."""
+    if value is None:
+        return "–"
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(f):
+        return "–"
+    return f"{f:.{digits}f}"
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Callable[[int], bool] | None = None) -> str:
+    """A plain-text table with aligned columns (numbers right-aligned by default)."""
+    cells = [[str(c) for c in header]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    is_right = right or (lambda i: i > 0)
+    lines = []
+    for k, r in enumerate(cells):
+        lines.append("  ".join(c.rjust(w) if is_right(i) else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

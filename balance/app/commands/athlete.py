@@ -1,0 +1,169 @@
+"""``balance athlete add|list|show|delete``: the people in the history database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from balance.app.commands._common import (
+    EXAMPLES_FORMATTER,
+    add_db_argument,
+    add_json_argument,
+    fail,
+    fmt_num,
+    format_table,
+    open_store,
+    print_json,
+)
+
+EXAMPLES = """\
+examples:
+  balance athlete add "Sam" --born 1998 --mass-kg 72
+  balance athlete add --code P07 --mass-kg 65      # pseudonymous: no name stored
+  balance athlete list
+  balance athlete show Sam --json
+  balance athlete delete Sam --yes                 # deletes every session, trial and raw file of Sam
+"""
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "athlete",
+        help="add, list, show or delete athletes",
+        description="Manage the athletes in the history database. An athlete has a name and/or a "
+        "pseudonymous code (A001, A002... unless you choose one), and optionally a birth year and body mass.",
+        epilog=EXAMPLES,
+        formatter_class=EXAMPLES_FORMATTER,
+    )
+    sub = p.add_subparsers(dest="athlete_command", metavar="ACTION")
+    add = sub.add_parser("add", help="add an athlete", epilog=EXAMPLES, formatter_class=EXAMPLES_FORMATTER)
+    add.add_argument("name", nargs="?", help="name (leave out and give --code for a pseudonymous athlete)")
+    add.add_argument("--code", help="pseudonymous code (default: A001, A002, ...)")
+    add.add_argument("--born", type=int, metavar="YEAR", help="birth year, e.g. 1998")
+    add.add_argument("--mass-kg", type=float, metavar="KG", help="body mass in kg")
+    add.add_argument("--notes", default="", help="free text")
+    lst = sub.add_parser("list", help="list athletes")
+    show = sub.add_parser("show", help="one athlete and their sessions")
+    show.add_argument("athlete", help="name or code")
+    delete = sub.add_parser("delete", help="delete an athlete and ALL their data")
+    delete.add_argument("athlete", help="name or code")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    for q in (add, lst, show, delete):
+        add_db_argument(q)
+        add_json_argument(q)
+    p.set_defaults(_athlete_parser=p)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from balance.app.store import StoreError
+
+    action = getattr(args, "athlete_command", None)
+    if action is None:
+        args._athlete_parser.print_help()
+        return 2
+    try:
+        return {"add": _add, "list": _list, "show": _show, "delete": _delete}[action](args)
+    except StoreError as err:
+        return fail("athlete", str(err))
+
+
+def _athlete_dict(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.id, "code": a.code, "name": a.name, "birth_year": a.birth_year, "mass_kg": a.mass_kg,
+        "created_at": a.created_at, "notes": a.notes, "sessions": a.n_sessions, "trials": a.n_trials,
+        "last_session_at": a.last_session_at,
+    }  # fmt: skip
+
+
+def _add(args: argparse.Namespace) -> int:
+    from balance.app.cli import UsageError
+
+    if not args.name and not args.code:
+        raise UsageError("give a NAME or --code CODE, e.g. `balance athlete add Sam` or `balance athlete add --code P07`")
+    with open_store(args) as store:
+        a = store.add_athlete(args.name, code=args.code, birth_year=args.born, mass_kg=args.mass_kg, notes=args.notes)
+        if args.json:
+            print_json(_athlete_dict(a))
+        else:
+            who = f"{a.name} (code {a.code})" if a.name else f"code {a.code}"
+            print(f"added {who} to {store.path}")
+            print(f"next: balance test single-leg --athlete {a.label}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        athletes = store.list_athletes()
+        if args.json:
+            print_json([_athlete_dict(a) for a in athletes])
+            return 0
+        if not athletes:
+            print(f"no athletes yet in {store.path}; add one with: balance athlete add NAME")
+            return 0
+        rows = [
+            [a.code, a.name or "", a.birth_year or "", fmt_num(a.mass_kg), a.n_sessions, a.n_trials,
+             (a.last_session_at or "")[:10]]
+            for a in athletes
+        ]  # fmt: skip
+        print(format_table(["code", "name", "born", "mass kg", "sessions", "trials", "last test"], rows,
+                           right=lambda i: i >= 2))  # fmt: skip
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        a = store.get_athlete(args.athlete)
+        sessions = store.sessions(a)
+        if args.json:
+            d = _athlete_dict(a)
+            d["session_list"] = [
+                {"id": s.id, "started_at": s.started_at, "protocol": s.protocol, "status": s.status,
+                 "source": s.source, "trials": len(s.trials), "valid_trials": sum(t.valid for t in s.trials)}
+                for s in sessions
+            ]  # fmt: skip
+            print_json(d)
+            return 0
+        print(f"{a.label}  (code {a.code})")
+        if a.birth_year:
+            print(f"  born {a.birth_year}")
+        if a.mass_kg:
+            print(f"  body mass {a.mass_kg:g} kg")
+        if a.notes:
+            print(f"  notes: {a.notes}")
+        if not sessions:
+            print(f"  no sessions yet: balance test single-leg --athlete {a.label}")
+            return 0
+        rows = [
+            [s.id, s.started_at[:16].replace("T", " "), s.protocol, s.status, len(s.trials), sum(t.valid for t in s.trials)]
+            for s in sessions
+        ]
+        print(format_table(["session", "started (UTC)", "protocol", "status", "trials", "valid"], rows,
+                           right=lambda i: i in (0, 4, 5)))  # fmt: skip
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    from balance.app.cli import UsageError
+
+    with open_store(args, create=False) as store:
+        a = store.get_athlete(args.athlete)
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UsageError(f"deleting {a.label} removes all their data; pass --yes to confirm")
+            answer = input(
+                f"Delete {a.label} ({a.code}) with {a.n_sessions} session(s) and {a.n_trials} trial(s)? "
+                "This cannot be undone. Type yes: "
+            )
+            if answer.strip().lower() != "yes":
+                print("nothing deleted")
+                return 1
+        rep = store.delete_athlete(a)
+        if args.json:
+            print_json({"athlete": _athlete_dict(rep.athlete), "sessions": rep.sessions, "trials": rep.trials,
+                        "measures": rep.measures, "rows": rep.rows, "raw_files": rep.raw_files,
+                        "raw_bytes": rep.raw_bytes, "raw_errors": list(rep.raw_errors)})  # fmt: skip
+        else:
+            print(rep.describe())
+        return 1 if rep.raw_errors else 0
