@@ -1,0 +1,548 @@
+"""Export the history for a physio: CSV files a spreadsheet opens, and a data dictionary.
+
+:func:`export_history` writes, into one new folder::
+
+    trials.csv            one row per trial: athlete, ISO date, protocol, side, condition, trial
+                          number, valid, duration, failure time, every measure (unit in the name)
+    sessions.csv          one row per session, condition and measure: left, right, symmetry
+                          index, SEM, MDC95, flag, plain-words summary
+    athletes.csv          one row per athlete (code, and name/birth year/mass unless pseudonymised)
+    samples/<trial>.csv   time, the four corner loads, total load and CoP of each trial
+    DATA_DICTIONARY.md    every column: meaning, unit, formula, reference
+
+CSV dialect: comma-separated, UTF-8 with a byte-order mark (so spreadsheet programs detect the
+encoding), CRLF line ends (RFC 4180), ISO 8601 dates, ``.`` decimal point, empty cell for a
+missing value. Text cells a spreadsheet would run as a formula (starting with ``= + - @``, a tab
+or a line break) are prefixed with ``'`` (OWASP "CSV injection"); numbers, negative ones
+included, are written as plain numbers.
+
+The folder is written to a temporary sibling and renamed into place at the end, so an error
+or a full disk never leaves a half-written export behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from balance import __version__
+
+__all__ = [
+    "export_history",
+    "ExportResult",
+    "ExportError",
+    "neutralise_cell",
+    "format_cell",
+    "measure_info",
+    "measure_column",
+    "TRIAL_COLUMNS",
+    "SESSION_COLUMNS",
+    "SAMPLE_COLUMNS",
+]
+
+#: Characters that make a spreadsheet treat a text cell as a formula (OWASP CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+class ExportError(Exception):
+    """The export could not be written; nothing was left at the destination."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What :func:`export_history` wrote."""
+
+    out_dir: Path
+    files: tuple[Path, ...]
+    n_athletes: int
+    n_sessions: int
+    n_trials: int
+    pseudonyms: Mapping[str, str] = field(default_factory=dict)
+
+
+# -- cells -------------------------------------------------------------------------------------
+def neutralise_cell(text: str) -> str:
+    """Prefix ``'`` to a text cell a spreadsheet would evaluate (``=1+1``, ``@SUM()``, ``-2+3``...)."""
+    return "'" + text if text[:1] in FORMULA_TRIGGERS else text
+
+
+def format_cell(value: Any) -> str:
+    """One CSV cell: numbers as numbers (shortest round-trip repr), text neutralised, None/NaN empty.
+
+    Booleans become ``1``/``0``. Only text is neutralised, so ``-3.5`` stays a number while the
+    *text* ``"-3.5+A1"`` becomes ``'-3.5+A1``.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(float(value)) if math.isfinite(value) else ""
+    item = getattr(value, "item", None)  # numpy scalar
+    if callable(item) and not isinstance(value, (str, bytes)):
+        return format_cell(item())
+    return neutralise_cell(str(value))
+
+
+def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow([neutralise_cell(h) for h in header])
+        for r in rows:
+            w.writerow([format_cell(v) for v in r])
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+# -- the measure catalogue ---------------------------------------------------------------------
+_SUFFIX_UNITS: tuple[tuple[str, str], ...] = (
+    ("_mm2_s", "mm²/s"),
+    ("_mm2_hz", "mm²/Hz"),
+    ("_mm2", "mm²"),
+    ("_mm_s", "mm/s"),
+    ("_mm", "mm"),
+    ("_hz", "Hz"),
+    ("_pct", "%"),
+    ("_kg", "kg"),
+    ("_n", "N"),
+    ("_deg", "°"),
+    ("_s", "s"),
+)
+
+#: Measures the protocols add to the sway measures (protocols/results.py ``TrialResult.measures``).
+_PROTOCOL_MEASURES: dict[str, tuple[str, str, str, str]] = {
+    "hold_time_s": ("s", "Time the stance was held, from the start beep to a failure or the planned end",
+                    "t_end − t_start", "posturography.md §4.1 (unipedal stance test)"),
+    "weight_left_pct": ("%", "Share of body weight on the left side of the board (left sensors TL+BL)",
+                        "100·(TL+BL)/(TL+TR+BL+BR), mean over the trial", "wii-balance-board.md §5"),
+    "weight_right_pct": ("%", "Share of body weight on the right side of the board (right sensors TR+BR)",
+                         "100·(TR+BR)/(TL+TR+BL+BR), mean over the trial", "wii-balance-board.md §5"),
+    "weight_left_pct_bottom": ("%", "Share of body weight on the left side at the bottom of each squat, "
+                               "mean over the repetitions", "100·(TL+BL)/Σ at the lowest total-load point",
+                               "wii-balance-board.md §5"),
+    "rep_count": ("1", "Squat repetitions detected from the total load", "count of load cycles",
+                  "protocols/detect.py"),
+}  # fmt: skip
+
+
+def measure_info(key: str) -> dict[str, str]:
+    """Unit, description, formula and reference of a measure key.
+
+    From :data:`balance.sway.MEASURES` when it lists the key, then the protocol measures;
+    otherwise the unit is read from the key's suffix (``_mm_s`` → mm/s, ``_mm2`` → mm², ``_hz``
+    → Hz, ``_pct`` → %, ``_s`` → s, else dimensionless ``1``).
+    """
+    try:
+        from balance.sway import MEASURES  # type: ignore[attr-defined]
+    except ImportError:
+        MEASURES = {}
+    info = MEASURES.get(key) if isinstance(MEASURES, Mapping) else None
+    if info is not None:
+        get = (lambda n: info.get(n, "")) if isinstance(info, Mapping) else (lambda n: getattr(info, n, "") or "")
+        return {
+            "unit": str(get("unit")) or _unit_from_key(key),
+            "description": str(get("description")),
+            "formula": str(get("formula")),
+            "reference": str(get("reference")),
+        }
+    if key in _PROTOCOL_MEASURES:
+        unit, desc, formula, ref = _PROTOCOL_MEASURES[key]
+        return {"unit": unit, "description": desc, "formula": formula, "reference": ref}
+    return {"unit": _unit_from_key(key), "description": "", "formula": "", "reference": ""}
+
+
+def _unit_from_key(key: str) -> str:
+    k = key.lower()
+    for suffix, unit in _SUFFIX_UNITS:
+        if k.endswith(suffix):
+            return unit
+    return "1"
+
+
+def measure_column(key: str) -> str:
+    """Column name of a measure: the key with its unit, e.g. ``mean_velocity_ml_mm_s [mm/s]``."""
+    return f"{key} [{measure_info(key)['unit']}]"
+
+
+def _measure_order(keys: Iterable[str]) -> list[str]:
+    """Catalogue order first (as in balance.sway.MEASURES), then the rest alphabetically."""
+    try:
+        from balance.sway import MEASURES  # type: ignore[attr-defined]
+
+        order = {k: i for i, k in enumerate(MEASURES)}
+    except ImportError:
+        order = {}
+    ks = set(keys)
+    return sorted(ks, key=lambda k: (0, order[k], k) if k in order else (1, 0, k))
+
+
+# -- columns and their dictionary entries ------------------------------------------------------
+#: trials.csv fixed columns: name -> (meaning, unit).
+TRIAL_COLUMNS: dict[str, tuple[str, str]] = {
+    "athlete_code": ("Athlete's pseudonymous code (P001... when exported with --pseudonymise)", ""),
+    "athlete_name": ("Athlete's name as stored (absent when pseudonymised)", ""),
+    "session_id": ("Session number in the history database", ""),
+    "trial_id": ("Trial number in the history database; the samples are in samples/trial_<id>.csv", ""),
+    "date": ("Date of the session, ISO 8601 (YYYY-MM-DD, UTC)", ""),
+    "recorded_at": ("Start of the trial, ISO 8601 date and time (UTC)", ""),
+    "protocol": ("Test protocol (single_leg, bilateral, squat, before_after, import)", ""),
+    "side": ("Stance leg: left, right, or both (two-legged stance, squats)", ""),
+    "condition": ("Condition: eyes_open / eyes_closed, prefixed before/ or after/ in a before-after test", ""),
+    "trial_number": ("Trial number within the side and condition (1 = first)", ""),
+    "attempt": ("1 for the first attempt, 2 for the first retry of a failed trial, ...", ""),
+    "practice": ("1 = practice trial (kept, never compared), 0 = test trial", ""),
+    "valid": ("1 = the trial ran its full time and was analysed; 0 = failed or incomplete (kept, not compared)", ""),
+    "status": ("complete, failed (a failure rule fired) or incomplete (board lost, stopped)", ""),
+    "failure_kind": ("Why a failed trial failed: touch_down (free foot touched), step_off, hop, disconnected", ""),
+    "duration_s": ("Time held from the start beep (s): the planned time, or the time to failure", "s"),
+    "failure_time_s": ("Time from the start beep to the failure (s); empty when the trial did not fail", "s"),
+    "board": ("Board kind (wii, sim, evdev, file, ...)", ""),
+    "samples_file": ("File with this trial's samples, relative to this folder (empty if none kept)", ""),
+}
+
+#: sessions.csv columns: name -> (meaning, unit).
+SESSION_COLUMNS: dict[str, tuple[str, str]] = {
+    "athlete_code": TRIAL_COLUMNS["athlete_code"],
+    "session_id": TRIAL_COLUMNS["session_id"],
+    "date": TRIAL_COLUMNS["date"],
+    "protocol": TRIAL_COLUMNS["protocol"],
+    "condition": TRIAL_COLUMNS["condition"],
+    "measure": ("Measure key (see the measures table below)", ""),
+    "unit": ("Unit of the measure and of left_mean, right_mean, sem, mdc95", ""),
+    "left_mean": ("Mean over the valid left-leg trials of this session", "unit column"),
+    "right_mean": ("Mean over the valid right-leg trials of this session", "unit column"),
+    "both_mean": ("Mean over the valid two-legged trials (bilateral and squat protocols)", "unit column"),
+    "n_left": ("Number of valid left-leg trials averaged", ""),
+    "n_right": ("Number of valid right-leg trials averaged", ""),
+    "symmetry_index_pct": (
+        "Symmetry index 100·(R−L)/((R+L)/2), signed: positive = more on the right (Robinson et al. 1987; "
+        "posturography.md §4.4)",
+        "%",
+    ),
+    "more_sway_side": ("Which leg sways more on this measure: left, right, or equal", ""),
+    "sem": ("Standard error of measurement (pooled within-side SD of repeated trials, or the literature "
+            "default; posturography.md §4.5)", "unit column"),  # fmt: skip
+    "mdc95": ("Minimal detectable change MDC95 = 1.96·√2·SEM (posturography.md §4.4)", "unit column"),
+    "sem_source": ("own_trials (from this athlete's repeated trials) or literature (a published default)", ""),
+    "flag": ("1 = the left/right difference is larger than the MDC95 (bigger than this athlete's own "
+             "trial-to-trial noise); 0 = within noise", ""),  # fmt: skip
+    "summary": ("The comparison in plain words (mediolateral sway is reported, not a diagnosis)", ""),
+}
+
+#: samples/<trial>.csv columns: name -> (meaning, unit).
+SAMPLE_COLUMNS: dict[str, tuple[str, str]] = {
+    "time_s": ("Time on the board's clock (s); the trial started at the start_s of the trial", "s"),
+    "tl_kg": ("Load on the top-left sensor (front left, as the person stands)", "kg"),
+    "tr_kg": ("Load on the top-right sensor", "kg"),
+    "bl_kg": ("Load on the bottom-left sensor", "kg"),
+    "br_kg": ("Load on the bottom-right sensor", "kg"),
+    "total_kg": ("Sum of the four sensors", "kg"),
+    "cop_ml_mm": ("Centre of pressure, mediolateral, + to the person's right: (W/2)·((TR+BR)−(TL+BL))/Σ with "
+                  "W = 433 mm (wii-balance-board.md §5; ISPGR convention)", "mm"),
+    "cop_ap_mm": ("Centre of pressure, anteroposterior, + forward: (L/2)·((TL+TR)−(BL+BR))/Σ with L = 238 mm "
+                  "(wii-balance-board.md §5)", "mm"),
+    "in_trial": ("1 between the start beep and the end of the trial, 0 before (stepping on, settling)", ""),
+    "analysed": ("1 for the samples the measures were computed from (after the trim), else 0", ""),
+}  # fmt: skip
+
+
+# -- the export --------------------------------------------------------------------------------
+def export_history(
+    store: Any,
+    athletes: Sequence[Any] | None,
+    out_dir: str | os.PathLike[str],
+    *,
+    pseudonymise: bool = False,
+    include_samples: bool = True,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportResult:
+    """Write the history of ``athletes`` (all with None) into the new folder ``out_dir``.
+
+    Parameters
+    ----------
+    store : balance.app.store.Store
+    athletes : sequence of Athlete or str, or None
+        Who to export; None exports everyone.
+    out_dir : path-like
+        Destination folder. It must not exist (or be empty) unless ``overwrite``.
+    pseudonymise : bool, optional
+        Replace codes by ``P001``, ``P002``... (in the order exported), leave out names, birth
+        years and board serials.
+    include_samples : bool, optional
+        Write ``samples/trial_<id>.csv`` for every trial with samples (default True).
+    overwrite : bool, optional
+        Replace an existing non-empty ``out_dir`` (swapped in only once the new one is complete).
+    progress : callable(done, total), optional
+        Called after each trial's samples are written.
+
+    Raises
+    ------
+    ExportError
+        Destination exists, disk full, permission denied...; nothing is left at ``out_dir``
+        (an existing folder is kept as it was).
+    """
+    out = Path(out_dir).expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out} is a file; give --out a folder name")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise ExportError(f"{out} already exists and is not empty: choose a new --out folder or pass --overwrite")
+    if athletes is None:
+        who = store.list_athletes()
+    else:
+        who = [a if hasattr(a, "code") else store.get_athlete(a) for a in athletes]
+    if not who:
+        raise ExportError(f"there are no athletes in {store.path} to export: add one with `balance athlete add NAME`")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    except OSError as err:
+        raise ExportError(_os_message(err, out)) from err
+    try:
+        result = _write_all(store, who, tmp, out, pseudonymise=pseudonymise, include_samples=include_samples,
+                            progress=progress)  # fmt: skip
+        _swap_into_place(tmp, out)
+    except BaseException as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(err, OSError):
+            raise ExportError(_os_message(err, out)) from err
+        raise
+    return ExportResult(
+        out_dir=out,
+        files=tuple(out / p.relative_to(tmp) for p in result[0]),
+        n_athletes=result[1],
+        n_sessions=result[2],
+        n_trials=result[3],
+        pseudonyms=result[4],
+    )
+
+
+def _os_message(err: OSError, out: Path) -> str:
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full: the export to {out} was not written (nothing half-written was left); free some space and export again"
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"no permission to write {out} ({err.strerror}): choose another --out folder"
+    return f"could not write the export to {out}: {err.strerror or err}"
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    os.chmod(tmp, 0o755 & ~_umask())
+    if out.is_dir() and not any(out.iterdir()):
+        out.rmdir()
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+        try:
+            os.replace(tmp, out)
+        except OSError:
+            os.replace(old, out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+    _fsync_dir(out.parent)
+
+
+def _umask() -> int:
+    m = os.umask(0)
+    os.umask(m)
+    return m
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_all(
+    store: Any,
+    athletes: Sequence[Any],
+    tmp: Path,
+    out: Path,
+    *,
+    pseudonymise: bool,
+    include_samples: bool,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[list[Path], int, int, int, dict[str, str]]:
+    pseudonyms = {a.code: f"P{i:03d}" for i, a in enumerate(athletes, 1)} if pseudonymise else {}
+    code_of = (lambda a: pseudonyms[a.code]) if pseudonymise else (lambda a: a.code)
+    sessions = [s for a in athletes for s in store.sessions(a)]
+    all_trials = [t for s in sessions for t in s.trials]
+    keys = _measure_order(k for t in all_trials for k in t.measures)
+    files: list[Path] = []
+
+    # athletes.csv
+    a_header = ["athlete_code"] + ([] if pseudonymise else ["athlete_name", "birth_year", "mass_kg"]) + [
+        "sessions", "trials"]  # fmt: skip
+    a_rows = []
+    for a in athletes:
+        row: list[Any] = [code_of(a)]
+        if not pseudonymise:
+            row += [a.name, a.birth_year, a.mass_kg]
+        row += [a.n_sessions, a.n_trials]
+        a_rows.append(row)
+    _write_csv(tmp / "athletes.csv", a_header, a_rows)
+    files.append(tmp / "athletes.csv")
+
+    # samples/
+    sample_files: dict[int, str] = {}
+    if include_samples:
+        (tmp / "samples").mkdir()
+        with_samples = [t for t in all_trials if t.n_samples > 0]
+        for i, t in enumerate(with_samples, 1):
+            rec = store.trial_recording(t.id)
+            if rec is None or len(rec) == 0:
+                continue
+            rel = f"samples/trial_{t.id:06d}.csv"
+            _write_samples(tmp / rel, rec, t)
+            sample_files[t.id] = rel
+            files.append(tmp / rel)
+            if progress is not None:
+                progress(i, len(with_samples))
+
+    # trials.csv
+    fixed = [c for c in TRIAL_COLUMNS if not (pseudonymise and c == "athlete_name")]
+    header = fixed + [measure_column(k) for k in keys]
+    rows = []
+    for s in sessions:
+        for t in s.trials:
+            vals: dict[str, Any] = {
+                "athlete_code": code_of(s.athlete),
+                "athlete_name": s.athlete.name,
+                "session_id": s.id,
+                "trial_id": t.id,
+                "date": t.recorded_at[:10] if t.recorded_at else s.date,
+                "recorded_at": t.recorded_at,
+                "protocol": t.protocol or s.protocol,
+                "side": t.side,
+                "condition": t.condition,
+                "trial_number": t.trial_index,
+                "attempt": t.extra.get("attempt", 1),
+                "practice": t.practice,
+                "valid": t.valid,
+                "status": t.extra.get("status", "complete" if t.valid else "failed"),
+                "failure_kind": t.failure_kind,
+                "duration_s": t.duration_s,
+                "failure_time_s": t.failure_time_s,
+                "board": s.board.get("kind") if isinstance(s.board, Mapping) else None,
+                "samples_file": sample_files.get(t.id),
+            }
+            rows.append([vals[c] for c in fixed] + [t.measures.get(k) for k in keys])
+    _write_csv(tmp / "trials.csv", header, rows)
+    files.append(tmp / "trials.csv")
+
+    # sessions.csv
+    from balance.app.summary import session_measure_rows
+
+    s_rows = []
+    for s in sessions:
+        for r in session_measure_rows(s, keys):
+            r = dict(r)
+            r["athlete_code"] = code_of(s.athlete)
+            r["unit"] = measure_info(r["measure"])["unit"]
+            s_rows.append([r.get(c) for c in SESSION_COLUMNS])
+    _write_csv(tmp / "sessions.csv", list(SESSION_COLUMNS), s_rows)
+    files.append(tmp / "sessions.csv")
+
+    # DATA_DICTIONARY.md
+    (tmp / "DATA_DICTIONARY.md").write_text(
+        _dictionary(keys, pseudonymise=pseudonymise, n_sessions=len(sessions), n_trials=len(all_trials)),
+        encoding="utf-8",
+    )
+    files.append(tmp / "DATA_DICTIONARY.md")
+    return files, len(athletes), len(sessions), len(all_trials), pseudonyms
+
+
+def _write_samples(path: Path, rec: Any, trial: Any) -> None:
+    import numpy as np
+
+    n = len(rec)
+    t = np.asarray(rec.time_s, dtype=np.float64)
+    corners = rec.corners_kg if rec.corners_kg is not None else np.full((n, 4), np.nan)
+    total = rec.total_kg if rec.total_kg is not None else np.nansum(corners, axis=1)
+    start, end = trial.extra.get("start_s"), trial.extra.get("end_s")
+    in_trial = (t >= start) & (t <= end + 1e-9) if start is not None and end is not None else np.ones(n, bool)
+    win = trial.extra.get("analysis_window_s")
+    analysed = (t >= win[0]) & (t <= win[1] + 1e-9) if win else np.zeros(n, bool)
+    cols = [t, corners[:, 0], corners[:, 1], corners[:, 2], corners[:, 3], total, rec.cop_ml_mm, rec.cop_ap_mm]
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(list(SAMPLE_COLUMNS))
+        # all numeric: repr round-trips float64 exactly; NaN (nobody on the board) -> empty cell
+        w.writerows(
+            [*(repr(v) if v == v else "" for v in row[:8]), int(row[8]), int(row[9])]
+            for row in zip(*(c.tolist() for c in cols), in_trial.tolist(), analysed.tolist())
+        )
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _dictionary(keys: Sequence[str], *, pseudonymise: bool, n_sessions: int, n_trials: int) -> str:
+    from balance.app.store import utc_now_iso
+
+    lines = [
+        "# Data dictionary",
+        "",
+        f"Exported by balance {__version__} on {utc_now_iso()}: {n_sessions} session(s), {n_trials} trial(s)"
+        + (" — pseudonymised (codes P001..., no names, birth years or board serials)." if pseudonymise else "."),
+        "",
+        "Files are comma-separated, UTF-8 (with a byte-order mark), one header line; dates are ISO 8601 (UTC);",
+        "an empty cell is a missing value. Text cells that start with = + - @ are prefixed with ' so a",
+        "spreadsheet does not run them as formulas. These numbers describe centre-of-pressure sway; the",
+        "mediolateral measures reflect side-to-side balance control at the hip and ankle. They are not a diagnosis.",
+        "",
+    ]
+
+    def table(title: str, cols: Mapping[str, tuple[str, str]], skip: Iterable[str] = ()) -> None:
+        lines.extend([f"## {title}", "", "| column | meaning | unit |", "|---|---|---|"])
+        for c, (meaning, unit) in cols.items():
+            if c not in skip:
+                lines.append(f"| `{c}` | {_md(meaning)} | {_md(unit)} |")
+        lines.append("")
+
+    lines.extend(["## athletes.csv", "", "| column | meaning | unit |", "|---|---|---|",
+                  f"| `athlete_code` | {_md(TRIAL_COLUMNS['athlete_code'][0])} | |"])  # fmt: skip
+    if not pseudonymise:
+        lines += ["| `athlete_name` | Name as stored | |", "| `birth_year` | Year of birth | year |",
+                  "| `mass_kg` | Body mass as entered | kg |"]  # fmt: skip
+    lines += ["| `sessions` | Number of sessions in the history | |", "| `trials` | Number of trials | |", ""]
+    table("trials.csv (one row per trial; then one column per measure)", TRIAL_COLUMNS,
+          skip=("athlete_name",) if pseudonymise else ())  # fmt: skip
+    table("sessions.csv (one row per session, condition and measure)", SESSION_COLUMNS)
+    table("samples/trial_<id>.csv (one row per sample)", SAMPLE_COLUMNS)
+    lines.extend([
+        "## Measures (columns `<key> [unit]` of trials.csv; `measure` in sessions.csv)",
+        "",
+        "| column | meaning | unit | formula | reference |",
+        "|---|---|---|---|---|",
+    ])  # fmt: skip
+    for k in keys:
+        info = measure_info(k)
+        lines.append(
+            f"| `{measure_column(k)}` | {_md(info['description'] or '(not in the catalogue)')} | {_md(info['unit'])} | "
+            f"{_md(info['formula'])} | {_md(info['reference'])} |"
+        )
+    lines.append("")
+    return "\n".join(lines)
