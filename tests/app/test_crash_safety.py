@@ -1,0 +1,72 @@
+"""Kill a process that is writing trials into the history database, many times, at random moments.
+
+After every ``kill -9`` the database must open, pass ``PRAGMA integrity_check``, and hold every
+trial the child reported as committed, with all its measures and samples.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from balance.app.store import Store
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+CHILD = HERE / "e2_crash_child.py"
+
+
+@pytest.mark.slow
+def test_kill_9_never_loses_a_committed_trial(tmp_path: Path) -> None:
+    db = tmp_path / "crash.db"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE)]))
+    rng = np.random.default_rng(4)
+    committed: dict[int, str] = {}
+    kills = 0
+    deadline = time.monotonic() + 25.0  # keep the whole test well under ~40 s
+    while kills < 30 and time.monotonic() < deadline:
+        proc = subprocess.Popen(
+            [sys.executable, str(CHILD), str(db), str(kills)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # wait until it writes (imports take a while)
+        assert first.startswith("committed"), proc.stderr.read() if proc.stderr else first
+        lines = [first]
+        time.sleep(float(rng.uniform(0.0, 0.25)))  # then kill it at a random moment
+        os.kill(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=10)
+        assert proc.returncode == -signal.SIGKILL
+        lines += out.splitlines()
+        for line in lines:
+            if line.startswith("committed "):
+                _, tid, path = line.rstrip("\n").split(" ", 2)
+                committed[int(tid)] = path
+        kills += 1
+        with Store.open(db) as s:  # check after every kill, as the next run would see it
+            assert s.integrity_check() == "ok"
+            have = {r[0] for r in s._db.execute("SELECT id FROM trials")}
+            assert set(committed) <= have
+    assert kills >= 10
+    with Store.open(db) as s:
+        sessions = s.sessions("Crash")
+        assert len(sessions) == kills
+        by_id = {t.id: t for sess in sessions for t in sess.trials}
+        for tid, path in committed.items():
+            t = by_id[tid]
+            assert len(t.measures) == 20 and t.raw_path == path
+            rec = s.trial_recording(tid)
+            assert len(rec) == t.n_samples > 0
+            from drivers.recording_file import read_recording
+
+            raw = read_recording(path)  # the raw file was closed before the commit: complete
+            assert raw.meta["complete"] is True and len(raw) == t.n_samples
+            np.testing.assert_allclose(raw.corners_kg, rec.corners_kg, atol=5e-5)
+    print(f"{kills} kills, {len(committed)} committed trials checked")
