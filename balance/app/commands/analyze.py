@@ -29,7 +29,6 @@ KEY_MEASURES: dict[str, tuple[str, ...]] = {
     "standard": (
         "mean_velocity_mm_s",
         "mean_velocity_ml_mm_s",
-        "mean_velocity_ap_mm_s",
         "rms_ml_mm",
         "rms_ap_mm",
         "prediction_ellipse_area_mm2",
@@ -38,7 +37,6 @@ KEY_MEASURES: dict[str, tuple[str, ...]] = {
     "quijoux": (
         "mean_velocity_ML_AND_AP",
         "mean_velocity_ML",
-        "mean_velocity_AP",
         "rms_ML",
         "rms_AP",
         "confidence_ellipse_area_ML_AND_AP",
@@ -135,10 +133,23 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--order", type=_positive_int, metavar="N", help="Butterworth filter order")
     p.add_argument("--trim-s", type=_nonneg_float, metavar="S", help="seconds dropped at the start")
     p.add_argument(
+        "--gap-policy",
+        choices=("error", "longest"),
+        help="CoP gaps longer than 0.5 s: 'error' (default) or analyse the 'longest' gap-free stretch",
+    )
+    p.add_argument(
+        "--no-check-units",
+        dest="check_units",
+        action="store_false",
+        default=None,
+        help="accept a CoP whose range looks like metres or micrometres (default: refuse it)",
+    )
+    p.add_argument(
         "--measures",
         type=_name_list,
         metavar="A,B,C",
-        help="only these measures (comma-separated names, e.g. mean_velocity_mm_s,rms_ml_mm)",
+        help="only these measures or groups (comma-separated, e.g. mean_velocity_mm_s,rms_ml_mm or time,area); "
+        "only what they need is computed",
     )
     p.add_argument(
         "--jobs",
@@ -201,9 +212,13 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
     from balance.pipeline import analyze
     from drivers.formats import FormatError, read_any
 
+    wanted = options.get("measures")
+    kwargs = dict(options.get("params", {}))
+    if wanted:
+        kwargs["select"] = list(wanted)
     try:
         rec = read_any(path)
-        res = analyze(rec, raw=bool(options.get("raw")), preset=options.get("preset", "standard"), **options.get("params", {}))
+        res = analyze(rec, raw=bool(options.get("raw")), preset=options.get("preset", "standard"), **kwargs)
     except (FormatError, BalanceInputError, OSError) as err:
         return {"file": path, "ok": False, "error": _error_message(path, err)}
     except ValueError as err:
@@ -216,9 +231,9 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
             "with the file)",
         }
     measures = dict(res.measures)
-    wanted = options.get("measures")
-    if wanted:
-        measures = {k: measures.get(k, float("nan")) for k in wanted}
+    if wanted:  # the names given first, in the order given (groups expand in catalogue order)
+        first = [k for k in wanted if k in measures]
+        measures = {k: measures[k] for k in [*first, *(k for k in measures if k not in first)]}
     gaps = getattr(res, "gaps", None)
     return {
         "file": path,
@@ -436,11 +451,12 @@ def _known_measures(preset: str) -> list[str] | None:
         if preset == "quijoux":
             from balance import quijoux
 
-            keys = getattr(quijoux, "FEATURE_KEYS", None) or getattr(quijoux, "QUIJOUX_UNITS", None)
+            keys = getattr(quijoux, "QUIJOUX_KEYS", None)
             return list(keys) if keys else None
         from balance import sway
 
-        return list(sway.MEASURES)
+        groups = {info.group for info in sway.MEASURES.values()}
+        return [*sway.MEASURES, *sorted(groups)]
     except ImportError:
         return None
 
@@ -448,15 +464,29 @@ def _known_measures(preset: str) -> list[str] | None:
 def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     from balance.app.cli import UsageError
 
+    preprocessing = (
+        ("--fs-hz", args.fs_hz),
+        ("--cutoff-hz", args.cutoff_hz),
+        ("--order", args.order),
+        ("--trim-s", args.trim_s),
+        ("--gap-policy", args.gap_policy),
+    )
     if args.raw:
-        given = [f for f, v in (("--fs-hz", args.fs_hz), ("--cutoff-hz", args.cutoff_hz), ("--order", args.order), ("--trim-s", args.trim_s)) if v is not None]
+        given = [f for f, v in preprocessing if v is not None]
         if given:
             raise UsageError(
                 f"--raw analyses the CoP exactly as given, so {', '.join(given)} cannot apply; drop --raw or "
                 f"{' and '.join(given)}"
             )
+    if args.preset == "quijoux":
+        given = [f for f, v in preprocessing if v is not None]
+        if given:
+            raise UsageError(
+                f"--preset quijoux uses the authors' own preprocessing (SWARII 25 Hz, Butterworth 4th order 10 Hz), "
+                f"so {', '.join(given)} cannot apply; drop {' and '.join(given)} or use --preset standard"
+            )
     params: dict[str, Any] = {}
-    for name in ("fs_hz", "cutoff_hz", "order", "trim_s"):
+    for name in ("fs_hz", "cutoff_hz", "order", "trim_s", "gap_policy", "check_units"):
         v = getattr(args, name)
         if v is not None:
             params[name] = v
