@@ -1,0 +1,889 @@
+"""The 72 CoP features of Quijoux et al. 2021, with the same definitions, keys and units.
+
+Quijoux F, Nicolaï A, Chairi I, et al. *A review of center of pressure (COP) variables to
+quantify standing balance in elderly people: algorithms and open-access code.* Physiol Rep
+2021;9(22):e15067, doi 10.14814/phy2.15067. Their code (``Jythen/code_descriptors_postural_control``
+@ c66a0e4, MIT) is the definition reproduced here: :func:`features` returns the dict their
+``compute_all_features`` returns, key for key, to rounding error (``../shared/docs/posturography.md``
+§2.1). Researchers can therefore reproduce that review's numbers with this package.
+
+Units follow the authors, not the rest of this package: their input is in **cm** and so are
+their outputs (cm, cm/s, cm², Hz, s...; see :data:`QUIJOUX_UNITS`). :func:`features` takes the
+CoP in mm (this package's convention) and divides by 10 before anything else.
+
+What is computed differently (same result, faster): the 2-D range uses the convex hull and
+antipodal pairs (O(N log N)) instead of all pairs; sway density scans all samples at once, lag
+block by lag block; the diffusion plot uses FFT autocorrelation; the OLS fits of the
+stabilogram-diffusion analysis and the PCA are closed-form NumPy; SWARII is
+:func:`balance.resample.swarii`. No statsmodels or scikit-learn is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from balance.errors import BalanceInputError
+from balance.resample import swarii
+
+__all__ = [
+    "QUIJOUX_KEYS",
+    "QUIJOUX_UNITS",
+    "features",
+    "preprocess_signal",
+    "purge_artefacts",
+    "range_2d",
+    "sway_density",
+]
+
+# --------------------------------------------------------------------------------------------
+# Keys (in the order of the reference's compute_all_features) and their units.
+# --------------------------------------------------------------------------------------------
+
+_ML, _AP, _R, _MLAP = "ML", "AP", "Radius", "ML_AND_AP"
+_PSD_ML, _PSD_AP = "Power_Spectrum_Density_ML", "Power_Spectrum_Density_AP"
+_SPD_ML, _SPD_AP, _SPD_MLAP = "SPD_ML", "SPD_AP", "SPD_MLAP"
+_DIFF_ML, _DIFF_AP, _SWD = "Diffusion_ML", "Diffusion_AP", "Sway_Density"
+
+_UNIT_OF_FEATURE: dict[str, tuple[str, tuple[str, ...]]] = {
+    # feature name: (unit, axes), in the reference's order
+    "mean_value": ("cm", (_ML, _AP)),
+    "mean_distance": ("cm", (_ML, _AP, _R)),
+    "maximal_distance": ("cm", (_ML, _AP, _R)),
+    "rms": ("cm", (_ML, _AP, _R)),
+    "range": ("cm", (_ML, _AP, _MLAP)),
+    "range_ratio": ("1", (_MLAP,)),
+    "planar_deviation": ("cm", (_MLAP,)),
+    "coefficient_sway_direction": ("1", (_MLAP,)),
+    "confidence_ellipse_area": ("cm2", (_MLAP,)),
+    "principal_sway_direction": ("deg", (_MLAP,)),
+    "mean_velocity": ("cm/s", (_ML, _AP, _MLAP)),
+    "sway_area_per_second": ("cm2/s", (_MLAP,)),
+    "phase_plane_parameter": ("sqrt(cm2 + (cm/s)2)", (_ML, _AP)),
+    "LFS": ("1/cm", (_MLAP,)),
+    "fractal_dimension": ("1", (_MLAP,)),
+}
+_KEYS: list[str] = [f"{name}_{axis}" for name, (_, axes) in _UNIT_OF_FEATURE.items() for axis in axes]
+_UNITS: dict[str, str] = {
+    f"{name}_{axis}": unit for name, (unit, axes) in _UNIT_OF_FEATURE.items() for axis in axes
+}
+for _axis in (_SPD_ML, _SPD_AP):
+    for _name, _unit in (
+        ("zero_crossing", "count"),
+        ("peak_velocity_pos", "cm/s"),
+        ("peak_velocity_neg", "cm/s"),
+        ("peak_velocity_all", "cm/s"),
+    ):
+        _KEYS.append(f"{_name}_{_axis}")
+        _UNITS[f"{_name}_{_axis}"] = _unit
+for _name, _unit in (("mean_peak", "s"), ("mean_distance_peak", "cm")):
+    _KEYS.append(f"{_name}_{_SWD}")
+    _UNITS[f"{_name}_{_SWD}"] = _unit
+for _axis in (_ML, _AP, _MLAP):
+    _KEYS.append(f"mean_frequency_{_axis}")
+    _UNITS[f"mean_frequency_{_axis}"] = "Hz"
+for _name, _unit in (
+    # "powers" are sums of Welch PSD bins (cm2/Hz), not integrals (posturography.md §1.3)
+    ("total_power", "cm2/Hz"),
+    ("power_frequency_50", "Hz"),
+    ("power_frequency_95", "Hz"),
+    ("frequency_mode", "Hz"),
+    ("centroid_frequency", "Hz"),
+    ("frequency_dispersion", "1"),
+    ("energy_content_below_05", "cm2/Hz"),
+    ("energy_content_05_2", "cm2/Hz"),
+    ("energy_content_above_2", "cm2/Hz"),
+    ("frequency_quotient", "1"),
+):
+    for _axis in (_PSD_ML, _PSD_AP):
+        _KEYS.append(f"{_name}_{_axis}")
+        _UNITS[f"{_name}_{_axis}"] = _unit
+for _axis in (_DIFF_ML, _DIFF_AP):
+    for _name, _unit in (
+        # "diffusion" = MSD extrapolated to 1 s by the log-log fit (posturography.md §1.4)
+        ("short_time_diffusion", "cm2"),
+        ("long_time_diffusion", "cm2"),
+        ("critical_time", "s"),
+        ("critical_displacement", "cm2"),
+        ("short_time_scaling", "1"),
+        ("long_time_scaling", "1"),
+    ):
+        _KEYS.append(f"{_name}_{_axis}")
+        _UNITS[f"{_name}_{_axis}"] = _unit
+
+#: The 72 feature keys, in the order of the reference implementation's output.
+QUIJOUX_KEYS: tuple[str, ...] = tuple(_KEYS)
+#: Unit of every feature in :data:`QUIJOUX_KEYS` (the authors' units: lengths in cm).
+#: ``"1"`` is dimensionless; ``"count"`` a number of events; ``phase_plane_parameter`` adds a
+#: position variance (cm²) to a velocity variance ((cm/s)²), as the authors do.
+QUIJOUX_UNITS: dict[str, str] = dict(_UNITS)
+
+del _axis, _name, _unit
+
+# Default preprocessing of Stabilogram.from_array (posturography.md §2.1 "Preprocessing defaults").
+_RESAMPLE_HZ = 25.0
+_SWARII_WINDOW_S = 0.08 - 1e-6  # SWARII.resample passes window_size - 1e-6 to Local_SWARII
+_FILTER_CUTOFF_HZ = 10.0
+_FILTER_ORDER = 4
+_BAND_HZ = (0.15, 5.0)  # spectral features use 0.15-5 Hz (posturography.md §1.3)
+
+
+# --------------------------------------------------------------------------------------------
+# Preprocessing
+# --------------------------------------------------------------------------------------------
+
+
+def purge_artefacts(
+    time_s: ArrayLike,
+    values_cm: ArrayLike,
+    *,
+    threshold_up_cm: float = 2.0,
+    threshold_down_cm: float = 0.5,
+    min_time_s: float = 0.1,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Drop isolated spikes, the first and last samples and samples before ``min_time_s``.
+
+    The authors' ``Local_SWARII.purge_artefact``: sample ``i`` (never the first or last) is
+    dropped if ``t_i < min_time_s``, or if it jumps by more than ``threshold_up_cm`` (L1 norm
+    over the columns) from the last kept sample ``L`` while sample ``i+1`` (or ``i+2``) is back
+    within ``threshold_down_cm`` of ``L``. The thresholds assume cm.
+
+    The decision depends on the last *kept* sample, so it is sequential; here all samples are
+    tested at once assuming their predecessor was kept, and only the rare runs after a
+    rejection are walked one by one (a loop over artefacts, not over samples).
+
+    Parameters
+    ----------
+    time_s : array_like, shape (N,)
+        Sample instants (s), increasing.
+    values_cm : array_like, shape (N, k)
+        CoP (cm), one column per axis.
+    threshold_up_cm, threshold_down_cm : float, optional
+        Jump that makes a spike (cm) and distance of the return (cm). Keyword-only.
+    min_time_s : float, optional
+        Samples before this instant (s) are dropped. Keyword-only.
+
+    Returns
+    -------
+    time_s : ndarray, shape (M,)
+        Instants of the kept samples (s).
+    values_cm : ndarray, shape (M, k)
+        Kept samples (cm).
+    """
+    t = np.asarray(time_s, dtype=np.float64)
+    s = np.asarray(values_cm, dtype=np.float64)
+    if s.ndim == 1:
+        s = s[:, None]
+    n = t.size
+    if s.shape[0] != n:
+        raise BalanceInputError(
+            f"values_cm has {s.shape[0]} rows but time_s has {n}: pass one row per timestamp"
+        )
+    ids = np.arange(1, max(n - 1, 1))
+    ids = ids[t[ids] >= min_time_s]
+    if ids.size == 0:
+        return t[:0], s[:0]
+
+    def l1(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.sum(np.abs(a - b), axis=-1)
+
+    def rejected(i: int, last: NDArray[np.float64]) -> bool:
+        jump = l1(s[i], last) > threshold_up_cm
+        back1 = l1(s[i + 1], last) < threshold_down_cm
+        back2 = 1 < i < n - 2 and l1(s[i + 2], last) < threshold_down_cm
+        return bool(jump and (back1 or back2))
+
+    # Vectorised test of every candidate against its predecessor (valid while in sync).
+    c = ids[1:]
+    jump = l1(s[c], s[c - 1]) > threshold_up_cm
+    back1 = l1(s[c + 1], s[c - 1]) < threshold_down_cm
+    c2 = np.minimum(c + 2, n - 1)
+    back2 = (c > 1) & (c < n - 2) & (l1(s[c2], s[c - 1]) < threshold_down_cm)
+    suspects = c[jump & (back1 | back2)]
+
+    keep = np.zeros(n, dtype=bool)
+    keep[ids] = True
+    resync = ids[0] + 1
+    for i in suspects:  # one iteration per artefact
+        if i < resync:
+            continue
+        last = s[i - 1]
+        j = int(i)
+        while j <= ids[-1] and rejected(j, last):
+            keep[j] = False
+            j += 1
+        resync = j + 1
+    return t[keep], s[keep]
+
+
+def preprocess_signal(
+    cop_ml_cm: ArrayLike,
+    cop_ap_cm: ArrayLike,
+    *,
+    fs_hz: float | None = None,
+    time_s: ArrayLike | None = None,
+    center: bool = True,
+    resample: bool = True,
+    resample_hz: float = _RESAMPLE_HZ,
+    filter_: bool = True,
+    cutoff_hz: float = _FILTER_CUTOFF_HZ,
+    order: int = _FILTER_ORDER,
+) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]:
+    """The authors' ``Stabilogram.from_array`` preprocessing, on a CoP in cm.
+
+    Steps (``../shared/docs/posturography.md`` §2.1): drop rows with NaN; subtract the mean
+    (``center``); if ``resample``, :func:`purge_artefacts` then SWARII to ``resample_hz``
+    (window 0.08 s - 1e-6 s) with empty windows linearly interpolated as the reference does
+    (onto ``arange(first, last, 1/resample_hz)``); if ``filter_``, an ``order``-th order
+    Butterworth low-pass at ``cutoff_hz`` run with :func:`scipy.signal.filtfilt`.
+
+    Parameters
+    ----------
+    cop_ml_cm, cop_ap_cm : array_like, shape (N,)
+        CoP mediolateral and anteroposterior coordinates (cm).
+    fs_hz : float, optional
+        Sampling rate of a uniformly sampled CoP (Hz). Give this or ``time_s``.
+    time_s : array_like, shape (N,), optional
+        Sample instants (s) of an irregular CoP (needs ``resample=True``).
+    center, resample, filter_ : bool, optional
+        Steps to run (all on by default, as in the reference).
+    resample_hz, cutoff_hz : float, optional
+        SWARII output rate (Hz, default 25) and filter cut-off (Hz, default 10).
+    order : int, optional
+        Butterworth order (default 4).
+
+    Returns
+    -------
+    signal_cm : ndarray, shape (M, 2)
+        Preprocessed [ML, AP] (cm).
+    fs_hz : float
+        Its sampling rate (Hz).
+    mean_cm : ndarray, shape (2,)
+        Mean [ML, AP] of the input before centring (cm), the reference's ``mean_value``.
+    """
+    from scipy.signal import butter, filtfilt
+
+    ml = np.asarray(cop_ml_cm, dtype=np.float64).ravel()
+    ap = np.asarray(cop_ap_cm, dtype=np.float64).ravel()
+    if ml.shape != ap.shape:
+        raise BalanceInputError(
+            f"cop_ml and cop_ap have {ml.size} and {ap.size} samples: pass two arrays of equal "
+            "length"
+        )
+    if (fs_hz is None) == (time_s is None):
+        raise BalanceInputError(
+            "give either fs_hz (uniformly sampled CoP) or time_s (timestamps in s), not "
+            f"{'both' if fs_hz is not None else 'neither'}"
+        )
+    if fs_hz is not None:
+        fs = float(fs_hz)
+        if not (np.isfinite(fs) and fs > 0):
+            raise BalanceInputError(f"fs_hz={fs_hz!r} must be a positive sampling rate in Hz")
+        t = np.arange(ml.size) / fs
+    else:
+        if not resample:
+            raise BalanceInputError(
+                "time_s was given with resample=False: an irregular CoP must be resampled "
+                "(resample=True), or give fs_hz for a uniformly sampled one"
+            )
+        t = np.asarray(time_s, dtype=np.float64).ravel()
+        if t.shape != ml.shape:
+            raise BalanceInputError(
+                f"time_s has {t.size} samples but the CoP has {ml.size}: pass one timestamp "
+                "per sample"
+            )
+        fs = float("nan")
+    signal = np.column_stack([ml, ap])
+    valid = ~np.isnan(signal).any(axis=1)
+    signal, t = signal[valid], t[valid]
+    if signal.shape[0] < 10:
+        raise BalanceInputError(
+            f"the CoP has {signal.shape[0]} valid samples; the Quijoux features need a trial "
+            "of a few seconds (at least 10 samples): record a longer trial"
+        )
+    mean = signal.mean(axis=0)
+    if center:
+        signal = signal - mean
+    if resample:
+        t, signal = purge_artefacts(t, signal)
+        if t.size < 2:
+            raise BalanceInputError(
+                "fewer than 2 samples are left after dropping the first 0.1 s and artefacts: "
+                "record a longer trial"
+            )
+        t_grid, signal = swarii(t, signal, fs_hz=resample_hz, window_s=_SWARII_WINDOW_S, empty="nan")
+        filled = ~np.isnan(signal[:, 0])
+        if not filled.all():
+            # reference: interp1d(linear) over the filled windows onto arange(first, last, step)
+            tk = t_grid[filled]
+            grid = np.arange(tk[0], tk[-1], 1.0 / resample_hz)
+            signal = np.column_stack([np.interp(grid, tk, signal[filled, j]) for j in range(2)])
+        fs = float(resample_hz)
+    if filter_:
+        nyq = 0.5 * fs
+        b, a = butter(order, cutoff_hz / nyq, btype="lowpass")
+        if signal.shape[0] <= 3 * max(len(a), len(b)):
+            raise BalanceInputError(
+                f"{signal.shape[0]} samples are too few to filter at {fs} Hz: record a longer "
+                "trial"
+            )
+        signal = filtfilt(b, a, signal, axis=0)
+    return signal, fs, mean
+
+
+# --------------------------------------------------------------------------------------------
+# Fast versions of the two O(N^2) loops
+# --------------------------------------------------------------------------------------------
+
+
+def range_2d(points: ArrayLike) -> float:
+    """Largest distance between any two points (the 2-D range / diameter), in O(N log N).
+
+    The farthest pair is a pair of antipodal vertices of the convex hull. For each hull edge,
+    the vertex farthest from it is found by binary search on the edge angles; every
+    antipodal pair is among (edge end, that vertex or its neighbours), so O(H) distances are
+    computed instead of the reference's N².
+
+    Parameters
+    ----------
+    points : array_like, shape (N, 2)
+        Points (any length unit).
+
+    Returns
+    -------
+    float
+        The diameter, same unit as ``points``; 0 for a single point.
+    """
+    from scipy.spatial import ConvexHull
+    from scipy.spatial import QhullError
+
+    p = np.asarray(points, dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] != 2 or p.shape[0] == 0:
+        raise BalanceInputError(f"points has shape {p.shape}; (N, 2) with N >= 1 is needed")
+
+    def dist(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+        d = a - b
+        return np.sqrt(d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1])
+
+    try:
+        hull = ConvexHull(p)
+    except (QhullError, ValueError):
+        # fewer than 3 points, or all collinear/coincident: the extremes are the
+        # lexicographically smallest and largest points
+        order = np.lexsort((p[:, 1], p[:, 0]))
+        return float(np.max(dist(p, p[order[0]])))
+    v = p[hull.vertices]  # counter-clockwise
+    h = v.shape[0]
+    edges = np.roll(v, -1, axis=0) - v  # edge k goes from v[k] to v[k+1]
+    ang = np.unwrap(np.arctan2(edges[:, 1], edges[:, 0]))
+    ang = ang - ang[0]
+    # edge angles increase by 2*pi around a CCW polygon; vertex j supports the directions
+    # between the normals of edges j-1 and j, so the vertex opposite edge k (support of the
+    # direction rotated by +pi/2 from the outward normal... i.e. edge angle + pi) is where
+    # ang[k] + pi falls among the edge angles.
+    ext = np.concatenate([ang - 2 * np.pi, ang, ang + 2 * np.pi])
+    j = (np.searchsorted(ext, ang + np.pi) - h) % h
+    k = np.arange(h)
+    cand = np.stack([(j - 1) % h, j, (j + 1) % h], axis=1)  # (h, 3)
+    d1 = dist(v[k][:, None, :], v[cand])
+    d2 = dist(v[(k + 1) % h][:, None, :], v[cand])
+    return float(max(d1.max(), d2.max()))
+
+
+def sway_density(signal_cm: ArrayLike, *, fs_hz: float, radius_cm: float = 0.3) -> NDArray[np.float64]:
+    """Sway density curve (Baratto et al. 2002) as the reference computes it.
+
+    For each sample ``t`` (all but the last), the number of consecutive samples around ``t``
+    that stay within ``radius_cm`` of it, minus one, divided by ``fs_hz`` (s); then a 4th-order
+    Butterworth low-pass at 2.5 Hz (``filtfilt``).
+
+    All samples are searched together, lag block by lag block (block sizes doubling), so the
+    work is proportional to the total time spent inside the discs instead of the reference's
+    per-sample Python loops.
+
+    Parameters
+    ----------
+    signal_cm : array_like, shape (N, 2)
+        CoP [ML, AP] (cm), uniformly sampled.
+    fs_hz : float
+        Sampling rate (Hz). Keyword-only.
+    radius_cm : float, optional
+        Disc radius (cm), default 0.3 (3 mm, the authors' default).
+
+    Returns
+    -------
+    ndarray, shape (N - 1,)
+        Sway density (s), filtered.
+    """
+    from scipy.signal import butter, filtfilt
+
+    s = np.asarray(signal_cm, dtype=np.float64)
+    n = s.shape[0]
+    t = np.arange(n - 1)
+    stop = _first_exit(s, t, radius_cm, +1)
+    start = _first_exit(s, t, radius_cm, -1)
+    sway = ((stop - 1) - (start + 1)) / fs_hz
+    b, a = butter(N=4, Wn=2.5 / (0.5 * fs_hz), btype="lowpass")
+    return filtfilt(b, a, sway, axis=0)
+
+
+def _first_exit(
+    s: NDArray[np.float64], t: NDArray[np.intp], radius: float, direction: int
+) -> NDArray[np.intp]:
+    """For each index in ``t``, the first index in ``direction`` (+1/-1) farther than ``radius``.
+
+    Returns ``n`` (forward) or ``-1`` (backward) where the disc is never left.
+    """
+    n = s.shape[0]
+    none = n if direction > 0 else -1
+    out = np.full(t.size, none, dtype=np.intp)
+    active = np.arange(t.size)
+    lag, block = 1, 8
+    while active.size:
+        ta = t[active]
+        lags = lag + np.arange(block)
+        idx = ta[:, None] + direction * lags[None, :]
+        inside = (idx >= 0) & (idx < n)
+        idc = np.clip(idx, 0, n - 1)
+        d = s[idc] - s[ta][:, None, :]
+        far = (np.sqrt(d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1]) > radius) & inside
+        hit = far.any(axis=1)
+        first = np.argmax(far, axis=1)
+        out[active[hit]] = idx[hit, first[hit]]
+        # drop those that exited, or ran off the end of the record
+        ran_off = ~inside[:, -1] & ~hit
+        active = active[~hit & ~ran_off]
+        lag += block
+        # double the block, keeping the (active x block) work array under ~2 M entries
+        block = max(8, min(block * 2, 2_000_000 // max(active.size, 1)))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Feature groups (each takes the preprocessed signal and returns a dict)
+# --------------------------------------------------------------------------------------------
+
+
+def _mean(x: NDArray[np.float64]) -> float:
+    return float(np.mean(x)) if x.size else float("nan")
+
+
+def _positional(sig: NDArray[np.float64], mean_cm: NDArray[np.float64]) -> dict[str, float]:
+    from scipy import stats
+
+    ml, ap = sig[:, 0], sig[:, 1]
+    n = sig.shape[0]
+    radius = np.sqrt(ml * ml + ap * ap)
+    out: dict[str, float] = {
+        "mean_value_ML": float(mean_cm[0]),
+        "mean_value_AP": float(mean_cm[1]),
+    }
+    for axis, x in ((_ML, ml), (_AP, ap), (_R, radius)):
+        out[f"mean_distance_{axis}"] = float(np.mean(np.abs(x)))
+    for axis, x in ((_ML, ml), (_AP, ap), (_R, radius)):
+        out[f"maximal_distance_{axis}"] = float(np.max(np.abs(x)))
+    rms = {axis: float(np.sqrt(np.mean(x**2))) for axis, x in ((_ML, ml), (_AP, ap), (_R, radius))}
+    for axis in (_ML, _AP, _R):
+        out[f"rms_{axis}"] = rms[axis]
+    range_ml = float(np.max(ml) - np.min(ml))
+    range_ap = float(np.max(ap) - np.min(ap))
+    out["range_ML"] = range_ml
+    out["range_AP"] = range_ap
+    out["range_ML_AND_AP"] = range_2d(sig)
+    out["range_ratio_ML_AND_AP"] = range_ml / range_ap
+    s_ml, s_ap = rms[_ML], rms[_AP]
+    out["planar_deviation_ML_AND_AP"] = float(np.sqrt(s_ml**2 + s_ap**2))
+    cov = (1 / n) * np.sum(ml * ap)
+    out["coefficient_sway_direction_ML_AND_AP"] = float(cov / (s_ml * s_ap))
+    # prediction ellipse with 1/n moments (posturography.md §1.2, "Quijoux confidence_ellipse_area")
+    quant = stats.f.ppf(0.95, 2, n - 2)
+    coeff = ((n + 1) * (n - 1)) / (n * (n - 2))
+    det = (s_ml**2) * (s_ap**2) - cov**2
+    if not det > 0:
+        raise BalanceInputError(
+            "the CoP lies on a straight line (ML and AP perfectly correlated), so the ellipse "
+            "area is 0 and the area-based Quijoux features are undefined: check that ML and AP "
+            "are two different channels"
+        )
+    out["confidence_ellipse_area_ML_AND_AP"] = float(2 * np.pi * quant * np.sqrt(det) * coeff)
+    # PCA: first principal axis of the (re-centred) cloud, angle to the AP axis in degrees
+    centred = sig - sig.mean(axis=0)
+    cmat = centred.T @ centred
+    _, vecs = np.linalg.eigh(cmat)
+    main = vecs[:, -1]
+    angle = np.arccos(np.abs(main[1]) / np.linalg.norm(main))
+    out["principal_sway_direction_ML_AND_AP"] = float(angle * (180 / np.pi))
+    return out
+
+
+def _velocity_peaks(v: NDArray[np.float64], axis: str) -> dict[str, float]:
+    """Zero crossings and mean peak speeds between crossings (reference ``velocity_peaks``).
+
+    A crossing is a non-zero sample whose sign differs from the previous non-zero sample. The
+    peak of a half-wave is its first sample of largest magnitude; the half-waves before the
+    first and after the last crossing are not counted.
+    """
+    n = v.size
+    nz = np.flatnonzero(v != 0)
+    if nz.size == 0:
+        crossings = np.zeros(0, dtype=np.intp)
+    else:
+        sgn = np.sign(v[nz])
+        crossings = nz[1:][sgn[1:] != sgn[:-1]]
+    out = {f"zero_crossing_{axis}": float(crossings.size)}
+    pos: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+    neg: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+    if crossings.size >= 2:
+        # half-wave k runs from crossings[k] to crossings[k+1] - 1
+        starts = crossings[:-1]
+        seg = np.zeros(n, dtype=np.intp)
+        seg[crossings] = 1
+        seg = np.cumsum(seg) - 1  # index of the half-wave each sample is in (-1 before the first)
+        mag = np.abs(v)
+        seg_max = np.maximum.reduceat(mag[: crossings[-1]], starts)
+        in_waves = np.arange(crossings[0], crossings[-1])
+        is_max = mag[in_waves] == seg_max[seg[in_waves]]
+        cand = np.where(is_max, in_waves, n)
+        peak = np.minimum.reduceat(cand, starts - crossings[0])
+        ends_negative = v[crossings[1:]] < 0  # half-wave followed by a negative crossing
+        pos = peak[ends_negative]
+        neg = peak[~ends_negative]
+    out[f"peak_velocity_pos_{axis}"] = _mean(v[pos])
+    out[f"peak_velocity_neg_{axis}"] = _mean(np.abs(v[neg]))
+    out[f"peak_velocity_all_{axis}"] = _mean(np.abs(v[np.concatenate([pos, neg])]))
+    return out
+
+
+def _dynamic(
+    sig: NDArray[np.float64],
+    fs: float,
+    mean_cm: NDArray[np.float64],
+    area: float,
+    rms_ml: float,
+    rms_ap: float,
+    want_velocity_peaks: bool,
+) -> dict[str, float]:
+    from scipy.signal import savgol_filter
+
+    n = sig.shape[0]
+    ml, ap = sig[:, 0], sig[:, 1]
+    d = np.diff(sig, axis=0)
+    step = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
+    length = {_ML: float(np.sum(np.abs(d[:, 0]))), _AP: float(np.sum(np.abs(d[:, 1]))),
+              _MLAP: float(np.sum(step))}
+    out: dict[str, float] = {}
+    for axis in (_ML, _AP, _MLAP):
+        out[f"mean_velocity_{axis}"] = length[axis] * (fs / n)
+    duration = (n - 1) * (1 / fs)
+    triangles = np.abs(ml[1:] * ap[:-1] - ap[1:] * ml[:-1])
+    out["sway_area_per_second_ML_AND_AP"] = float(np.sum(triangles) / (2 * duration))
+    speed = savgol_filter(sig, window_length=5, polyorder=3, deriv=1, axis=0, delta=1 / fs)
+    out["phase_plane_parameter_ML"] = float(np.sqrt(rms_ml**2 + np.var(speed[:, 0])))
+    out["phase_plane_parameter_AP"] = float(np.sqrt(rms_ap**2 + np.var(speed[:, 1])))
+    out["LFS_ML_AND_AP"] = length[_MLAP] / area
+    diameter = np.sqrt((area * 4) / np.pi)
+    out["fractal_dimension_ML_AND_AP"] = float(
+        np.log(n) / (np.log(n) + np.log(diameter) - np.log(length[_MLAP]))
+    )
+    if want_velocity_peaks:
+        out.update(_velocity_peaks(speed[:, 0], _SPD_ML))
+        out.update(_velocity_peaks(speed[:, 1], _SPD_AP))
+    radius_mean = float(np.mean(np.sqrt(ml * ml + ap * ap)))
+    inst_speed = step * fs  # |fs * diff|, as the reference's np.linalg.norm(fs * diff)
+    out["mean_frequency_ML"] = float((1 / (4 * np.sqrt(2))) * (np.mean(np.abs(fs * d[:, 0])) / np.mean(np.abs(ml))))
+    out["mean_frequency_AP"] = float((1 / (4 * np.sqrt(2))) * (np.mean(np.abs(fs * d[:, 1])) / np.mean(np.abs(ap))))
+    out["mean_frequency_ML_AND_AP"] = float((1 / (2 * np.pi)) * (np.mean(inst_speed) / radius_mean))
+    return out
+
+
+def _sway_density_features(sig: NDArray[np.float64], fs: float, radius_cm: float) -> dict[str, float]:
+    swd = sway_density(sig, fs_hz=fs, radius_cm=radius_cm)
+    idx = np.flatnonzero((swd[1:-1] > swd[:-2]) & (swd[1:-1] > swd[2:])) + 1
+    pos = sig[idx]
+    dd = np.diff(pos, axis=0)
+    return {
+        f"mean_peak_{_SWD}": _mean(swd[idx]),
+        f"mean_distance_peak_{_SWD}": _mean(np.sqrt(dd[:, 0] ** 2 + dd[:, 1] ** 2)),
+    }
+
+
+def _spectral(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
+    from scipy.signal import welch
+
+    n = sig.shape[0]
+    # reference: nperseg = 10 s, noverlap = 5 s, nfft = N (scipy shortens nperseg to N)
+    nperseg = min(int(10 * fs), n)
+    noverlap = int(0.5 * 10 * fs)
+    if noverlap >= nperseg:
+        noverlap = nperseg // 2
+    freqs, psd = welch(
+        sig, fs=fs, detrend="linear", nperseg=nperseg, noverlap=noverlap,
+        axis=0, nfft=n,
+    )
+    fmin, fmax = _BAND_HZ
+    band = (freqs >= fmin) & (freqs <= fmax)
+    f = freqs[band]
+    out: dict[str, float] = {}
+    per_axis: dict[str, dict[str, float]] = {}
+    for col, axis in ((0, _PSD_ML), (1, _PSD_AP)):
+        p = psd[band, col]
+        cum = np.cumsum(p)
+        m0 = np.sum(p)
+        m1 = np.sum(f * p)
+        m2 = np.sum((f**2) * p)
+        up = np.sum(psd[(freqs > 2) & (freqs <= 5) & band, col])
+        down = np.sum(psd[(freqs > 0) & (freqs <= 2) & band, col])
+        per_axis[axis] = {
+            "total_power": float(m0),
+            "power_frequency_50": float(f[cum >= cum[-1] * 0.5][0]),
+            "power_frequency_95": float(f[cum >= cum[-1] * 0.95][0]),
+            "frequency_mode": float(f[np.argmax(p)]),
+            "centroid_frequency": float(np.sqrt(m2 / m0)),
+            "frequency_dispersion": float(np.sqrt(1 - ((m1**2) / (m0 * m2)))),
+            "energy_content_below_05": float(np.sum(psd[(freqs > 0.0) & (freqs <= 0.5) & band, col])),
+            "energy_content_05_2": float(np.sum(psd[(freqs > 0.5) & (freqs <= 2) & band, col])),
+            "energy_content_above_2": float(np.sum(psd[(freqs > 2) & band, col])),
+            "frequency_quotient": float(up / down),
+        }
+    for name in per_axis[_PSD_ML]:
+        for axis in (_PSD_ML, _PSD_AP):
+            out[f"{name}_{axis}"] = per_axis[axis][name]
+    return out
+
+
+def _msd(x: NDArray[np.float64], max_lag: int) -> NDArray[np.float64]:
+    """Mean squared displacement for lags 1..max_lag: mean((x[k:] - x[:-k])**2), via FFT."""
+    n = x.size
+    nfft = 1 << int(np.ceil(np.log2(2 * n)))
+    fx = np.fft.rfft(x, nfft)
+    acf = np.fft.irfft(fx * np.conj(fx), nfft)[: max_lag + 1]
+    sq = x * x
+    csum = np.concatenate([[0.0], np.cumsum(sq)])
+    k = np.arange(1, max_lag + 1)
+    head = csum[n - k]  # sum x[:n-k]**2
+    tail = csum[n] - csum[k]  # sum x[k:]**2
+    return (head + tail - 2 * acf[1:]) / (n - k)
+
+
+def _ols_rmse(
+    x: NDArray[np.float64], y: NDArray[np.float64], mask: NDArray[np.bool_]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Least-squares lines y = a + b x on each row's masked points: (a, b, rmse) per row."""
+    cnt = mask.sum(axis=1)
+    xm = np.where(mask, x, 0.0).sum(axis=1) / cnt
+    ym = np.where(mask, y, 0.0).sum(axis=1) / cnt
+    dx = np.where(mask, x - xm[:, None], 0.0)
+    dy = np.where(mask, y - ym[:, None], 0.0)
+    b = (dx * dy).sum(axis=1) / (dx * dx).sum(axis=1)
+    a = ym - b * xm
+    resid = np.where(mask, y - (a[:, None] + b[:, None] * x), 0.0)
+    rmse = np.sqrt((resid**2).sum(axis=1) / cnt)
+    return a, b, rmse
+
+
+def _diffusion(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
+    """Stabilogram-diffusion analysis as in the reference ``SDA`` (posturography.md §1.4)."""
+    n = sig.shape[0]
+    max_ind = int(n * (1 / 3))
+    time = np.arange(n) / fs
+    log_time = np.log(time[1 : max_ind + 1])
+    ind_start = int(0.3 * fs) + 1
+    ind_stop = int(2.5 * fs)
+    if ind_stop < ind_start or ind_stop > log_time.size:
+        raise BalanceInputError(
+            f"{n} samples at {fs} Hz are too few for the diffusion analysis (the fits need "
+            f"{3 * ind_stop / fs:.1f} s or more): record a longer trial"
+        )
+    cand = np.arange(ind_start, ind_stop + 1)
+    pos = np.arange(log_time.size)
+    short_mask = pos[None, :] < cand[:, None]  # log_*[:i]
+    long_mask = pos[None, :] >= cand[:, None] - 1  # log_*[i-1:]
+    out: dict[str, float] = {}
+    for col, axis in ((0, _DIFF_ML), (1, _DIFF_AP)):
+        msd = _msd(sig[:, col], max_ind)
+        if not np.all(msd > 0):  # a displacement that returns exactly: log-log fit undefined
+            for name in ("short_time_diffusion", "long_time_diffusion", "critical_time",
+                         "critical_displacement", "short_time_scaling", "long_time_scaling"):
+                out[f"{name}_{axis}"] = float("nan")
+            continue
+        log_msd = np.log(msd)
+        xs = np.broadcast_to(log_time, short_mask.shape)
+        ys = np.broadcast_to(log_msd, short_mask.shape)
+        a_s, b_s, rmse_s = _ols_rmse(xs, ys, short_mask)
+        a_l, b_l, rmse_l = _ols_rmse(xs, ys, long_mask)
+        # reference keeps the last candidate with the smallest rmse ("<=")
+        i_s = rmse_s.size - 1 - int(np.argmin(rmse_s[::-1]))
+        i_l = rmse_l.size - 1 - int(np.argmin(rmse_l[::-1]))
+        (as_, bs), (al, bl) = (a_s[i_s], b_s[i_s]), (a_l[i_l], b_l[i_l])
+        log_ct = (al - as_) / (bs - bl)
+        if log_ct > log_time[-1]:
+            log_ct = log_time[-1]
+        out[f"short_time_diffusion_{axis}"] = float(np.exp(as_))
+        out[f"long_time_diffusion_{axis}"] = float(np.exp(al))
+        out[f"critical_time_{axis}"] = float(np.exp(log_ct))
+        out[f"critical_displacement_{axis}"] = float(np.exp(as_ + bs * log_ct))
+        out[f"short_time_scaling_{axis}"] = float(bs / 2)
+        out[f"long_time_scaling_{axis}"] = float(bl / 2)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry point
+# --------------------------------------------------------------------------------------------
+
+_GROUP_OF: dict[str, str] = {}
+for _k in QUIJOUX_KEYS:
+    if _k.startswith(("zero_crossing", "peak_velocity")):
+        _GROUP_OF[_k] = "velocity_peaks"
+    elif _k.endswith(_SWD):
+        _GROUP_OF[_k] = "sway_density"
+    elif _k.endswith((_PSD_ML, _PSD_AP)):
+        _GROUP_OF[_k] = "spectral"
+    elif _k.endswith((_DIFF_ML, _DIFF_AP)):
+        _GROUP_OF[_k] = "diffusion"
+    elif _k.startswith(("mean_velocity", "sway_area", "phase_plane", "LFS", "fractal", "mean_frequency")):
+        _GROUP_OF[_k] = "dynamic"
+    else:
+        _GROUP_OF[_k] = "positional"
+del _k
+
+
+def features(
+    cop_ml_mm: ArrayLike | None = None,
+    cop_ap_mm: ArrayLike | None = None,
+    *,
+    fs_hz: float | None = None,
+    time_s: ArrayLike | None = None,
+    preprocess: bool = True,
+    sway_density_radius_cm: float = 0.3,
+    select: Iterable[str] | None = None,
+) -> dict[str, float]:
+    """The 72 features of Quijoux et al. 2021, keyed and valued as their code does.
+
+    The CoP is given in mm (this package's convention) and converted to cm, the authors'
+    input unit, before anything else; every output is in the authors' units, listed in
+    :data:`QUIJOUX_UNITS`:
+
+    ========================================================  ===========================
+    keys (``*`` = ML, AP, Radius, ML_AND_AP, SPD_*, ...)       unit
+    ========================================================  ===========================
+    mean_value_*, mean_distance_*, maximal_distance_*,        cm
+    rms_*, range_*, planar_deviation_*, mean_distance_peak_*
+    confidence_ellipse_area_* (95 % prediction ellipse,       cm²
+    1/n moments)
+    principal_sway_direction_* (angle to the AP axis)          deg
+    mean_velocity_*, peak_velocity_*                          cm/s
+    sway_area_per_second_*                                    cm²/s
+    phase_plane_parameter_*                                   sqrt(cm² + (cm/s)²)
+    LFS_* (path length / ellipse area)                        1/cm
+    mean_peak_Sway_Density, critical_time_*                   s
+    mean_frequency_*, power_frequency_*, frequency_mode_*,    Hz
+    centroid_frequency_*
+    total_power_*, energy_content_* (sums of PSD bins)         cm²/Hz
+    *_diffusion_*, critical_displacement_* (MSD)               cm²
+    range_ratio, coefficient_sway_direction,                  1 (dimensionless)
+    fractal_dimension, frequency_dispersion,
+    frequency_quotient, *_scaling_*
+    zero_crossing_*                                           count
+    ========================================================  ===========================
+
+    Parameters
+    ----------
+    cop_ml_mm, cop_ap_mm : array_like, shape (N,)
+        CoP mediolateral (x) and anteroposterior (y) coordinates (mm), any offset. Rows with
+        NaN are dropped, as in the reference.
+    fs_hz : float, optional
+        Sampling rate of a uniformly sampled CoP (Hz). Keyword-only. Give this or ``time_s``.
+    time_s : array_like, shape (N,), optional
+        Sample instants (s) of an irregularly sampled CoP (only with ``preprocess=True``).
+    preprocess : bool, optional
+        True (default): the authors' default preprocessing (:func:`preprocess_signal`):
+        centre, purge artefacts, SWARII to 25 Hz, 4th-order Butterworth 10 Hz ``filtfilt``.
+        False: centre only (their ``resample=False, filter_=False``), at ``fs_hz``.
+    sway_density_radius_cm : float, optional
+        Radius of the sway-density disc (cm), default 0.3 (3 mm) as in the authors' example.
+    select : iterable of str, optional
+        Keys to return (default all 72, in the reference's order). Groups not needed by the
+        selection are not computed.
+
+    Returns
+    -------
+    dict of str to float
+        Feature values by key.
+
+    Raises
+    ------
+    BalanceInputError
+        On missing or inconsistent inputs, an unknown key in ``select``, or a trial too short
+        for the features (the diffusion analysis needs about 7.5 s at 25 Hz).
+    """
+    if cop_ml_mm is None or cop_ap_mm is None:
+        raise BalanceInputError(
+            "cop_ml_mm and cop_ap_mm are both required: pass the CoP coordinates in mm"
+        )
+    if select is None:
+        keys = list(QUIJOUX_KEYS)
+    else:
+        keys = list(select)
+        unknown = [k for k in keys if k not in _GROUP_OF]
+        if unknown:
+            raise BalanceInputError(
+                f"unknown Quijoux feature key(s) {unknown}: choose from balance.quijoux.QUIJOUX_KEYS"
+            )
+    groups = {_GROUP_OF[k] for k in keys}
+    radius = float(sway_density_radius_cm)
+    if not (np.isfinite(radius) and radius > 0):
+        raise BalanceInputError(f"sway_density_radius_cm={sway_density_radius_cm!r} must be positive")
+
+    ml_cm = np.asarray(cop_ml_mm, dtype=np.float64) / 10.0
+    ap_cm = np.asarray(cop_ap_mm, dtype=np.float64) / 10.0
+    if preprocess:
+        sig, fs, mean_cm = preprocess_signal(ml_cm, ap_cm, fs_hz=fs_hz, time_s=time_s)
+    else:
+        if fs_hz is None:
+            raise BalanceInputError(
+                "preprocess=False needs fs_hz (the CoP must already be uniformly sampled): "
+                "give fs_hz, or keep preprocess=True to resample timestamps with SWARII"
+            )
+        sig, fs, mean_cm = preprocess_signal(
+            ml_cm, ap_cm, fs_hz=fs_hz, resample=False, filter_=False
+        )
+    if sig.shape[0] < 10 or np.ptp(sig[:, 0]) == 0 or np.ptp(sig[:, 1]) == 0:
+        raise BalanceInputError(
+            "the CoP is constant (or nearly empty) on at least one axis after preprocessing; "
+            "the Quijoux features need a moving CoP: check the recording"
+        )
+
+    if "diffusion" in groups:
+        n_min = 3 * int(2.5 * fs) + 3
+        if sig.shape[0] < n_min:
+            raise BalanceInputError(
+                f"{sig.shape[0]} samples at {fs} Hz ({sig.shape[0] / fs:.1f} s) are too few for the "
+                f"diffusion features, which fit the MSD up to 2.5 s over a third of the trial: "
+                f"at least {n_min} samples ({n_min / fs:.1f} s) are needed; record a longer trial "
+                "or leave the Diffusion keys out of select"
+            )
+
+    out: dict[str, Any] = {}
+    need_pos = groups & {"positional", "dynamic"}
+    if need_pos:
+        out.update(_positional(sig, mean_cm))
+    if groups & {"dynamic", "velocity_peaks"}:
+        if not need_pos:
+            out.update(_positional(sig, mean_cm))
+        out.update(
+            _dynamic(
+                sig, fs, mean_cm, out["confidence_ellipse_area_ML_AND_AP"], out["rms_ML"],
+                out["rms_AP"], "velocity_peaks" in groups,
+            )
+        )
+    if "sway_density" in groups:
+        out.update(_sway_density_features(sig, fs, radius))
+    if "spectral" in groups:
+        out.update(_spectral(sig, fs))
+    if "diffusion" in groups:
+        out.update(_diffusion(sig, fs))
+    return {k: float(out[k]) for k in keys}

@@ -1,0 +1,352 @@
+"""Tests of balance.quijoux: the 72 features of Quijoux et al. 2021.
+
+The main check reproduces the values the authors' code (Jythen/code_descriptors_postural_control
+@ c66a0e4) gives on its own example trial, shipped in data/quijoux with provenance. The fast
+re-implementations of the reference's loops (2-D range, sway density, velocity peaks, artefact
+purge, diffusion plot, OLS) are checked against straightforward loop transcriptions of their
+definitions written here, and a few features against analytic cases.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from balance import quijoux
+from balance.errors import BalanceInputError
+from balance.quijoux import (
+    QUIJOUX_KEYS,
+    QUIJOUX_UNITS,
+    features,
+    preprocess_signal,
+    purge_artefacts,
+    range_2d,
+    sway_density,
+)
+
+
+@pytest.fixture(scope="module")
+def quijoux_trial(data_dir):
+    """ML, AP (cm) of rows 4000:7000 of test.csv, exactly as the authors' main.py builds them."""
+    import pandas as pd
+
+    df = pd.read_csv(data_dir / "quijoux" / "test.csv.gz", header=[31], sep=",", index_col=0)
+    x = df.get(" My") / df.get(" Fz")
+    y = df.get(" Mx") / df.get(" Fz")
+    x = 100 * (x - np.mean(x))
+    y = 100 * (y - np.mean(y))
+    return x.to_numpy()[4000:7000], y.to_numpy()[4000:7000]
+
+
+def _load(data_dir, name):
+    with open(data_dir / "quijoux" / name) as fh:
+        return json.load(fh)
+
+
+def test_keys_and_units_match_the_reference(data_dir):
+    ref = _load(data_dir, "reference_features_HEAD_c66a0e4_numpy2.4.json")
+    assert len(QUIJOUX_KEYS) == 72
+    assert list(QUIJOUX_KEYS) == list(ref)
+    assert set(QUIJOUX_UNITS) == set(QUIJOUX_KEYS)
+
+
+def test_reproduces_reference_json_head(quijoux_trial, data_dir):
+    ref = _load(data_dir, "reference_features_HEAD_c66a0e4_numpy2.4.json")
+    ml_cm, ap_cm = quijoux_trial
+    got = features(ml_cm * 10.0, ap_cm * 10.0, fs_hz=100.0)  # mm in
+    assert list(got) == list(ref)
+    for key, expected in ref.items():
+        assert got[key] == pytest.approx(expected, rel=1e-6, abs=0), key
+
+
+def test_close_to_the_published_notebook_values(quijoux_trial, data_dir):
+    # the notebook was run in 2021 with older numpy/scipy: 69 identical, 3 within 0.13 %
+    nb = _load(data_dir, "reference_features_from_main_ipynb.json")
+    ml_cm, ap_cm = quijoux_trial
+    got = features(ml_cm * 10.0, ap_cm * 10.0, fs_hz=100.0)
+    rel = {k: abs(got[k] - v) / abs(v) for k, v in nb.items()}
+    assert max(rel.values()) < 1.5e-3
+    assert sum(r < 1e-9 for r in rel.values()) >= 69
+
+
+def test_preprocessing_gives_748_samples_at_25_hz(quijoux_trial):
+    ml_cm, ap_cm = quijoux_trial
+    sig, fs, mean = preprocess_signal(ml_cm, ap_cm, fs_hz=100.0)
+    assert sig.shape == (748, 2) and fs == 25.0
+    np.testing.assert_allclose(mean, [np.mean(ml_cm), np.mean(ap_cm)], rtol=1e-14)
+
+
+def test_select_returns_a_subset_with_equal_values(quijoux_trial):
+    ml_cm, ap_cm = quijoux_trial
+    full = features(ml_cm * 10, ap_cm * 10, fs_hz=100.0)
+    pick = ["rms_AP", "mean_velocity_ML_AND_AP", "mean_peak_Sway_Density", "critical_time_Diffusion_AP"]
+    sub = features(ml_cm * 10, ap_cm * 10, fs_hz=100.0, select=pick)
+    assert list(sub) == pick
+    assert all(sub[k] == full[k] for k in pick)
+    with pytest.raises(BalanceInputError, match="rms_XY"):
+        features(ml_cm * 10, ap_cm * 10, fs_hz=100.0, select=["rms_XY"])
+
+
+# ---------------------------------------------------------------- analytic cases, raw mode
+
+
+def test_circle_without_preprocessing():
+    # r = 10 mm = 1 cm, 0.25 Hz, 20 s at 100 Hz: 5 turns
+    fs, f0, r_cm = 100.0, 0.25, 1.0
+    # (select: the periodic MSD returns to 0 at 4 s, where the diffusion log-log fit is undefined)
+    keys = [k for k in QUIJOUX_KEYS if "Diffusion" not in k]
+    t = np.arange(2000) / fs
+    ml, ap = r_cm * np.cos(2 * np.pi * f0 * t), r_cm * np.sin(2 * np.pi * f0 * t)
+    got = features(10 * ml, 10 * ap, fs_hz=fs, preprocess=False, select=keys)
+    assert got["mean_distance_Radius"] == pytest.approx(r_cm, rel=1e-6)
+    assert got["rms_ML"] == pytest.approx(r_cm / math.sqrt(2), rel=1e-3)
+    assert got["range_ML_AND_AP"] == pytest.approx(2 * r_cm, rel=1e-5)
+    # path length: 1999 chords of angle dtheta = 2 pi f0 / fs, over N/fs = 20 s
+    dtheta = 2 * np.pi * f0 / fs
+    chord = 2 * r_cm * np.sin(dtheta / 2)
+    assert got["mean_velocity_ML_AND_AP"] == pytest.approx(1999 * chord / 20, rel=1e-9)
+    # mean frequency (2-D model of Prieto): mean speed / (2 pi mean distance) -> f0
+    assert got["mean_frequency_ML_AND_AP"] == pytest.approx(fs * chord / (2 * np.pi * r_cm), rel=1e-9)
+    assert got["mean_frequency_ML_AND_AP"] == pytest.approx(f0, rel=2e-5)  # chord vs arc
+    # swept area: 1999 triangles of area r^2 sin(dtheta) / 2, over (N - 1)/fs s
+    assert got["sway_area_per_second_ML_AND_AP"] == pytest.approx(
+        1999 * r_cm**2 * np.sin(dtheta) / 2 / 19.99, rel=1e-9
+    )
+    assert got["coefficient_sway_direction_ML_AND_AP"] == pytest.approx(0, abs=1e-3)
+
+
+def test_principal_sway_direction_and_scaling():
+    rng = np.random.default_rng(0)
+    fs = 50.0
+    a = np.cumsum(rng.normal(size=1500)) * 0.05
+    b = np.cumsum(rng.normal(size=1500)) * 0.005
+    along_ap = features(10 * b, 10 * a, fs_hz=fs, preprocess=False, select=["principal_sway_direction_ML_AND_AP"])
+    along_ml = features(10 * a, 10 * b, fs_hz=fs, preprocess=False, select=["principal_sway_direction_ML_AND_AP"])
+    assert along_ap["principal_sway_direction_ML_AND_AP"] < 10
+    assert along_ml["principal_sway_direction_ML_AND_AP"] > 80
+    # scaling laws: lengths x k, areas x k^2, frequencies unchanged
+    k = 3.0
+    f1 = features(10 * a, 10 * b, fs_hz=fs, preprocess=False)
+    fk = features(10 * k * a, 10 * k * b, fs_hz=fs, preprocess=False, sway_density_radius_cm=0.3 * k)
+    for key in ("rms_ML", "range_ML_AND_AP", "mean_velocity_AP", "mean_distance_peak_Sway_Density"):
+        assert fk[key] == pytest.approx(k * f1[key], rel=1e-9), key
+    for key in ("confidence_ellipse_area_ML_AND_AP", "total_power_Power_Spectrum_Density_ML"):
+        assert fk[key] == pytest.approx(k * k * f1[key], rel=1e-9), key
+    for key in ("mean_frequency_ML", "power_frequency_50_Power_Spectrum_Density_AP", "mean_peak_Sway_Density",
+                "short_time_scaling_Diffusion_ML", "critical_time_Diffusion_AP", "zero_crossing_SPD_ML"):
+        assert fk[key] == pytest.approx(f1[key], rel=1e-9), key
+
+
+def test_irregular_timestamps_close_to_uniform():
+    # the same smooth CoP given with uniform and with jittered timestamps
+    rng = np.random.default_rng(4)
+    def cop(t):
+        return np.sin(2 * np.pi * 0.3 * t) + 0.5 * np.sin(2 * np.pi * 0.11 * t + 1), np.cos(2 * np.pi * 0.2 * t)
+    tu = np.arange(3000) / 100.0
+    tj = np.sort(tu + rng.uniform(-0.003, 0.003, tu.size))
+    tj[0] = 0.0
+    fu = features(*(10 * c for c in cop(tu)), fs_hz=100.0, select=["rms_ML", "mean_velocity_ML_AND_AP"])
+    fj = features(*(10 * c for c in cop(tj)), time_s=tj, select=["rms_ML", "mean_velocity_ML_AND_AP"])
+    for key in fu:
+        assert fj[key] == pytest.approx(fu[key], rel=2e-3), key
+
+
+def test_bad_inputs():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=500), rng.normal(size=500)
+    with pytest.raises(BalanceInputError, match="required"):
+        features(x)
+    with pytest.raises(BalanceInputError, match="either fs_hz"):
+        features(x, y)
+    with pytest.raises(BalanceInputError, match="needs fs_hz"):
+        features(x, y, time_s=np.arange(500) / 25.0, preprocess=False)
+    with pytest.raises(BalanceInputError, match="constant"):
+        features(np.ones(1000), y[:1].repeat(1000), fs_hz=100.0, preprocess=False)
+    with pytest.raises(BalanceInputError, match="straight line"):
+        features(x, 2 * x, fs_hz=25.0, preprocess=False)
+    with pytest.raises(BalanceInputError, match="too few"):
+        features(x[:300], y[:300], fs_hz=100.0)  # 3 s: too short for the diffusion fits
+    # without the diffusion keys a 3 s trial is fine
+    keys = [k for k in QUIJOUX_KEYS if "Diffusion" not in k]
+    assert len(features(x[:300], y[:300], fs_hz=100.0, select=keys)) == 60
+
+
+# ---------------------------------------------------------------- fast parts vs definitions
+
+
+def _range_brute(p):
+    d = p[:, None, :] - p[None, :, :]
+    return float(np.sqrt((d**2).sum(-1)).max())
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_range_2d_equals_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 200))
+    kind = seed % 4
+    if kind == 0:
+        p = rng.normal(size=(n, 2))
+    elif kind == 1:  # all points on a circle: every point is a hull vertex
+        a = rng.uniform(0, 2 * np.pi, n)
+        p = np.c_[np.cos(a), np.sin(a)] * rng.uniform(0.5, 3)
+    elif kind == 2:  # a random walk, like a CoP
+        p = np.cumsum(rng.normal(size=(n, 2)), axis=0)
+    else:  # a thin, elongated cloud with duplicates
+        p = np.c_[rng.normal(size=n), 1e-3 * rng.normal(size=n)]
+        p = np.r_[p, p[: n // 2]]
+    assert range_2d(p) == pytest.approx(_range_brute(p), rel=1e-12, abs=0)
+
+
+@pytest.mark.parametrize(
+    "p",
+    [
+        np.array([[1.0, 2.0]]),
+        np.array([[0.0, 0.0], [3.0, 4.0]]),
+        np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [5.0, 5.0]]),  # collinear
+        np.array([[1.0, 1.0]] * 5),  # coincident
+        np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0.5]], dtype=float),  # square
+    ],
+)
+def test_range_2d_degenerate(p):
+    assert range_2d(p) == pytest.approx(_range_brute(p), rel=1e-12)
+
+
+def _sway_count_brute(s, radius):
+    """Loop transcription of the sway-density count (before division by fs and filtering)."""
+    n = len(s)
+    out = np.zeros(n - 1)
+    for t in range(n - 1):
+        stop = t + 1
+        while stop < n and np.hypot(*(s[stop] - s[t])) <= radius:
+            stop += 1
+        start = t - 1
+        while start >= 0 and np.hypot(*(s[start] - s[t])) <= radius:
+            start -= 1
+        out[t] = (stop - 1) - (start + 1)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sway_density_equals_brute_force(seed):
+    from scipy.signal import butter, filtfilt
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    s = np.cumsum(rng.normal(size=(n, 2)) * 0.03, axis=0)
+    if seed == 4:
+        s *= 0.05  # almost still: the discs are never left, dwell spans the record
+    fs, radius = 25.0, 0.3
+    counts = _sway_count_brute(s, radius)
+    b, a = butter(N=4, Wn=2.5 / (0.5 * fs), btype="lowpass")
+    expected = filtfilt(b, a, counts / fs)
+    np.testing.assert_allclose(sway_density(s, fs_hz=fs, radius_cm=radius), expected, rtol=1e-12, atol=1e-12)
+
+
+def _velocity_peaks_brute(v):
+    """Loop transcription of the half-wave definition: peak = first largest |v| between crossings."""
+    crossings, last_sign = [], 0.0
+    for i, x in enumerate(v):
+        if x != 0:
+            if last_sign != 0 and np.sign(x) != last_sign:
+                crossings.append(i)
+            last_sign = np.sign(x)
+    pos, neg = [], []
+    for k in range(len(crossings) - 1):
+        seg = v[crossings[k] : crossings[k + 1]]
+        peak = crossings[k] + int(np.argmax(np.abs(seg)))
+        (pos if v[crossings[k + 1]] < 0 else neg).append(peak)
+    return len(crossings), pos, neg
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_velocity_peaks_equal_loop(seed):
+    rng = np.random.default_rng(seed)
+    v = np.round(rng.normal(size=400) + 0.3 * np.sin(np.arange(400) / 7), 1)  # many exact zeros and ties
+    n_cross, pos, neg = _velocity_peaks_brute(v)
+    got = quijoux._velocity_peaks(v, "X")
+    assert got["zero_crossing_X"] == n_cross
+    assert got["peak_velocity_pos_X"] == pytest.approx(np.mean(v[pos]), rel=1e-12)
+    assert got["peak_velocity_neg_X"] == pytest.approx(np.mean(np.abs(v[neg])), rel=1e-12)
+    assert got["peak_velocity_all_X"] == pytest.approx(np.mean(np.abs(v[pos + neg])), rel=1e-12)
+
+
+def _purge_brute(t, s, up=2.0, down=0.5):
+    kept_t, kept_s = [], []
+    n = len(t)
+    for i in range(1, n - 1):
+        if t[i] < 0.1:
+            continue
+        if kept_s:
+            last = kept_s[-1]
+            jump = np.abs(s[i] - last).sum() > up
+            if jump and np.abs(s[i + 1] - last).sum() < down:
+                continue
+            if jump and 1 < i < n - 2 and np.abs(s[i + 2] - last).sum() < down:
+                continue
+        kept_t.append(t[i])
+        kept_s.append(s[i])
+    return np.array(kept_t), np.array(kept_s)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_purge_artefacts_equals_loop(seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    t = np.arange(n) / 50.0
+    s = np.cumsum(rng.normal(size=(n, 2)) * 0.05, axis=0)
+    spikes = rng.choice(np.arange(3, n - 3), 25, replace=False)
+    s[spikes] += rng.choice([-5.0, 5.0], size=(25, 1))  # single-sample spikes
+    s[spikes[:5] + 1] += 5.0  # and a few two-sample spikes
+    t_ref, s_ref = _purge_brute(t, s)
+    t_got, s_got = purge_artefacts(t, s)
+    assert 0 < n - 2 - t_got.size  # something was purged
+    np.testing.assert_array_equal(t_got, t_ref)
+    np.testing.assert_array_equal(s_got, s_ref)
+
+
+def test_msd_and_ols_helpers():
+    rng = np.random.default_rng(2)
+    x = np.cumsum(rng.normal(size=700))
+    msd = quijoux._msd(x, 233)
+    direct = np.array([np.mean((x[k:] - x[:-k]) ** 2) for k in range(1, 234)])
+    np.testing.assert_allclose(msd, direct, rtol=1e-10)
+    xs = rng.normal(size=(3, 50))
+    ys = 2 * xs + 1 + rng.normal(size=(3, 50))
+    mask = np.ones((3, 50), dtype=bool)
+    mask[1, 30:] = False
+    a, b, rmse = quijoux._ols_rmse(xs, ys, mask)
+    for row in range(3):
+        m = mask[row]
+        slope, icpt = np.polyfit(xs[row, m], ys[row, m], 1)
+        resid = ys[row, m] - (icpt + slope * xs[row, m])
+        assert (a[row], b[row]) == (pytest.approx(icpt, rel=1e-10), pytest.approx(slope, rel=1e-10))
+        assert rmse[row] == pytest.approx(np.sqrt(np.mean(resid**2)), rel=1e-10)
+
+
+def test_empty_windows_are_interpolated_like_the_reference():
+    # A 0.5 s hole in the timestamps of a straight line x = 2 t + 1. SWARII leaves the windows in
+    # the hole empty; the reference fills them by linear interpolation between the filled windows
+    # onto arange(first filled, last filled, 1/25), which drops the last grid point.
+    t = np.r_[np.arange(0, 10, 0.01), np.arange(10.5, 20, 0.01)]
+    x = 2 * t + 1
+    sig, fs, mean = preprocess_signal(x, np.cos(t), time_s=t, filter_=False)
+    assert fs == 25.0
+    # purge drops t < 0.1 and the last sample: filled grid from 0.1 to just below t[-2]
+    swarii_grid, c = [], 0.1
+    while c < t[-2]:
+        swarii_grid.append(c)
+        c += 1 / 25
+    assert sig.shape[0] == len(swarii_grid) - 1
+    grid = 0.1 + 0.04 * np.arange(sig.shape[0])
+    line = sig[:, 0] + mean[0]
+    # away from the record ends and the hole edges, SWARII of a line on uniform samples is the line
+    clean = ((grid > 0.2) & (grid < 9.9)) | ((grid > 10.6) & (grid < t[-2] - 0.1))
+    np.testing.assert_allclose(line[clean], 2 * grid[clean] + 1, atol=1e-9)
+    # inside the hole, values lie on the chord between the two filled windows around it
+    hole = np.flatnonzero((grid > 10.0) & (grid < 10.46))
+    a, b = hole[0] - 1, hole[-1] + 1
+    chord = line[a] + (line[b] - line[a]) * (grid[hole] - grid[a]) / (grid[b] - grid[a])
+    np.testing.assert_allclose(line[hole], chord, atol=1e-9)
