@@ -201,29 +201,39 @@ def _trial(t: Any) -> ReportTrial:
     )
 
 
-def analysed_cop(trial: ReportTrial) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The analysed part of a trial's CoP, centred: ``(time_s, cop_ml_mm, cop_ap_mm)``.
+def analysed_cop(
+    trial: ReportTrial, *, analysis: Mapping[str, Any] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The analysed CoP of a trial: ``(time_s, cop_ml_mm, cop_ap_mm)``, centred.
 
-    The samples of :attr:`ReportTrial.analysis_window_s` (the trial after the trim, until its
-    end) with the mean removed; time counted from the start of the window (s). None when the
-    trial has no recording or nothing was analysed.
+    The samples of :attr:`ReportTrial.analysis_window_s` run again through
+    :func:`balance.pipeline.analyze` with the protocol's analysis options (``spec.analysis``),
+    so the drawn signal is exactly the one the stored measures were computed on (resampled,
+    low-pass filtered, mean removed). Time is counted from the start of the window (s).
+
+    Returns None when the trial has no recording or no analysis window; if the pipeline
+    refuses the samples, the raw window with its mean removed is returned instead.
     """
+    from balance import pipeline
+    from balance.errors import BalanceInputError
+
     rec = trial.recording
-    if rec is None or len(rec) == 0:
+    if rec is None or len(rec) == 0 or trial.analysis_window_s is None:
         return None
-    if trial.analysis_window_s is not None:
-        lo, hi = trial.analysis_window_s
-        rec = rec.slice_time(lo, hi + 1e-9)
-    ok = np.isfinite(rec.cop_ml_mm) & np.isfinite(rec.cop_ap_mm)
-    if ok.sum() < 3:
-        return None
-    t = rec.time_s[ok]
-    x = rec.cop_ml_mm[ok]
-    y = rec.cop_ap_mm[ok]
-    return t - t[0], x - x.mean(), y - y.mean()
+    lo, hi = trial.analysis_window_s
+    seg = rec.slice_time(lo, hi + 1e-9)  # the engine's analysed window (protocols.engine._analyse)
+    try:
+        res = pipeline.analyze(seg, **dict(analysis or {}))
+    except (BalanceInputError, ValueError):
+        ok = np.isfinite(seg.cop_ml_mm) & np.isfinite(seg.cop_ap_mm)
+        if ok.sum() < 3:
+            return None
+        t, x, y = seg.time_s[ok], seg.cop_ml_mm[ok], seg.cop_ap_mm[ok]
+        return t - lo, x - x.mean(), y - y.mean()
+    return res.time_s - lo, res.cop_ml_mm, res.cop_ap_mm
 
 
-def _side(trials: list[ReportTrial], side: str) -> SideSummary:
+def _side(trials: list[ReportTrial], side: str, analysis: Mapping[str, Any]) -> SideSummary:
     mine = [t for t in trials if t.side == side and t.valid and not t.practice]
     s = SideSummary(side=side, trials=mine)
     for key in KEY_MEASURES:
@@ -237,7 +247,7 @@ def _side(trials: list[ReportTrial], side: str) -> SideSummary:
     elif mine:
         s.shown = mine[0]
     if s.shown is not None:
-        cop = analysed_cop(s.shown)
+        cop = analysed_cop(s.shown, analysis=analysis)
         if cop is not None:
             s.time_s, s.cop_ml_mm, s.cop_ap_mm = cop
     return s
@@ -269,17 +279,28 @@ def _board_text(board: Any) -> str:
 
 
 def _preprocessing_text(params: Mapping[str, Any]) -> str:
+    """The analysis parameters (``AnalysisResult.params``) in a few words."""
     if not params:
         return "not recorded"
-    skip = {"version", "library_version", "balance_version", "software_version"}
     parts = []
-    for k, v in params.items():
-        if k in skip or isinstance(v, (dict, list)) and len(str(v)) > 40:
-            continue
-        if isinstance(v, float):
-            v = f"{v:g}"
-        parts.append(f"{k}={v}")
-    return ", ".join(parts) if parts else "not recorded"
+    preset = params.get("preset")
+    if preset:
+        parts.append(f"balance.pipeline '{preset}'")
+    method = params.get("resample")
+    fs = params.get("fs_hz")
+    if method in ("swarii", "window"):
+        name = "SWARII" if method == "swarii" else "window averaging"
+        parts.append(f"{name} resampling to {float(fs):g} Hz" if fs else f"{name} resampling")
+    elif fs:
+        parts.append(f"no resampling ({float(fs):g} Hz)")
+    filt = params.get("filter")
+    if filt:
+        parts.append("no filter" if filt == "none" else str(filt))
+    trim = params.get("trim_s")
+    if trim is not None:
+        parts.append(f"first {float(trim):g} s after lift-off trimmed")
+    parts.append("mean removed; 95 % prediction ellipse (Duarte)")
+    return "; ".join(parts)
 
 
 def _conditions_text(trials: list[ReportTrial], spec: Any, conditions: Any) -> str:
@@ -390,7 +411,9 @@ def report_data(session: Any) -> ReportData:
     from balance import __version__
 
     trials = [_trial(t) for t in (_get(session, "trials", None) or [])]
-    left, right = _side(trials, "left"), _side(trials, "right")
+    spec = _get(session, "spec", None)
+    analysis = _get(spec, "analysis", None) or {}
+    left, right = _side(trials, "left", analysis), _side(trials, "right", analysis)
     comparison = _get(session, "comparison", None)
     si: dict[str, float] = {}
     mdc: dict[str, float] = {}
@@ -406,7 +429,6 @@ def report_data(session: Any) -> ReportData:
         beyond[key] = bool(f) if f is not None else (math.isfinite(m) and abs(rv - lv) > m)
     athlete = _get(session, "athlete", None)
     athlete_text = str(_get(athlete, "code", None) or athlete or "unknown") if athlete is not None else "unknown"
-    spec = _get(session, "spec", None)
     protocol = _get(spec, "title", None) or _get(session, "protocol", None) or "unknown"
     first = next((t for t in trials if t.valid), trials[0] if trials else None)
     return ReportData(
@@ -473,8 +495,8 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
     d = data if data is not None else report_data(session)
     fig = Figure(figsize=A4_PORTRAIT_IN, dpi=100)
     gs = fig.add_gridspec(
-        5, 6, height_ratios=[0.95, 3.0, 1.25, 1.55, 2.2], left=0.09, right=0.96, top=0.975, bottom=0.035,
-        hspace=0.55, wspace=0.9,
+        5, 6, height_ratios=[1.05, 2.9, 1.25, 1.55, 2.0], left=0.09, right=0.96, top=0.975, bottom=0.035,
+        hspace=0.5, wspace=0.9,
     )
     # header --------------------------------------------------------------------------------
     hx = fig.add_subplot(gs[0, :], label="header")
@@ -487,15 +509,17 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
         ("Protocol", d.protocol, "Board", d.board),
         ("Conditions", d.conditions, "Software", f"balance {d.software_version}"),
     ]
-    y = 0.66
+    y = 0.74
+    line_h = 0.16
     for k1, v1, k2, v2 in rows:
+        w1, w2 = _wrap(v1, 46), _wrap(v2, 50)
         hx.text(0.0, y, f"{k1}:", fontsize=8.5, fontweight="bold", va="top", transform=hx.transAxes)
-        hx.text(0.16, y, _wrap(v1, 46), fontsize=8.5, va="top", transform=hx.transAxes)
-        hx.text(0.58, y, f"{k2}:", fontsize=8.5, fontweight="bold", va="top", transform=hx.transAxes)
-        hx.text(0.69, y, _wrap(v2, 42), fontsize=8.5, va="top", transform=hx.transAxes)
-        y -= 0.2
+        hx.text(0.16, y, w1, fontsize=8.5, va="top", transform=hx.transAxes)
+        hx.text(0.555, y, f"{k2}:", fontsize=8.5, fontweight="bold", va="top", transform=hx.transAxes)
+        hx.text(0.665, y, w2, fontsize=8.5, va="top", transform=hx.transAxes)
+        y -= line_h * max(w1.count("\n") + 1, w2.count("\n") + 1)
     hx.text(0.0, y, "Preprocessing:", fontsize=8.5, fontweight="bold", va="top", transform=hx.transAxes)
-    hx.text(0.16, y, _wrap(d.preprocessing, 115), fontsize=7.5, va="top", transform=hx.transAxes, color="0.2")
+    hx.text(0.16, y, _wrap(d.preprocessing, 118), fontsize=7.5, va="top", transform=hx.transAxes, color="0.2")
 
     # statokinesigrams, same scale -------------------------------------------------------------
     sides = (d.left, d.right)
