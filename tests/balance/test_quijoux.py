@@ -346,7 +346,8 @@ def test_empty_windows_are_interpolated_like_the_reference():
     clean = ((grid > 0.2) & (grid < 9.9)) | ((grid > 10.6) & (grid < t[-2] - 0.1))
     np.testing.assert_allclose(line[clean], 2 * grid[clean] + 1, atol=1e-9)
     # inside the hole, values lie on the chord between the two filled windows around it
-    hole = np.flatnonzero((grid > 10.0) & (grid < 10.46))
+    # (empty windows: no sample within 0.04 s, between the samples at 9.99 s and 10.5 s)
+    hole = np.flatnonzero((grid > 9.99 + 0.04) & (grid < 10.5 - 0.04))
     a, b = hole[0] - 1, hole[-1] + 1
     chord = line[a] + (line[b] - line[a]) * (grid[hole] - grid[a]) / (grid[b] - grid[a])
     np.testing.assert_allclose(line[hole], chord, atol=1e-9)
