@@ -103,6 +103,8 @@ class Board(ABC):
 
     #: Registry name of the backend.
     kind: str = "abstract"
+    #: Per-board known-mass calibration applied to every sample read (see :meth:`apply_calibration`).
+    _profile: Any = None
 
     def __init__(self) -> None:
         self._is_open = False
@@ -163,9 +165,25 @@ class Board(ABC):
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             sample, filtered = self._read_internal(remaining)
             if sample is not None and not filtered:
-                return sample
+                return sample if self._profile is None else self._calibrated(sample)
             if deadline is not None and time.monotonic() >= deadline:
                 return None
+
+    # -- per-board calibration ---------------------------------------------------------------
+    def apply_calibration(self, profile: Any) -> None:
+        """Apply a :class:`drivers.calibration.CalibrationProfile` to every sample from now on (None removes it)."""
+        self._profile = profile
+
+    @property
+    def calibration_profile(self) -> Any:
+        """The known-mass calibration profile in use, or None."""
+        return self._profile
+
+    def _calibrated(self, s: Sample) -> Sample:
+        from drivers.calibration import apply_profile
+
+        c = apply_profile([s.tl_kg, s.tr_kg, s.bl_kg, s.br_kg], self._profile)
+        return Sample(s.t_s, float(c[0]), float(c[1]), float(c[2]), float(c[3]), s.button, s.flags)
 
     def __iter__(self) -> Iterator[Sample]:
         while True:

@@ -487,6 +487,9 @@ class SimulatedBoard(Board):
         Board address reported in :attr:`info` (calibration profiles are keyed by it).
     chunk_s : float
         Seconds generated per vectorised chunk.
+    sensor_gains : tuple of 4 float
+        Miscalibration of the simulated load cells TL, TR, BL, BR (1 = exact), for exercising
+        ``balance calibrate``.
     """
 
     kind = "sim"
@@ -507,6 +510,7 @@ class SimulatedBoard(Board):
         bipedal: SwayTargets = BIPEDAL_SWAY,
         serial: str | None = None,
         chunk_s: float = 1.0,
+        sensor_gains: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
     ) -> None:
         super().__init__()
         if not (ml_sway_ratio_right_over_left > 0 and math.isfinite(ml_sway_ratio_right_over_left)):
@@ -546,6 +550,27 @@ class SimulatedBoard(Board):
         self._pos = 0
         self._now = self._t0
         self._geom = WII_BALANCE_BOARD
+        if len(sensor_gains) != 4 or min(sensor_gains) <= 0:
+            raise ValueError(f"sensor_gains={sensor_gains} must be four positive multipliers (TL, TR, BL, BR)")
+        self.sensor_gains = np.asarray(sensor_gains, dtype=np.float64)
+        #: Known masses on the board: [mass_kg, ml_mm, ap_mm, t_on_s, t_off_s].
+        self._masses: list[list[float]] = []
+
+    # -- known masses (for calibration) ------------------------------------------------------------
+    def place_mass(self, mass_kg: float, *, ml_mm: float = 0.0, ap_mm: float = 0.0, at_s: float | None = None) -> None:
+        """Put a known mass (kg) on the board at ``(ml_mm, ap_mm)`` from its centre, from ``at_s`` (now)."""
+        if not mass_kg > 0:
+            raise ValueError(f"mass_kg={mass_kg} must be positive")
+        t = self.now_s if at_s is None else float(at_s)
+        self._masses.append([float(mass_kg), float(ml_mm), float(ap_mm), t, math.inf])
+        self._on_person_change(t)
+
+    def clear_masses(self, *, at_s: float | None = None) -> None:
+        """Take every known mass off the board."""
+        t = self.now_s if at_s is None else float(at_s)
+        for m in self._masses:
+            m[4] = min(m[4], t)
+        self._on_person_change(t)
 
     # -- clock and cues ----------------------------------------------------------------------------
     @property
@@ -634,9 +659,14 @@ class SimulatedBoard(Board):
             if n < len(rest):
                 break
         flat = [s for p in parts for s in p]
+        corners = np.array([s.corners_kg for s in flat], dtype=np.float64).reshape(-1, 4)
+        if self._profile is not None:
+            from drivers.calibration import apply_profile
+
+            corners = apply_profile(corners, self._profile)
         return SampleArrays(
             t_s=np.fromiter((s.t_s for s in flat), float, len(flat)),
-            corners_kg=np.array([s.corners_kg for s in flat], dtype=np.float64).reshape(-1, 4),
+            corners_kg=corners,
             button=np.fromiter((s.button for s in flat), bool, len(flat)),
             flags=np.fromiter((int(s.flags) for s in flat), np.int64, len(flat)),
         )
@@ -731,6 +761,12 @@ class SimulatedBoard(Board):
         corners[:, 1] = load * u * v  # TR
         corners[:, 2] = load * (1 - u) * (1 - v)  # BL
         corners[:, 3] = load * u * (1 - v)  # BR
+        for mass, mx, my, t_on, t_off in self._masses:
+            on = (t_tick >= t_on) & (t_tick < t_off)
+            if on.any():
+                mu, mv = 0.5 + mx / self._geom.width_mm, 0.5 + my / self._geom.length_mm
+                corners[on] += mass * np.array([(1 - mu) * mv, mu * mv, (1 - mu) * (1 - mv), mu * (1 - mv)])
+        corners *= self.sensor_gains
         corners += vals[:, 4:8]
         corners = np.round(corners / QUANTUM_KG) * QUANTUM_KG
         corners = np.round(corners, 2) + 0.0  # exact 10 g steps, no -0.0
