@@ -1,0 +1,938 @@
+"""Left vs right, before vs after, eyes closed vs open, and week to week — with the noise in mind.
+
+Formulas
+--------
+Symmetry index (Robinson et al. 1987; ``../shared/docs/posturography.md`` §4.4)::
+
+    SI = 100 · (R − L) / ((R + L) / 2)      [%, signed: positive = right larger]
+
+Standard error of measurement, from the athlete's own repeated trials: the pooled
+within-group standard deviation of single trials (groups: the sides of one session, or one
+side in each session)::
+
+    SEM = sqrt( Σ_g Σ_i (x_gi − mean_g)² / Σ_g (n_g − 1) ),   df = Σ_g (n_g − 1)
+
+Minimal detectable change (posturography.md §4.4)::
+
+    MDC95 = 1.96 · √2 · SEM
+
+A difference (right − left, after − before, latest − baseline) is flagged only when its size
+exceeds MDC95. Until the athlete has ``min_df`` degrees of freedom of their own (3 trials
+per side give 4), a documented literature default is used instead: the MDC as a percentage
+of the mean measured on the Wii Balance Board (posturography.md §4.5), turned back into an
+SEM with ``SEM = MDC% · mean / (1.96·√2)``. Those between-day MDCs are larger than a
+within-session trial-to-trial error, so the default is conservative.
+
+The mediolateral measures are reported as "mediolateral sway" — a plausible indicator of
+frontal-plane hip/ankle control, not a diagnosis and not a measure of gluteus medius
+strength (posturography.md §4.6).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:  # pragma: no cover
+    from protocols.results import SessionResult, TrialResult
+
+__all__ = [
+    "Z95",
+    "MDC_FACTOR",
+    "LITERATURE_MDC_PCT",
+    "Noise",
+    "SideComparison",
+    "ChangeComparison",
+    "SessionComparison",
+    "SessionPoint",
+    "SideProgress",
+    "AsymmetryProgress",
+    "Progress",
+    "symmetry_index",
+    "sem_pooled",
+    "mdc95",
+    "literature_mdc_pct",
+    "noise",
+    "compare_sides",
+    "compare_change",
+    "compare_session",
+    "points_from_sessions",
+    "progress",
+    "measure_words",
+]
+
+#: Two-sided 95 % normal quantile.
+Z95 = 1.96
+#: MDC95 / SEM = 1.96·√2 (posturography.md §4.4).
+MDC_FACTOR = Z95 * math.sqrt(2.0)
+
+#: Literature MDC95 as % of the mean, by measure family, with its source
+#: (``../shared/docs/posturography.md`` §4.5; §0 item 7: "MDCs of about 19–43 % of the mean
+#: are typical for WBB speed and area measures").
+LITERATURE_MDC_PCT: dict[str, tuple[float, str]] = {
+    "velocity": (
+        18.9,
+        "COP speed MDC 18.9 % in one-leg stance on the WBB, between days "
+        "(Pediatr Rehabil Med, doi 10.3233/PRM-210106; posturography.md §4.5)",
+    ),
+    "area": (
+        35.8,
+        "COP area MDC 35.8 % in one-leg stance on the WBB, between days "
+        "(Pediatr Rehabil Med, doi 10.3233/PRM-210106; posturography.md §4.5)",
+    ),
+    "path": (
+        28.2,
+        "path length MDC 26.3-28.2 % in unilateral stance on the WBB "
+        "(BMC Pediatrics 14:144, 2014; posturography.md §4.5)",
+    ),
+    "other": (
+        30.0,
+        "no measure-specific value found; 30 %, inside the 19-43 % typical of WBB "
+        "speed and area MDCs (posturography.md §0, §4.5)",
+    ),
+}
+
+
+def _family(measure: str) -> str:
+    if "velocity" in measure or "speed" in measure:
+        return "velocity"
+    if "area" in measure:
+        return "area"
+    if "path_length" in measure:
+        return "path"
+    return "other"
+
+
+def literature_mdc_pct(measure: str) -> tuple[float, str]:
+    """Literature MDC95 (% of the mean) for ``measure`` and its source."""
+    return LITERATURE_MDC_PCT[_family(measure)]
+
+
+def symmetry_index(left: ArrayLike, right: ArrayLike) -> np.ndarray | float:
+    """Symmetry index 100·(R − L)/((R + L)/2), %; positive when right is larger.
+
+    NaN where R + L is 0. Works element-wise on arrays.
+    """
+    lft = np.asarray(left, dtype=np.float64)
+    rgt = np.asarray(right, dtype=np.float64)
+    s = (rgt + lft) / 2.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        si = np.where(s != 0, 100.0 * (rgt - lft) / np.where(s != 0, s, 1.0), np.nan)
+    return float(si) if si.ndim == 0 else si
+
+
+def sem_pooled(groups: Iterable[ArrayLike]) -> tuple[float, int]:
+    """Pooled within-group SD of single values (the SEM) and its degrees of freedom.
+
+    Parameters
+    ----------
+    groups : iterable of array_like
+        Repeated values of one measure, one array per group (side, session); NaNs dropped.
+
+    Returns
+    -------
+    sem : float
+        ``sqrt(Σ SS_g / Σ (n_g − 1))`` in the measure's unit; NaN when df is 0.
+    df : int
+        ``Σ (n_g − 1)`` over groups with at least one value.
+    """
+    ss = 0.0
+    df = 0
+    for g in groups:
+        a = np.asarray(g, dtype=np.float64)
+        a = a[np.isfinite(a)]
+        if a.size >= 2:
+            ss += float(np.sum((a - a.mean()) ** 2))
+            df += a.size - 1
+    return (math.sqrt(ss / df) if df > 0 else math.nan), df
+
+
+def mdc95(sem: float) -> float:
+    """MDC95 = 1.96·√2·SEM (same unit as the SEM)."""
+    return MDC_FACTOR * sem
+
+
+@dataclass(frozen=True)
+class Noise:
+    """The measurement noise used to judge a difference.
+
+    Attributes
+    ----------
+    sem : float
+        Standard error of measurement (measure's unit).
+    mdc95 : float
+        1.96·√2·SEM.
+    source : {"own", "literature"}
+        From the athlete's own repeated trials, or the literature default.
+    df : int
+        Degrees of freedom of the own estimate (0 for literature).
+    reference : str
+        Where the number comes from.
+    """
+
+    sem: float
+    mdc95: float
+    source: str
+    df: int
+    reference: str
+
+
+def noise(measure: str, groups: Sequence[ArrayLike], *, mean: float, min_df: int = 4) -> Noise:
+    """SEM/MDC95 from the athlete's own trials, or the literature default if df < ``min_df``.
+
+    Parameters
+    ----------
+    measure : str
+        Measure key (chooses the literature family).
+    groups : sequence of array_like
+        Repeated trials per group (see :func:`sem_pooled`).
+    mean : float
+        Mean of the measure (for the literature MDC, a % of the mean).
+    min_df : int
+        Least degrees of freedom for the own estimate (3 trials per side on two sides give 4).
+    """
+    sem, df = sem_pooled(groups)
+    if df >= min_df and math.isfinite(sem):
+        return Noise(sem, mdc95(sem), "own", df, f"pooled SD of this athlete's repeated trials (df={df})")
+    pct, ref = literature_mdc_pct(measure)
+    mdc = pct / 100.0 * abs(mean) if math.isfinite(mean) else math.nan
+    return Noise(mdc / MDC_FACTOR, mdc, "literature", 0, ref)
+
+
+def measure_words(measure: str) -> tuple[str, str, bool]:
+    """Plain words for a measure: (label, what it measures, is it an amount of sway).
+
+    The label is the description in ``balance.sway.MEASURES`` (up to its first bracket or
+    comma) when the core has the measure, else the key; "what" is "mediolateral sway",
+    "anteroposterior sway", "sway" or "load share".
+    """
+    label = measure
+    try:
+        from balance.sway import MEASURES
+
+        info = MEASURES.get(measure)
+        if info is not None:
+            label = re.sub(r"\s*\([^)]*\)", "", info.description).split(",")[0].strip()
+    except ImportError:  # pragma: no cover - the core always ships sway
+        pass
+    if measure.startswith("weight_"):
+        return label, "load share", False
+    sway_like = any(k in measure for k in ("velocity", "rms", "area", "path_length", "range", "distance"))
+    if "_ml" in measure:
+        what = "mediolateral sway"
+    elif "_ap" in measure:
+        what = "anteroposterior sway"
+    else:
+        what = "sway"
+    return label, what, sway_like
+
+
+def _fmt(v: float) -> str:
+    if not math.isfinite(v):
+        return "n/a"
+    a = abs(v)
+    return f"{v:.0f}" if a >= 100 else f"{v:.1f}" if a >= 10 else f"{v:.2f}"
+
+
+def _unit(measure: str) -> str:
+    try:
+        from balance.sway import MEASURES
+
+        info = MEASURES.get(measure)
+        if info is not None:
+            return info.unit
+    except ImportError:  # pragma: no cover
+        pass
+    for suffix, u in (("_mm_s", "mm/s"), ("_mm2", "mm²"), ("_mm", "mm"), ("_hz", "Hz"), ("_pct", "%"), ("_s", "s")):
+        if measure.endswith(suffix):
+            return u
+    return ""
+
+
+# ------------------------------------------------------------------------------------------
+# left vs right
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SideComparison:
+    """Left vs right for one measure.
+
+    Attributes
+    ----------
+    measure, unit : str
+    condition : str
+    left_values, right_values : tuple of float
+        The valid trials' values.
+    left_mean, right_mean : float
+    difference : float
+        right_mean − left_mean (measure's unit).
+    symmetry_index_pct : float
+        100·(R − L)/((R + L)/2).
+    more_side : {"left", "right"} or None
+        The side with the larger value (more sway for sway measures); None if equal or unknown.
+    percent_more : float
+        How much larger, % of the smaller side: 100·(larger − smaller)/smaller.
+    noise : Noise
+    beyond_mdc : bool
+        |difference| > MDC95: larger than this athlete's trial-to-trial noise.
+    sentence : str
+        Plain words, e.g. "Right leg: 18 % more mediolateral sway than left (...)".
+    """
+
+    measure: str
+    unit: str
+    condition: str
+    left_values: tuple[float, ...]
+    right_values: tuple[float, ...]
+    left_mean: float
+    right_mean: float
+    difference: float
+    symmetry_index_pct: float
+    more_side: str | None
+    percent_more: float
+    noise: Noise
+    beyond_mdc: bool
+    sentence: str
+
+    @property
+    def mdc95(self) -> float:
+        """MDC95 (measure's unit)."""
+        return self.noise.mdc95
+
+    @property
+    def sem(self) -> float:
+        """SEM (measure's unit)."""
+        return self.noise.sem
+
+
+def _side_sentence(measure: str, unit: str, lm: float, rm: float, more: str | None, pct: float, nz: Noise, beyond: bool) -> str:
+    label, what, sway_like = measure_words(measure)
+    if more is None:
+        return f"{label}: no left/right difference ({_fmt(lm)} vs {_fmt(rm)} {unit})."
+    less = "left" if more == "right" else "right"
+    amount = f"{what}" if sway_like else f"{label.lower()}"
+    verdict = (
+        f"larger than this athlete's trial-to-trial noise (MDC {_fmt(nz.mdc95)} {unit})"
+        if beyond
+        else f"within trial-to-trial noise (MDC {_fmt(nz.mdc95)} {unit}): not a real difference"
+    )
+    src = "" if nz.source == "own" else "; noise from the literature until there are 3 trials per side"
+    head = f"{more.capitalize()} leg: {pct:.0f} % more {amount} than {less}"
+    return f"{head} ({label} {_fmt(lm)} left vs {_fmt(rm)} right {unit}); {verdict}{src}."
+
+
+def compare_sides(
+    trials: Sequence["TrialResult"],
+    *,
+    measures: Sequence[str],
+    condition: str | None = None,
+    min_df: int = 4,
+) -> list[SideComparison]:
+    """Left vs right for each measure over the valid, non-practice trials.
+
+    Parameters
+    ----------
+    trials : sequence of TrialResult
+        Trials of one session (others are filtered out by ``condition``).
+    measures : sequence of str
+        Measure keys.
+    condition : str, optional
+        Only trials of this condition.
+    min_df : int
+        Own SEM only from this many degrees of freedom (see :func:`noise`).
+
+    Returns
+    -------
+    list of SideComparison
+        One per measure that has at least one valid trial on each side.
+    """
+    use = [t for t in trials if t.valid and not t.practice and (condition is None or t.condition == condition)]
+    out: list[SideComparison] = []
+    for m in measures:
+        lv = np.array([t.measures.get(m, math.nan) for t in use if t.side == "left"], dtype=np.float64)
+        rv = np.array([t.measures.get(m, math.nan) for t in use if t.side == "right"], dtype=np.float64)
+        lv, rv = lv[np.isfinite(lv)], rv[np.isfinite(rv)]
+        if lv.size == 0 or rv.size == 0:
+            continue
+        lm, rm = float(lv.mean()), float(rv.mean())
+        nz = noise(m, [lv, rv], mean=(lm + rm) / 2.0, min_df=min_df)
+        diff = rm - lm
+        more = None if diff == 0 else ("right" if diff > 0 else "left")
+        small = min(lm, rm)
+        pct = 100.0 * abs(diff) / small if small > 0 else math.nan
+        beyond = bool(math.isfinite(nz.mdc95) and abs(diff) > nz.mdc95)
+        unit = _unit(m)
+        out.append(
+            SideComparison(
+                measure=m,
+                unit=unit,
+                condition=condition or (use[0].condition if use else ""),
+                left_values=tuple(lv.tolist()),
+                right_values=tuple(rv.tolist()),
+                left_mean=lm,
+                right_mean=rm,
+                difference=diff,
+                symmetry_index_pct=float(symmetry_index(lm, rm)),
+                more_side=more,
+                percent_more=pct,
+                noise=nz,
+                beyond_mdc=beyond,
+                sentence=_side_sentence(m, unit, lm, rm, more, pct, nz, beyond),
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# a change: before vs after, eyes open vs closed
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChangeComparison:
+    """A change of one measure from ``a`` (before, baseline, eyes open) to ``b``.
+
+    Attributes
+    ----------
+    measure, unit : str
+    side : str
+        ``"left"``, ``"right"`` or ``"both"``.
+    a_label, b_label : str
+        E.g. ``"before"``, ``"after"``.
+    a_values, b_values : tuple of float
+    a_mean, b_mean : float
+    change : float
+        b_mean − a_mean.
+    change_pct : float
+        100·change/a_mean.
+    ratio : float
+        b_mean / a_mean (the Romberg quotient for eyes closed / eyes open).
+    noise : Noise
+    beyond_mdc : bool
+    sentence : str
+    """
+
+    measure: str
+    unit: str
+    side: str
+    a_label: str
+    b_label: str
+    a_values: tuple[float, ...]
+    b_values: tuple[float, ...]
+    a_mean: float
+    b_mean: float
+    change: float
+    change_pct: float
+    ratio: float
+    noise: Noise
+    beyond_mdc: bool
+    sentence: str
+
+
+def compare_change(
+    a_values: ArrayLike,
+    b_values: ArrayLike,
+    *,
+    measure: str,
+    side: str,
+    a_label: str,
+    b_label: str,
+    min_df: int = 4,
+) -> ChangeComparison:
+    """The change from ``a`` to ``b`` of one measure, flagged only beyond MDC95."""
+    av = np.asarray(a_values, dtype=np.float64)
+    bv = np.asarray(b_values, dtype=np.float64)
+    av, bv = av[np.isfinite(av)], bv[np.isfinite(bv)]
+    am = float(av.mean()) if av.size else math.nan
+    bm = float(bv.mean()) if bv.size else math.nan
+    nz = noise(measure, [av, bv], mean=am, min_df=min_df)
+    ch = bm - am
+    beyond = bool(math.isfinite(nz.mdc95) and math.isfinite(ch) and abs(ch) > nz.mdc95)
+    unit = _unit(measure)
+    label, what, sway_like = measure_words(measure)
+    side_words = "" if side == "both" else f"{side.capitalize()} leg: "
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = 100.0 * ch / am if am else math.nan
+        ratio = bm / am if am else math.nan
+    if not math.isfinite(ch):
+        sentence = f"{side_words}{label}: not enough valid trials to compare {a_label} and {b_label}."
+    else:
+        direction = "more" if ch > 0 else "less"
+        amount = what if sway_like else label.lower()
+        verdict = (
+            f"beyond the noise (MDC {_fmt(nz.mdc95)} {unit})"
+            if beyond
+            else f"within the noise (MDC {_fmt(nz.mdc95)} {unit}): no real change"
+        )
+        sentence = (
+            f"{side_words}{abs(pct):.0f} % {direction} {amount} {b_label} than {a_label} "
+            f"({label} {_fmt(am)} → {_fmt(bm)} {unit}); {verdict}."
+        )
+    return ChangeComparison(
+        measure=measure,
+        unit=unit,
+        side=side,
+        a_label=a_label,
+        b_label=b_label,
+        a_values=tuple(av.tolist()),
+        b_values=tuple(bv.tolist()),
+        a_mean=am,
+        b_mean=bm,
+        change=ch,
+        change_pct=float(pct),
+        ratio=float(ratio),
+        noise=nz,
+        beyond_mdc=beyond,
+        sentence=sentence,
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# a whole session
+# ------------------------------------------------------------------------------------------
+@dataclass
+class SessionComparison:
+    """The comparison attached to a :class:`~protocols.results.SessionResult`.
+
+    Attributes
+    ----------
+    kind : {"left_right", "romberg", "squat", "before_after"}
+    sides : list of SideComparison
+        Left vs right per measure (single-leg; before/after: one set per phase, see
+        ``condition``; squat: the load share).
+    changes : list of ChangeComparison
+        Before → after per side and measure; eyes open → closed per measure (``ratio`` is
+        the Romberg quotient).
+    values : dict
+        Other numbers: ``romberg_quotient`` per measure, ``weight_left_pct`` per condition,
+        squat ``rep_count``.
+    summary : list of str
+        Plain-words lines, most important first.
+    """
+
+    kind: str
+    sides: list[SideComparison] = field(default_factory=list)
+    changes: list[ChangeComparison] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    summary: list[str] = field(default_factory=list)
+
+    def side(self, measure: str, condition: str | None = None) -> SideComparison | None:
+        """The left/right comparison of ``measure`` (first match), or None."""
+        for s in self.sides:
+            if s.measure == measure and (condition is None or s.condition == condition):
+                return s
+        return None
+
+    @property
+    def flagged(self) -> list[SideComparison | ChangeComparison]:
+        """Comparisons whose difference is beyond MDC95."""
+        return [c for c in (*self.sides, *self.changes) if c.beyond_mdc]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable dict."""
+
+        def clean(o: Any) -> Any:
+            if isinstance(o, dict):
+                return {k: clean(v) for k, v in o.items()}
+            if isinstance(o, (list, tuple)):
+                return [clean(v) for v in o]
+            if isinstance(o, float) and not math.isfinite(o):
+                return None
+            return o
+
+        return clean(
+            {
+                "kind": self.kind,
+                "sides": [asdict(s) for s in self.sides],
+                "changes": [asdict(c) for c in self.changes],
+                "values": self.values,
+                "summary": list(self.summary),
+            }
+        )
+
+
+def _headline_first(items: list[SideComparison], measures: Sequence[str]) -> list[str]:
+    """Summary lines: flagged ones first, each measure once, in the spec's order."""
+    flagged = [s.sentence for s in items if s.beyond_mdc]
+    rest = [s.sentence for s in items if not s.beyond_mdc]
+    return flagged + rest
+
+
+def compare_session(session: "SessionResult", *, min_df: int = 4) -> SessionComparison | None:
+    """The comparison the session's protocol asks for (``spec.comparison``); None if nothing
+    can be compared (e.g. no valid trial)."""
+    spec = session.spec
+    trials = [t for t in session.trials if t.valid and not t.practice]
+    if not trials:
+        return None
+    kind = spec.comparison
+    measures = [m for m in spec.measures]
+    if kind == "left_right":
+        comp = SessionComparison(kind=kind)
+        for cond in dict.fromkeys(t.condition for t in trials):
+            comp.sides.extend(compare_sides(trials, measures=measures, condition=cond, min_df=min_df))
+        comp.summary = _headline_first(comp.sides, measures)
+        return comp
+    if kind == "before_after":
+        comp = SessionComparison(kind=kind)
+        conds = list(dict.fromkeys(t.condition for t in trials))
+        for cond in conds:
+            comp.sides.extend(compare_sides(trials, measures=measures, condition=cond, min_df=min_df))
+        before = [t for t in trials if t.phase == "before"]
+        after = [t for t in trials if t.phase == "after"]
+        for side in ("left", "right"):
+            for m in measures:
+                a = [t.measures.get(m, math.nan) for t in before if t.side == side]
+                b = [t.measures.get(m, math.nan) for t in after if t.side == side]
+                if a and b:
+                    comp.changes.append(
+                        compare_change(a, b, measure=m, side=side, a_label="before", b_label="after", min_df=min_df)
+                    )
+        comp.summary = [c.sentence for c in comp.changes if c.beyond_mdc] + [
+            s.sentence for s in comp.sides if s.beyond_mdc
+        ]
+        if not comp.summary:
+            comp.summary = ["No change beyond the noise between before and after, on either leg."]
+        return comp
+    if kind == "romberg":
+        comp = SessionComparison(kind=kind)
+        eo = [t for t in trials if t.eyes == "open"]
+        ec = [t for t in trials if t.eyes == "closed"]
+        rq: dict[str, float] = {}
+        for m in measures:
+            if m.startswith("weight_"):
+                continue
+            a = [t.measures.get(m, math.nan) for t in eo]
+            b = [t.measures.get(m, math.nan) for t in ec]
+            if a and b:
+                c = compare_change(a, b, measure=m, side="both", a_label="eyes open", b_label="eyes closed", min_df=min_df)
+                comp.changes.append(c)
+                rq[m] = c.ratio
+        comp.values["romberg_quotient"] = rq
+        wb: dict[str, dict[str, float]] = {}
+        for cond in dict.fromkeys(t.condition for t in trials):
+            vals = [t.measures.get("weight_left_pct", math.nan) for t in trials if t.condition == cond]
+            vals = [v for v in vals if math.isfinite(v)]
+            if vals:
+                left = float(np.mean(vals))
+                wb[cond] = {"weight_left_pct": left, "weight_right_pct": 100.0 - left}
+        comp.values["weight_bearing"] = wb
+        for m, q in rq.items():
+            label, _, _ = measure_words(m)
+            comp.summary.append(f"Romberg quotient (eyes closed / open) of {label}: {q:.2f}.")
+        for cond, d in wb.items():
+            comp.summary.append(
+                f"Weight bearing, {cond.replace('_', ' ')}: left {d['weight_left_pct']:.0f} %, "
+                f"right {d['weight_right_pct']:.0f} % of the load."
+            )
+        return comp
+    if kind == "squat":
+        comp = SessionComparison(kind=kind)
+        reps = [r for t in trials for r in t.extra.get("reps", [])]
+        if not reps:
+            return None
+        lv = np.array([r["weight_left_pct"] for r in reps])
+        rv = 100.0 - lv
+        lm, rm = float(lv.mean()), float(rv.mean())
+        diff = rm - lm
+        d = rv - lv
+        sd = float(d.std(ddof=1)) if d.size > 1 else math.nan
+        df = d.size - 1
+        if df >= min_df and math.isfinite(sd):
+            nz = Noise(sd, mdc95(sd), "own", df, f"SD of this athlete's rep-to-rep load difference (df={df})")
+        else:
+            pct, ref = LITERATURE_MDC_PCT["other"]
+            nz = Noise(pct / 100 * 50.0 / MDC_FACTOR, pct / 100 * 50.0, "literature", 0, ref)
+        beyond = bool(abs(diff) > nz.mdc95)
+        less = "left" if diff > 0 else "right"
+        more = "right" if less == "left" else "left"
+        verdict = (
+            f"beyond the rep-to-rep variation (MDC {nz.mdc95:.1f} points)"
+            if beyond
+            else f"within the rep-to-rep variation (MDC {nz.mdc95:.1f} points): no real offloading"
+        )
+        sentence = (
+            f"Through {len(reps)} squats the {less} leg carried {min(lm, rm):.0f} % of the load and the "
+            f"{more} leg {max(lm, rm):.0f} %: {abs(diff):.1f} points less on the {less}; {verdict}."
+        )
+        comp.sides.append(
+            SideComparison(
+                measure="weight_pct",
+                unit="%",
+                condition=trials[0].condition,
+                left_values=tuple(lv.tolist()),
+                right_values=tuple(rv.tolist()),
+                left_mean=lm,
+                right_mean=rm,
+                difference=diff,
+                symmetry_index_pct=float(symmetry_index(lm, rm)),
+                more_side=None if diff == 0 else more,
+                percent_more=100.0 * abs(diff) / min(lm, rm) if min(lm, rm) > 0 else math.nan,
+                noise=nz,
+                beyond_mdc=beyond,
+                sentence=sentence,
+            )
+        )
+        comp.values["rep_count"] = len(reps)
+        comp.summary.append(sentence)
+        return comp
+    raise ValueError(f"unknown comparison {kind!r}")
+
+
+# ------------------------------------------------------------------------------------------
+# week to week
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SessionPoint:
+    """One session's trials of one measure, for :func:`progress`.
+
+    Attributes
+    ----------
+    when : datetime
+        Session date and time.
+    left, right : tuple of float
+        Valid trial values per side.
+    session_id : Any
+        The caller's id (for plotting labels, links).
+    """
+
+    when: datetime
+    left: tuple[float, ...]
+    right: tuple[float, ...]
+    session_id: Any = None
+
+
+@dataclass(frozen=True)
+class SideProgress:
+    """One side's measure across sessions.
+
+    Attributes
+    ----------
+    side : str
+    dates : tuple of datetime
+    means : tuple of float
+        Session means (NaN where the session had no valid trial of this side).
+    baseline, latest : float
+        First and last finite session means.
+    change : float
+        latest − baseline.
+    change_pct : float
+        100·change/baseline.
+    slope_per_week : float
+        Least-squares slope of the session means against time (unit per week); NaN with fewer
+        than two sessions on different days.
+    noise : Noise
+        SEM from this athlete's within-session trial-to-trial SD, pooled over sessions.
+    beyond_mdc : bool
+        |change| > MDC95.
+    sentence : str
+    """
+
+    side: str
+    dates: tuple[datetime, ...]
+    means: tuple[float, ...]
+    baseline: float
+    latest: float
+    change: float
+    change_pct: float
+    slope_per_week: float
+    noise: Noise
+    beyond_mdc: bool
+    sentence: str
+
+
+@dataclass(frozen=True)
+class AsymmetryProgress:
+    """The symmetry index across sessions.
+
+    Attributes
+    ----------
+    dates : tuple of datetime
+    si_pct : tuple of float
+        Symmetry index per session (%), 100·(R − L)/((R + L)/2).
+    baseline, latest, change : float
+        First, last, and their difference (percentage points).
+    slope_per_week : float
+        Least-squares slope (points per week).
+    sem, mdc95 : float
+        SEM of one session's SI from the pooled trial SEM (delta method) and 1.96·√2·SEM.
+    beyond_mdc : bool
+    sentence : str
+    """
+
+    dates: tuple[datetime, ...]
+    si_pct: tuple[float, ...]
+    baseline: float
+    latest: float
+    change: float
+    slope_per_week: float
+    sem: float
+    mdc95: float
+    beyond_mdc: bool
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Week-to-week progress of one measure: each side and the asymmetry."""
+
+    measure: str
+    unit: str
+    left: SideProgress
+    right: SideProgress
+    asymmetry: AsymmetryProgress
+
+    @property
+    def summary(self) -> list[str]:
+        """Plain-words lines."""
+        return [self.left.sentence, self.right.sentence, self.asymmetry.sentence]
+
+
+def points_from_sessions(
+    sessions: Iterable["SessionResult"], measure: str, *, condition: str | None = None
+) -> list[SessionPoint]:
+    """One :class:`SessionPoint` per session (valid, non-practice trials), in date order."""
+    pts = []
+    for s in sessions:
+        left = s.measure_values(measure, side="left", condition=condition)
+        right = s.measure_values(measure, side="right", condition=condition)
+        pts.append(
+            SessionPoint(
+                when=s.started_at,
+                left=tuple(left[np.isfinite(left)].tolist()),
+                right=tuple(right[np.isfinite(right)].tolist()),
+                session_id=getattr(s, "session_id", None),
+            )
+        )
+    pts.sort(key=lambda p: p.when)
+    return pts
+
+
+def _weeks(dates: Sequence[datetime]) -> np.ndarray:
+    t0 = dates[0]
+    return np.array([(d - t0).total_seconds() / (7 * 86400.0) for d in dates])
+
+
+def _slope(weeks: np.ndarray, y: np.ndarray) -> float:
+    m = np.isfinite(y)
+    if m.sum() < 2 or np.ptp(weeks[m]) == 0:
+        return math.nan
+    return float(np.polyfit(weeks[m], y[m], 1)[0])
+
+
+def _first_last(y: np.ndarray) -> tuple[float, float]:
+    f = y[np.isfinite(y)]
+    return (float(f[0]), float(f[-1])) if f.size else (math.nan, math.nan)
+
+
+def progress(points: Sequence[SessionPoint], *, measure: str, min_df: int = 4) -> Progress:
+    """Progress of ``measure`` across sessions, per side and for the asymmetry.
+
+    Parameters
+    ----------
+    points : sequence of SessionPoint
+        One per session (see :func:`points_from_sessions`), any order.
+    measure : str
+        Measure key (for units, words and the literature default).
+    min_df : int
+        Own SEM from this many degrees of freedom (pooled over sessions), else the literature.
+
+    Notes
+    -----
+    The SEM is the athlete's within-session trial-to-trial SD. Day-to-day variation adds to
+    it, so a change just beyond this MDC is a first sign rather than proof; the literature
+    default (a between-day MDC) applies until enough trials exist.
+    """
+    if not points:
+        raise ValueError("progress needs at least one session; record a test first")
+    pts = sorted(points, key=lambda p: p.when)
+    dates = tuple(p.when for p in pts)
+    weeks = _weeks(dates)
+    unit = _unit(measure)
+    label, what, sway_like = measure_words(measure)
+    sides: dict[str, SideProgress] = {}
+    side_sem: dict[str, float] = {}
+    for side in ("left", "right"):
+        groups = [np.asarray(getattr(p, side), dtype=np.float64) for p in pts]
+        means = np.array([g.mean() if g.size else math.nan for g in groups])
+        base, last = _first_last(means)
+        nz = noise(measure, groups, mean=base, min_df=min_df)
+        side_sem[side] = nz.sem
+        ch = last - base
+        beyond = bool(math.isfinite(nz.mdc95) and math.isfinite(ch) and abs(ch) > nz.mdc95)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pct = 100.0 * ch / base if base else math.nan
+        slope = _slope(weeks, means)
+        if np.isfinite(means).sum() < 2:
+            sentence = f"{side.capitalize()} leg: one session so far ({label} {_fmt(base)} {unit}); this is the baseline."
+        else:
+            direction = "more" if ch > 0 else "less"
+            amount = what if sway_like else label.lower()
+            verdict = (
+                f"a real change (beyond the MDC of {_fmt(nz.mdc95)} {unit})"
+                if beyond
+                else f"within the noise (MDC {_fmt(nz.mdc95)} {unit})"
+            )
+            trend = "" if not math.isfinite(slope) else f", trend {slope:+.2f} {unit} per week"
+            sentence = (
+                f"{side.capitalize()} leg: {abs(pct):.0f} % {direction} {amount} than at baseline "
+                f"({_fmt(base)} → {_fmt(last)} {unit}{trend}); {verdict}."
+            )
+        sides[side] = SideProgress(
+            side=side,
+            dates=dates,
+            means=tuple(means.tolist()),
+            baseline=base,
+            latest=last,
+            change=ch,
+            change_pct=float(pct),
+            slope_per_week=slope,
+            noise=nz,
+            beyond_mdc=beyond,
+            sentence=sentence,
+        )
+    lm = np.array(sides["left"].means)
+    rm = np.array(sides["right"].means)
+    si = np.asarray(symmetry_index(lm, rm), dtype=np.float64)
+    base, last = _first_last(si)
+    # SEM of one session's SI by the delta method, at the athlete's average L and R, with the
+    # typical number of trials per side: dSI/dR = 400 L/(R+L)², dSI/dL = −400 R/(R+L)².
+    lbar, rbar = float(np.nanmean(lm)), float(np.nanmean(rm))
+    n_l = max(1.0, float(np.mean([len(p.left) for p in pts])))
+    n_r = max(1.0, float(np.mean([len(p.right) for p in pts])))
+    k = 400.0 / (lbar + rbar) ** 2 if (lbar + rbar) else math.nan
+    sem_si = k * math.sqrt(lbar**2 * side_sem["right"] ** 2 / n_r + rbar**2 * side_sem["left"] ** 2 / n_l)
+    mdc_si = mdc95(sem_si)
+    ch = last - base
+    beyond = bool(math.isfinite(mdc_si) and math.isfinite(ch) and abs(ch) > mdc_si)
+    slope = _slope(weeks, si)
+    if np.isfinite(si).sum() < 2:
+        sentence = f"Asymmetry: one session so far (symmetry index {_fmt(base)} %); this is the baseline."
+    else:
+        verdict = (
+            f"a real change (beyond the MDC of {_fmt(mdc_si)} points)"
+            if beyond
+            else f"within the noise (MDC {_fmt(mdc_si)} points)"
+        )
+        trend = "" if not math.isfinite(slope) else f", trend {slope:+.1f} points per week"
+        sentence = (
+            f"Asymmetry of {what if sway_like else label.lower()}: symmetry index {_fmt(base)} % → {_fmt(last)} % "
+            f"({ch:+.1f} points{trend}); {verdict}."
+        )
+    asym = AsymmetryProgress(
+        dates=dates,
+        si_pct=tuple(si.tolist()),
+        baseline=base,
+        latest=last,
+        change=ch,
+        slope_per_week=slope,
+        sem=sem_si,
+        mdc95=mdc_si,
+        beyond_mdc=beyond,
+        sentence=sentence,
+    )
+    return Progress(measure=measure, unit=unit, left=sides["left"], right=sides["right"], asymmetry=asym)
