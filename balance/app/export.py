@@ -233,7 +233,7 @@ SESSION_COLUMNS: dict[str, tuple[str, str]] = {
     "sem": ("Standard error of measurement (pooled within-side SD of repeated trials, or the literature "
             "default; posturography.md §4.5)", "unit column"),  # fmt: skip
     "mdc95": ("Minimal detectable change MDC95 = 1.96·√2·SEM (posturography.md §4.4)", "unit column"),
-    "sem_source": ("own_trials (from this athlete's repeated trials) or literature (a published default)", ""),
+    "sem_source": ("own_trials (from this athlete's repeated trials, 3 or more per side) or literature (a published WBB MDC as a % of the mean until then; posturography.md §4.5)", ""),
     "flag": ("1 = the left/right difference is larger than the MDC95 (bigger than this athlete's own "
              "trial-to-trial noise); 0 = within noise", ""),  # fmt: skip
     "summary": ("The comparison in plain words (mediolateral sway is reported, not a diagnosis)", ""),

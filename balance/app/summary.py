@@ -42,17 +42,16 @@ def session_measure_rows(session: Any, measures: Iterable[str]) -> list[dict[str
     """One dict per condition and measure of a stored session (keys = sessions.csv columns).
 
     Single-leg sessions get left/right means, the signed symmetry index, which side sways
-    more, SEM/MDC95 and a flag (from :func:`protocols.compare.compare_sides`); two-legged
-    sessions get ``both_mean``.
+    more, SEM/MDC95 (own trials, or the literature default until there are enough) and a
+    flag, all from :func:`protocols.compare.compare_sides`; two-legged sessions get
+    ``both_mean``.
     """
-    try:
-        from protocols.compare import compare_sides  # type: ignore[attr-defined]
-    except ImportError:
-        compare_sides = _compare_sides
+    from protocols.compare import compare_sides
 
     rows: list[dict[str, Any]] = []
     keys = list(measures)
     for cond in conditions_of(session):
+        comps = {c.measure: c for c in compare_sides(session.trials, measures=keys, condition=cond)}
         for key in keys:
             left = side_values(session, key, side="left", condition=cond)
             right = side_values(session, key, side="right", condition=cond)
@@ -71,44 +70,17 @@ def session_measure_rows(session: Any, measures: Iterable[str]) -> list[dict[str
                 "n_left": len(left),
                 "n_right": len(right),
             }
-            if left and right:
-                c = compare_sides(left, right, measure=key)
+            c = comps.get(key)
+            if c is not None:
                 row.update(
                     symmetry_index_pct=c.symmetry_index_pct,
-                    more_sway_side=c.more_sway_side,
+                    more_sway_side=c.more_side or "equal",
                     sem=c.sem,
                     mdc95=c.mdc95,
-                    sem_source=c.sem_source,
-                    flag=c.flagged,
+                    sem_source="own_trials" if c.noise.source == "own" else c.noise.source,
+                    flag=c.beyond_mdc,
                     summary=c.sentence,
                 )
             rows.append(row)
     return rows
 
-
-class _SideComparison:
-    """Left vs right of one measure (fallback while protocols.compare is not importable)."""
-
-    def __init__(self, left: Sequence[float], right: Sequence[float], *, measure: str) -> None:
-        lm, rm = _mean(left), _mean(right)
-        # symmetry index 100·(R−L)/((R+L)/2), signed (Robinson et al. 1987; posturography.md §4.4)
-        self.symmetry_index_pct = 100.0 * (rm - lm) / ((rm + lm) / 2.0) if (rm + lm) != 0 else math.nan
-        self.more_sway_side = "right" if rm > lm else "left" if lm > rm else "equal"
-        # SEM: pooled within-side SD of the repeated trials; MDC95 = 1.96·√2·SEM (posturography.md §4.4)
-        ss = sum((v - lm) ** 2 for v in left) + sum((v - rm) ** 2 for v in right)
-        dof = max(len(left) - 1, 0) + max(len(right) - 1, 0)
-        self.sem = math.sqrt(ss / dof) if dof > 0 else math.nan
-        self.mdc95 = 1.96 * math.sqrt(2.0) * self.sem
-        self.sem_source = "own_trials" if dof > 0 else "none"
-        self.flagged = bool(abs(rm - lm) > self.mdc95) if math.isfinite(self.mdc95) else None
-        beyond = "beyond" if self.flagged else "within"
-        self.sentence = (
-            f"{self.more_sway_side.capitalize()} leg: {abs(self.symmetry_index_pct):.0f} % more {measure} "
-            f"({beyond} the trial-to-trial noise)"
-            if self.more_sway_side != "equal"
-            else f"No left/right difference in {measure}"
-        )
-
-
-def _compare_sides(left: Sequence[float], right: Sequence[float], *, measure: str) -> _SideComparison:
-    return _SideComparison(left, right, measure=measure)

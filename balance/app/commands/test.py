@@ -1,0 +1,156 @@
+"""``balance test single-leg|bilateral|squat|before-after --athlete NAME``: run a guided test and save it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from balance.app.commands._common import EXAMPLES_FORMATTER, add_db_argument, add_json_argument, fail, print_json
+
+EXAMPLES = """\
+examples:
+  balance test single-leg --athlete Sam                       # 3 x 30 s per leg, left/right alternating
+  balance test single-leg --athlete Sam --eyes closed --trials 2 --seconds 20
+  balance test bilateral --athlete Sam                        # Romberg: eyes open then closed
+  balance test squat --athlete Sam --reps 5
+  balance test before-after --athlete Sam                     # test, intervention, test again
+  balance test single-leg --athlete Sam --board sim           # try it without a board (simulated)
+
+The board: --board wii (default; pair it first, see `balance boards`), evdev (Linux hid-wiimote),
+or sim (a simulated board and person; add --realtime to run at real speed).
+Every sample is saved as it arrives; each trial is saved to the history when it ends.
+"""
+
+PROTOCOL_CHOICES = ("single-leg", "bilateral", "squat", "before-after")
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "test",
+        help="run a guided balance test and save it",
+        description="Run a test protocol on the board: the console says what to do, counts down, times each "
+        "trial, notices touch-downs and step-offs, alternates legs, and ends with a left-vs-right table in "
+        "plain words. Everything is saved to the athlete's history.",
+        epilog=EXAMPLES,
+        formatter_class=EXAMPLES_FORMATTER,
+    )
+    p.add_argument("protocol", choices=PROTOCOL_CHOICES, help="which test")
+    p.add_argument("--athlete", required=True, help="name or code (add one first: balance athlete add NAME)")
+    p.add_argument("--board", default="wii", help="wii (default), evdev, sim, ...")
+    p.add_argument("--trials", type=int, metavar="N", help="trials per leg (default 3 single-leg)")
+    p.add_argument("--seconds", type=float, metavar="S", help="seconds per trial (default 30)")
+    p.add_argument("--eyes", choices=("open", "closed"), help="single-leg: eyes open (default) or closed")
+    p.add_argument("--practice", action="store_true", help="one practice trial per leg first (not compared)")
+    p.add_argument("--rest", type=float, metavar="S", dest="rest_s", help="rest between trials (s)")
+    p.add_argument("--reps", type=int, metavar="N", help="squat: repetitions")
+    p.add_argument("--retries", type=int, default=None, metavar="N",
+                   help="repeat a failed trial up to N times (default: the protocol's setting)")  # fmt: skip
+    p.add_argument("--live", dest="live", action="store_true", default=None, help="show the live sway window")
+    p.add_argument("--no-live", dest="live", action="store_false", help="console only")
+    p.add_argument("--realtime", action="store_true", help="sim board: run at real speed (default: as fast as possible)")
+    p.add_argument("--seed", type=int, default=None, help="sim board: random seed")
+    p.add_argument("--sim-ratio", type=float, default=1.0, metavar="R",
+                   help="sim board: right-leg mediolateral sway relative to left (e.g. 1.4)")  # fmt: skip
+    p.add_argument("--report", metavar="FILE", help="also write the one-page session report (.pdf or .png)")
+    add_db_argument(p)
+    add_json_argument(p)
+    return p
+
+
+def open_test_board(kind: str, *, mass_kg: float | None, realtime: bool, seed: int | None, ratio: float) -> Any:
+    """Open the board chosen with ``--board`` (sim options applied to the simulated one)."""
+    from drivers import open_board
+
+    if kind == "sim":
+        import secrets
+
+        return open_board(
+            "sim", mass_kg=float(mass_kg or 70.0), realtime=realtime,
+            seed=secrets.randbelow(2**31) if seed is None else seed, ml_sway_ratio_right_over_left=ratio,
+        )  # fmt: skip
+    return open_board(kind)
+
+
+def live_available(requested: bool | None) -> bool:
+    """Use the live window? ``--live`` asks for it, ``--no-live`` refuses it, default: when possible."""
+    if requested is False:
+        return False
+    try:
+        from balance.app.live import display_available
+    except ImportError:
+        return False
+    ok = display_available()
+    if requested and not ok:
+        print("no display here: the live window is off, the console shows the test", file=sys.stderr)
+    return ok
+
+
+def run(args: argparse.Namespace) -> int:
+    from drivers.errors import BoardError
+    from protocols.library import get_protocol
+    from protocols.retry import AutoRetry
+    from protocols.spec import SpecError
+
+    from balance.app.cli import UsageError
+    from balance.app.commands._common import open_store
+    from balance.app.console import ConsoleUI, comparison_table
+    from balance.app.runner import run_session
+    from balance.app.store import StoreError
+    from balance.app.summary import session_measure_rows
+
+    try:
+        spec = get_protocol(args.protocol, trials_per_side=args.trials, duration_s=args.seconds, eyes=args.eyes,
+                            practice=True if args.practice else None, rest_s=args.rest_s, reps=args.reps)  # fmt: skip
+    except (SpecError, ValueError) as err:
+        raise UsageError(str(err)) from err
+    out = sys.stderr if args.json else sys.stdout
+    try:
+        store = open_store(args)
+    except StoreError as err:
+        return fail("test", str(err))
+    with store:
+        try:
+            athlete = store.get_athlete(args.athlete)
+        except StoreError as err:
+            return fail("test", str(err))
+        try:
+            board = open_test_board(args.board, mass_kg=athlete.mass_kg, realtime=args.realtime, seed=args.seed,
+                                    ratio=args.sim_ratio)  # fmt: skip
+        except BoardError as err:
+            hint = "" if args.board == "sim" else " (to try the app without a board: balance demo, or --board sim)"
+            return fail("test", f"{err}{hint}")
+        live = live_available(args.live)
+        retry = AutoRetry(args.retries) if args.retries is not None else None
+        print(f"{spec.title} for {athlete.label} on the {args.board} board; saving to {store.path}", file=out)
+        try:
+            outcome = run_session(store, athlete, spec, board, listeners=[ConsoleUI(out)], retry=retry,
+                                  source="test", live=live)  # fmt: skip
+        finally:
+            board.close()
+        session = store.session(outcome.session_id, with_recordings=bool(args.report))
+        rows = session_measure_rows(session, list(spec.measures))
+        if args.report:
+            _write_report(session, args.report, out)
+        if args.json:
+            print_json({"session_id": outcome.session_id, "status": outcome.status, "error": outcome.error,
+                        "trial_ids": outcome.trial_ids, "raw_dir": str(outcome.raw_dir), "comparison": rows})  # fmt: skip
+        else:
+            print("", file=out)
+            print(comparison_table(rows), file=out)
+            print(f"\nsaved: session {outcome.session_id}, {len(outcome.trial_ids)} trial(s) in {store.path}", file=out)
+            print(f"next: balance history {athlete.label}   |   balance export {athlete.label} --out DIR", file=out)
+        if outcome.error:
+            print(f"balance test: {outcome.error}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _write_report(session: Any, path: str, out: Any) -> None:
+    try:
+        from balance.app.report import write_session_report
+    except ImportError:
+        print("the session report is not available in this version", file=sys.stderr)
+        return
+    p = write_session_report(session, path)
+    print(f"report: {p}", file=out)

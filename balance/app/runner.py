@@ -1,0 +1,192 @@
+"""Run a protocol on a board and save it as it happens: the glue behind ``balance test`` and ``balance demo``.
+
+Order of safety: every sample goes to the trial's raw file (:class:`~balance.app.sink.RawFileSink`)
+as it arrives; when a trial ends it is committed to the history database in one transaction
+(:meth:`~balance.app.store.Store.add_trial`); when the session ends it gets its status and
+comparison. A crash loses at most the trial in progress (and even then its raw file stays).
+If a trial cannot be saved (full disk), the run stops at once and says where the raw files are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RunOutcome", "StoreRecorder", "run_session"]
+
+
+@dataclass
+class RunOutcome:
+    """What :func:`run_session` did.
+
+    Attributes
+    ----------
+    session_id : int
+    result : protocols.results.SessionResult or None
+        What the engine produced (None if it could not start).
+    trial_ids : list of int
+        Trials committed to the database, in order.
+    raw_dir : Path
+        Folder of this session's raw recording files.
+    error : str or None
+        Why the session did not complete (board lost, disk full, stopped), in plain words.
+    status : str
+        ``complete`` or ``incomplete`` (as stored).
+    """
+
+    session_id: int
+    result: Any
+    trial_ids: list[int] = field(default_factory=list)
+    raw_dir: Path | None = None
+    error: str | None = None
+    status: str = "complete"
+
+
+class StoreRecorder:
+    """Engine listener committing each trial to the store as soon as it ends.
+
+    If a save fails it keeps the error and calls ``on_failure`` (the runner stops the engine).
+    """
+
+    def __init__(self, store: Any, session_id: int, sink: Any, *, on_failure: Callable[[], None] | None = None) -> None:
+        self.store = store
+        self.session_id = session_id
+        self.sink = sink
+        self.on_failure = on_failure
+        self.trial_ids: list[int] = []
+        self.error: BaseException | None = None
+
+    def on_event(self, event: Any) -> None:
+        if type(event).__name__ != "TrialEnded" or self.error is not None:
+            return
+        trial = event.result
+        try:
+            self.trial_ids.append(self.store.add_trial(self.session_id, trial, raw_path=self.sink.path_for(trial)))
+        except Exception as err:  # noqa: BLE001 - reported after the run; the raw file keeps the data
+            self.error = err
+            if self.on_failure is not None:
+                self.on_failure()
+
+
+def run_session(
+    store: Any,
+    athlete: Any,
+    spec: Any,
+    board: Any,
+    *,
+    listeners: Iterable[Any] = (),
+    retry: Any = None,
+    source: str = "test",
+    live: bool = False,
+    started_at: Any = None,
+    confirm: Callable[[str], Any] | None = None,
+) -> RunOutcome:
+    """Run ``spec`` on the open ``board`` for ``athlete``, saving every trial as it ends.
+
+    Parameters
+    ----------
+    store : Store
+    athlete : Athlete
+    spec : protocols.spec.ProtocolSpec
+    board : drivers.base.Board
+        Open board.
+    listeners : iterable
+        More engine listeners (the console UI).
+    retry : RetryPolicy, optional
+    source : str
+        ``test`` or ``demo``.
+    live : bool
+        Show :mod:`balance.app.live` (the caller checked that a display exists).
+    started_at : optional
+        Wall-clock start to record (default now).
+    confirm : callable, optional
+        Passed to the engine (before/after: "ready after the intervention?").
+
+    Returns
+    -------
+    RunOutcome
+        Never raises for a lost board, a stop or a failed save: ``error`` says what happened.
+    """
+    from protocols.engine import Engine
+    from protocols.errors import SessionAborted
+
+    from balance.app.sink import RawFileSink
+    from balance.app.store import _jsonable
+
+    try:
+        info = board.info
+        board_d = _jsonable(info)
+    except Exception:  # noqa: BLE001 - a board that cannot describe itself still records
+        board_d = {"kind": getattr(board, "kind", "unknown")}
+    blocks = getattr(spec, "blocks", ())
+    conditions = {"eyes": sorted({getattr(b, "eyes", "") for b in blocks}),
+                  "surface": sorted({getattr(b, "surface", "") for b in blocks})}  # fmt: skip
+    sid = store.start_session(
+        athlete, protocol=spec.name, board=board_d, conditions=conditions, spec=spec.to_dict(), source=source,
+        started_at=started_at,
+    )  # fmt: skip
+    raw_dir = store.athlete_raw_dir(athlete) / f"session_{sid:05d}"
+    sink = RawFileSink(
+        raw_dir,
+        header={"athlete_code": athlete.code, "session_id": sid, "protocol": spec.name, "board": board_d,
+                "calibration": board_d.get("calibration", {}) if isinstance(board_d, dict) else {}},
+    )  # fmt: skip
+    engine: Any = None
+
+    def stop() -> None:
+        if engine is not None:
+            engine.stop()
+
+    recorder = StoreRecorder(store, sid, sink, on_failure=stop)
+    engine = Engine(spec, board, athlete=athlete.code, sink=sink, retry=retry, listeners=[recorder, *listeners],
+                    confirm=confirm)  # fmt: skip
+    result = None
+    error: str | None = None
+    try:
+        if live:
+            from balance.app.live import LiveView, run_live
+
+            view = LiveView(body_mass_kg=athlete.mass_kg)
+            engine.add_listener(view)
+            result = run_live(engine.run, view=view, stop=engine.stop)
+        else:
+            engine.start()
+            try:
+                while True:
+                    result = engine.join(0.2)
+                    if result is not None or not engine._thread.is_alive():
+                        break
+            except KeyboardInterrupt:
+                engine.stop()
+                result = engine.join()
+                error = "stopped with Ctrl-C; the trials recorded so far are saved"
+    except SessionAborted as err:
+        result = err.result
+        error = str(err)
+    except BaseException:
+        sink.close_all("incomplete")
+        store.finish_session(sid, status="incomplete")
+        raise
+    finally:
+        sink.close_all("incomplete")
+    if result is None:
+        result = engine.result
+    if recorder.error is not None:
+        error = (
+            f"{recorder.error} — the test was stopped; the raw samples of every trial are in {raw_dir}"
+        )
+    elif error is None and result is not None and result.status != "complete":
+        error = result.error or f"session {result.status}"
+    comparison = getattr(result, "comparison", None) if result is not None else None
+    status = "complete" if error is None else "incomplete"
+    try:
+        store.finish_session(
+            sid, status=status, comparison=comparison.to_dict() if hasattr(comparison, "to_dict") else comparison
+        )
+    except Exception as err:  # noqa: BLE001 - the trials are committed already
+        error = (error + "; " if error else "") + f"could not close the session record: {err}"
+    return RunOutcome(session_id=sid, result=result, trial_ids=list(recorder.trial_ids), raw_dir=raw_dir,
+                      error=error, status=status)  # fmt: skip
+
