@@ -668,20 +668,52 @@ def _msd(x: NDArray[np.float64], max_lag: int) -> NDArray[np.float64]:
     return (head + tail - 2 * acf[1:]) / (n - k)
 
 
-def _ols_rmse(
-    x: NDArray[np.float64], y: NDArray[np.float64], mask: NDArray[np.bool_]
+def _ols_ranges(
+    x: NDArray[np.float64], y: NDArray[np.float64], start: NDArray[np.intp], stop: NDArray[np.intp]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Least-squares lines y = a + b x on each row's masked points: (a, b, rmse) per row."""
-    cnt = mask.sum(axis=1)
-    xm = np.where(mask, x, 0.0).sum(axis=1) / cnt
-    ym = np.where(mask, y, 0.0).sum(axis=1) / cnt
-    dx = np.where(mask, x - xm[:, None], 0.0)
-    dy = np.where(mask, y - ym[:, None], 0.0)
-    b = (dx * dy).sum(axis=1) / (dx * dx).sum(axis=1)
-    a = ym - b * xm
-    resid = np.where(mask, y - (a[:, None] + b[:, None] * x), 0.0)
-    rmse = np.sqrt((resid**2).sum(axis=1) / cnt)
+    """Least-squares lines ``y = a + b x`` on ``x[start:stop]`` for every range: (a, b, rmse).
+
+    Prefix sums of the globally centred data give every fit in O(1) (no loop over ranges).
+    """
+    mx, my = x.mean(), y.mean()
+    xc, yc = x - mx, y - my
+    cols = np.stack([np.ones_like(xc), xc, yc, xc * xc, xc * yc, yc * yc], axis=1)
+    pre = np.concatenate([np.zeros((1, 6)), np.cumsum(cols, axis=0)], axis=0)
+    n, sx, sy, sxx, sxy, syy = (pre[stop] - pre[start]).T
+    xm, ym = sx / n, sy / n
+    cxx = sxx - sx * xm
+    cxy = sxy - sx * ym
+    cyy = syy - sy * ym
+    b = cxy / cxx
+    a = (ym + my) - b * (xm + mx)
+    rmse = np.sqrt(np.maximum(cyy - b * cxy, 0.0) / n)
     return a, b, rmse
+
+
+def _line_exact(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, float, float]:
+    """Least-squares line on all points, two-pass: (a, b, rmse)."""
+    xm, ym = x.mean(), y.mean()
+    dx = x - xm
+    b = float(np.dot(dx, y - ym) / np.dot(dx, dx))
+    a = float(ym - b * xm)
+    resid = y - (a + b * x)
+    return a, b, float(np.sqrt(np.mean(resid * resid)))
+
+
+def _best_line(
+    x: NDArray[np.float64], y: NDArray[np.float64], start: NDArray[np.intp], stop: NDArray[np.intp]
+) -> tuple[float, float]:
+    """(a, b) of the range whose fit has the smallest rmse, the last one on ties (``<=``).
+
+    Candidates within 1e-9 of the minimum by the prefix-sum rmse are re-fitted two-pass so
+    that rounding cannot change the choice.
+    """
+    _, _, rmse = _ols_ranges(x, y, start, stop)
+    near = np.flatnonzero(rmse <= rmse.min() * (1 + 1e-9) + 1e-300)
+    fits = [_line_exact(x[start[i] : stop[i]], y[start[i] : stop[i]]) for i in near]
+    exact = np.array([f[2] for f in fits])
+    best = len(fits) - 1 - int(np.argmin(exact[::-1]))
+    return fits[best][0], fits[best][1]
 
 
 def _diffusion(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
@@ -698,9 +730,7 @@ def _diffusion(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
             f"{3 * ind_stop / fs:.1f} s or more): record a longer trial"
         )
     cand = np.arange(ind_start, ind_stop + 1)
-    pos = np.arange(log_time.size)
-    short_mask = pos[None, :] < cand[:, None]  # log_*[:i]
-    long_mask = pos[None, :] >= cand[:, None] - 1  # log_*[i-1:]
+    m = log_time.size
     out: dict[str, float] = {}
     for col, axis in ((0, _DIFF_ML), (1, _DIFF_AP)):
         msd = _msd(sig[:, col], max_ind)
@@ -710,14 +740,9 @@ def _diffusion(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
                 out[f"{name}_{axis}"] = float("nan")
             continue
         log_msd = np.log(msd)
-        xs = np.broadcast_to(log_time, short_mask.shape)
-        ys = np.broadcast_to(log_msd, short_mask.shape)
-        a_s, b_s, rmse_s = _ols_rmse(xs, ys, short_mask)
-        a_l, b_l, rmse_l = _ols_rmse(xs, ys, long_mask)
-        # reference keeps the last candidate with the smallest rmse ("<=")
-        i_s = rmse_s.size - 1 - int(np.argmin(rmse_s[::-1]))
-        i_l = rmse_l.size - 1 - int(np.argmin(rmse_l[::-1]))
-        (as_, bs), (al, bl) = (a_s[i_s], b_s[i_s]), (a_l[i_l], b_l[i_l])
+        # short-term region: log_*[:i]; long-term region: log_*[i-1:], for i in cand
+        as_, bs = _best_line(log_time, log_msd, np.zeros_like(cand), cand)
+        al, bl = _best_line(log_time, log_msd, cand - 1, np.full_like(cand, m))
         log_ct = (al - as_) / (bs - bl)
         if log_ct > log_time[-1]:
             log_ct = log_time[-1]

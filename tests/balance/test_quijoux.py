@@ -313,17 +313,21 @@ def test_msd_and_ols_helpers():
     msd = quijoux._msd(x, 233)
     direct = np.array([np.mean((x[k:] - x[:-k]) ** 2) for k in range(1, 234)])
     np.testing.assert_allclose(msd, direct, rtol=1e-10)
-    xs = rng.normal(size=(3, 50))
-    ys = 2 * xs + 1 + rng.normal(size=(3, 50))
-    mask = np.ones((3, 50), dtype=bool)
-    mask[1, 30:] = False
-    a, b, rmse = quijoux._ols_rmse(xs, ys, mask)
-    for row in range(3):
-        m = mask[row]
-        slope, icpt = np.polyfit(xs[row, m], ys[row, m], 1)
-        resid = ys[row, m] - (icpt + slope * xs[row, m])
+    x = np.sort(rng.normal(size=60))
+    y = 2 * x + 1 + 0.1 * rng.normal(size=60)
+    start = np.array([0, 0, 10, 30])
+    stop = np.array([10, 60, 60, 45])
+    a, b, rmse = quijoux._ols_ranges(x, y, start, stop)
+    for row in range(4):
+        xs, ys = x[start[row] : stop[row]], y[start[row] : stop[row]]
+        slope, icpt = np.polyfit(xs, ys, 1)
+        resid = ys - (icpt + slope * xs)
         assert (a[row], b[row]) == (pytest.approx(icpt, rel=1e-10), pytest.approx(slope, rel=1e-10))
-        assert rmse[row] == pytest.approx(np.sqrt(np.mean(resid**2)), rel=1e-10)
+        assert rmse[row] == pytest.approx(np.sqrt(np.mean(resid**2)), rel=1e-8)
+    # _best_line keeps the last range of smallest rmse
+    best = np.argmin([np.sqrt(np.mean((y[i:j] - np.polyval(np.polyfit(x[i:j], y[i:j], 1), x[i:j])) ** 2))
+                      for i, j in zip(start, stop)])
+    assert quijoux._best_line(x, y, start, stop) == (pytest.approx(a[best], rel=1e-10), pytest.approx(b[best], rel=1e-10))
 
 
 def test_empty_windows_are_interpolated_like_the_reference():
