@@ -1,0 +1,139 @@
+"""``balance history ATHLETE``: each leg's sway and the left/right asymmetry, session by session, with the trend."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from balance.app.commands._common import (
+    EXAMPLES_FORMATTER,
+    add_db_argument,
+    add_json_argument,
+    fail,
+    fmt_num,
+    format_table,
+    open_store,
+    print_json,
+)
+
+EXAMPLES = """\
+examples:
+  balance history Sam
+  balance history Sam --measure mean_velocity_ml_mm_s --measure rms_ml_mm
+  balance history Sam --condition eyes_closed --json
+
+Each row is one session: the mean of the valid trials of each leg, and the symmetry index
+R vs L = 100·(R−L)/((R+L)/2). The trend lines say how each leg and the asymmetry changed since
+the first session, per week, and whether that is beyond the athlete's own measurement noise (MDC95).
+"""
+
+#: Measures shown when none is asked for.
+DEFAULT_MEASURES = ("mean_velocity_ml_mm_s", "rms_ml_mm")
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "history",
+        help="trend per leg and asymmetry across sessions",
+        description="Show an athlete's results across sessions: each leg and the left/right asymmetry, "
+        "with the trend since the first session.",
+        epilog=EXAMPLES,
+        formatter_class=EXAMPLES_FORMATTER,
+    )
+    p.add_argument("athlete", help="name or code")
+    p.add_argument("--measure", action="append", metavar="KEY",
+                   help=f"measure key (repeatable; default {', '.join(DEFAULT_MEASURES)})")  # fmt: skip
+    p.add_argument("--protocol", default="single-leg", help="protocol (default single-leg; 'all' for every one)")
+    p.add_argument("--condition", default=None, help="only this condition, e.g. eyes_open or eyes_closed")
+    add_db_argument(p)
+    add_json_argument(p)
+    return p
+
+
+def history_data(store: Any, athlete: Any, measure: str, *, protocol: str | None, condition: str | None) -> dict[str, Any]:
+    """Per-session rows and the progress of one measure (what the command prints)."""
+    from datetime import datetime
+
+    from protocols.compare import SessionPoint, progress, symmetry_index
+
+    pts = store.history(athlete, measure, protocol=protocol, condition=condition)
+    by_session: dict[tuple[int, str], dict[str, Any]] = {}
+    for p in pts:
+        row = by_session.setdefault(
+            (p.session_id, p.condition),
+            {"session_id": p.session_id, "started_at": p.started_at, "protocol": p.protocol, "condition": p.condition,
+             "left": (), "right": (), "both": ()},
+        )  # fmt: skip
+        row[p.side] = p.values
+    rows = []
+    for r in by_session.values():
+        lm = sum(r["left"]) / len(r["left"]) if r["left"] else None
+        rm = sum(r["right"]) / len(r["right"]) if r["right"] else None
+        bm = sum(r["both"]) / len(r["both"]) if r["both"] else None
+        si = float(symmetry_index(lm, rm)) if lm is not None and rm is not None else None
+        rows.append({**r, "left_mean": lm, "right_mean": rm, "both_mean": bm, "symmetry_index_pct": si,
+                     "n_left": len(r["left"]), "n_right": len(r["right"])})  # fmt: skip
+    out: dict[str, Any] = {"measure": measure, "sessions": rows, "progress": None}
+    conds = {r["condition"] for r in rows}
+    lr_rows = [r for r in rows if r["left"] or r["right"]]
+    if lr_rows and len(conds) == 1:
+        points = [
+            SessionPoint(when=datetime.fromisoformat(r["started_at"]), left=tuple(r["left"]), right=tuple(r["right"]),
+                         session_id=r["session_id"])
+            for r in lr_rows
+        ]  # fmt: skip
+        prog = progress(points, measure=measure)
+        out["progress"] = {
+            "unit": prog.unit,
+            "left": {"baseline": prog.left.baseline, "latest": prog.left.latest, "change": prog.left.change,
+                     "slope_per_week": prog.left.slope_per_week, "mdc95": prog.left.noise.mdc95,
+                     "beyond_mdc": prog.left.beyond_mdc},
+            "right": {"baseline": prog.right.baseline, "latest": prog.right.latest, "change": prog.right.change,
+                      "slope_per_week": prog.right.slope_per_week, "mdc95": prog.right.noise.mdc95,
+                      "beyond_mdc": prog.right.beyond_mdc},
+            "asymmetry": {"baseline_pct": prog.asymmetry.baseline, "latest_pct": prog.asymmetry.latest,
+                          "change_pct_points": prog.asymmetry.change, "slope_per_week": prog.asymmetry.slope_per_week,
+                          "mdc95_pct_points": prog.asymmetry.mdc95, "beyond_mdc": prog.asymmetry.beyond_mdc},
+            "summary": prog.summary,
+        }  # fmt: skip
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from balance.app.export import measure_info
+    from balance.app.store import StoreError
+
+    protocol = None if args.protocol in (None, "all") else args.protocol.replace("-", "_")
+    measures = args.measure or list(DEFAULT_MEASURES)
+    try:
+        with open_store(args, create=False) as store:
+            athlete = store.get_athlete(args.athlete)
+            if not store.sessions(athlete, protocol=protocol):
+                what = f" of {protocol.replace('_', '-')}" if protocol else ""
+                raise StoreError(
+                    f"{athlete.label} has no sessions{what} yet: run `balance test single-leg --athlete {athlete.label}`"
+                    + (" (or --protocol all)" if protocol else "")
+                )
+            data = [history_data(store, athlete, m, protocol=protocol, condition=args.condition) for m in measures]
+    except StoreError as err:
+        return fail("history", str(err))
+    if args.json:
+        print_json({"athlete": {"code": athlete.code, "name": athlete.name}, "measures": data})
+        return 0
+    print(f"{athlete.label} ({athlete.code})")
+    for d in data:
+        unit = measure_info(d["measure"])["unit"]
+        print(f"\n{d['measure']} [{unit}]")
+        table = []
+        for r in d["sessions"]:
+            si = r["symmetry_index_pct"]
+            table.append([
+                r["started_at"][:10], r["condition"], f"{fmt_num(r['left_mean'])} ({r['n_left']})",
+                f"{fmt_num(r['right_mean'])} ({r['n_right']})", "–" if si is None else f"{si:+.0f} %",
+            ])  # fmt: skip
+        print(format_table(["date", "condition", "left (n)", "right (n)", "R vs L"], table, right=lambda i: i >= 2))
+        if d["progress"] is not None:
+            for line in d["progress"]["summary"]:
+                print(f"  {line}")
+    print("\nR vs L = 100·(R−L)/((R+L)/2). Mediolateral sway describes side-to-side balance; it is not a diagnosis.")
+    return 0
