@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,17 @@ class StoreRecorder:
     If a save fails it keeps the error and calls ``on_failure`` (the runner stops the engine).
     """
 
-    def __init__(self, store: Any, session_id: int, sink: Any, *, on_failure: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        session_id: int,
+        sink: Any,
+        *,
+        on_failure: Callable[[], None] | None = None,
+        clock_offset: timedelta | None = None,
+    ) -> None:
         self.store = store
+        self.clock_offset = clock_offset
         self.session_id = session_id
         self.sink = sink
         self.on_failure = on_failure
@@ -62,8 +72,13 @@ class StoreRecorder:
         if type(event).__name__ != "TrialEnded" or self.error is not None:
             return
         trial = event.result
+        when = getattr(trial, "started_at", None)
+        if when is not None and self.clock_offset is not None:
+            when = when + self.clock_offset  # a back-dated session (balance demo)
         try:
-            self.trial_ids.append(self.store.add_trial(self.session_id, trial, raw_path=self.sink.path_for(trial)))
+            self.trial_ids.append(
+                self.store.add_trial(self.session_id, trial, raw_path=self.sink.path_for(trial), recorded_at=when)
+            )
         except Exception as err:  # noqa: BLE001 - reported after the run; the raw file keeps the data
             self.error = err
             if self.on_failure is not None:
@@ -139,7 +154,11 @@ def run_session(
         if engine is not None:
             engine.stop()
 
-    recorder = StoreRecorder(store, sid, sink, on_failure=stop)
+    offset = None
+    if started_at is not None:
+        stored_start = datetime.fromisoformat(store.session(sid, with_recordings=False).started_at)
+        offset = stored_start - datetime.now(timezone.utc)
+    recorder = StoreRecorder(store, sid, sink, on_failure=stop, clock_offset=offset)
     engine = Engine(spec, board, athlete=athlete.code, sink=sink, retry=retry, listeners=[recorder, *listeners],
                     confirm=confirm)  # fmt: skip
     result = None
