@@ -90,14 +90,20 @@ def balance_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "balance.app"]
 
 
-def time_batch(paths: list[str], extra: list[str]) -> tuple[float, dict]:
+def time_batch(paths: list[str], extra: list[str]) -> tuple[float, float, dict]:
+    """Wall time (s), CPU time of the command and its workers (s), and its JSON output."""
+    import resource
+
     cmd = [*balance_cmd(), "analyze", "--json", "--quiet", *extra, *paths]
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"balance analyze failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
-    return wall, json.loads(proc.stdout)
+    return wall, cpu, json.loads(proc.stdout)
 
 
 def time_help(argv: list[str], runs: int) -> list[float]:
@@ -128,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         paths = make_batch(folder, args.files)
         extra = ["--raw"] if args.raw else []
-        wall, doc = time_batch(paths, extra)
+        load_before = os.getloadavg()[0]
+        wall, cpu, doc = time_batch(paths, extra)
         assert len(doc["results"]) == len(paths) and not doc["errors"], "every synthetic file must be analysed"
         v = np.array([r["measures"].get("mean_velocity_mm_s", np.nan) for r in doc["results"]], dtype=float)
         print(
@@ -136,10 +143,18 @@ def main(argv: list[str] | None = None) -> int:
             f"`balance analyze --json{' --raw' if args.raw else ''}`: wall {wall:.2f} s, "
             f"{len(paths) / wall:.0f} files/s (target <= 20 s for 2000 files)"
         )
+        print(
+            f"  CPU time of the command and its workers {cpu:.2f} s ({cpu / len(paths) * 1e3:.1f} ms per file; "
+            f"{cpu / wall:.2f} cores busy on average); 1-min load average before the run {load_before:.2f} "
+            "(other processes on the machine slow the wall time down)"
+        )
         print(f"  sanity: median mean_velocity_mm_s = {np.nanmedian(v):.2f} mm/s over the batch")
         if args.serial:
-            wall1, _ = time_batch(paths, [*extra, "--jobs", "1"])
-            print(f"  --jobs 1: wall {wall1:.2f} s, {len(paths) / wall1:.0f} files/s; speed-up with every core {wall1 / wall:.2f}x")
+            wall1, cpu1, _ = time_batch(paths, [*extra, "--jobs", "1"])
+            print(
+                f"  --jobs 1: wall {wall1:.2f} s, {len(paths) / wall1:.0f} files/s, CPU {cpu1:.2f} s; "
+                f"speed-up with every core {wall1 / wall:.2f}x"
+            )
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -153,7 +153,7 @@ def _line_offset(text: str, line_index: int) -> int:
 
 def _load_table(body: str, *, n_columns: int, delimiter: str | None, name: str, first_line_no: int) -> NDArray[np.float64]:
     """Parse numeric rows (NumPy's C parser); errors name the file and the problem."""
-    if not body.strip():
+    if not body or body.isspace():
         return np.empty((0, n_columns))
     try:
         arr = np.loadtxt(io.StringIO(body), delimiter=delimiter, dtype=np.float64, ndmin=2, comments="#")
@@ -228,11 +228,11 @@ def detect_layout(text: str) -> str:
         Empty text or an unknown layout (the message lists the accepted layouts); the caller
         usually re-raises it with the file name (:func:`parse` does).
     """
-    lines = _first_lines(text.lstrip("\ufeff"), _MAX_METADATA_LINES)
-    non_empty = [ln for ln in lines if ln.strip()]
-    if not non_empty:
+    text = text.lstrip("\ufeff")
+    head = text.lstrip()
+    if not head:
         raise FormatError("the file is empty; record or export a trial with samples")
-    first = non_empty[0]
+    first = _first_lines(head, 1)[0]
     from drivers.recording_file import is_recording_text
 
     if is_recording_text(first):
@@ -242,6 +242,7 @@ def detect_layout(text: str) -> str:
         return "hbedb"
     if tuple(tab_cols[: len(_PDS_COLUMNS)]) == _PDS_COLUMNS:
         return "pds"
+    non_empty = [ln for ln in _first_lines(text, _MAX_METADATA_LINES) if ln.strip()]
     for ln in non_empty:
         if ln.startswith("#"):
             continue

@@ -274,7 +274,7 @@ class _Progress:
         self.done = 0
         self.failed = 0
         self.t0 = time.perf_counter()
-        self._last = -1.0
+        self._last = self.t0
 
     def update(self, results: Iterable[dict[str, Any]]) -> None:
         for r in results:
