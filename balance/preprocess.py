@@ -109,7 +109,10 @@ def sampling_rate(
     dt = np.diff(time_s)
     med = float(np.median(dt))
     uniform = bool(np.max(np.abs(dt - med)) <= rel_tol * med)
-    fs = 1.0 / med
+    # Uniform: the mean interval is the best estimate; 9 significant digits drop the rounding of
+    # timestamps written as text (0.010, 0.020, ... gives 100 Hz, not 99.99999999999).
+    fs = (time_s.shape[0] - 1) / float(time_s[-1] - time_s[0]) if uniform else 1.0 / med
+    fs = float(f"{fs:.9g}")
     if nominal_fs_hz is not None and abs(fs - nominal_fs_hz) <= rel_tol * nominal_fs_hz:
         fs = float(nominal_fs_hz)
     return uniform, fs
