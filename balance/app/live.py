@@ -373,14 +373,19 @@ def run_live(
     view: LiveView,
     stop: Callable[[], None],
     fps: float = 25.0,
+    linger_s: float = 1.5,
 ) -> T:
     """Run ``run()`` in a background thread while ``view`` redraws; return its result.
+
+    With a display the window's timer calls :meth:`LiveView.update` and redraws ``fps`` times
+    a second, and :func:`matplotlib.pyplot.show` blocks until the window closes. Without one
+    (Agg backend, tests) the same frames are driven by a plain loop in this thread.
 
     Parameters
     ----------
     run : callable
-        The test, e.g. ``lambda: engine.run(board)``; it must feed ``view`` (add it as a
-        listener) and return when the test ends or after ``stop()``.
+        The test, e.g. ``engine.run``; it must feed ``view`` (add it as a listener) and return
+        when the test ends or after ``stop()``.
     view : LiveView
         The live view, already listening.
     stop : callable
@@ -388,13 +393,15 @@ def run_live(
         What was recorded is kept by ``run``.
     fps : float, optional
         Target redraw rate (frames/s), at least 20 (default 25).
+    linger_s : float, optional
+        Seconds the last frame stays up after the test ends (window only).
 
     Returns
     -------
     object
         Whatever ``run()`` returned. An exception in ``run`` is re-raised here.
     """
-    import matplotlib.pyplot as plt
+    import time
 
     if fps < 20:
         raise ValueError(f"fps={fps} is too slow for a live view: use at least 20 frames/s")
@@ -408,22 +415,38 @@ def run_live(
 
     view.add_close_callback(stop)
     worker = threading.Thread(target=target, name="balance-test", daemon=True)
-    timer = view.fig.canvas.new_timer(interval=int(1000 / fps))
+    period = 1.0 / fps
+    if display_available():
+        import matplotlib.pyplot as plt
 
-    def tick() -> None:
-        view.update()
-        view.fig.canvas.draw_idle()
-        view.frames += 1
-        if not worker.is_alive():
-            timer.stop()
-            plt.pause(1.5)  # leave the last frame up a moment
-            plt.close(view.fig)
+        timer = view.fig.canvas.new_timer(interval=int(1000 * period))
+        done_at: list[float] = []
 
-    timer.add_callback(tick)
-    worker.start()
-    timer.start()
-    plt.show(block=True)  # returns when the window closes
-    timer.stop()
+        def tick() -> None:
+            view.update()
+            view.fig.canvas.draw_idle()
+            view.frames += 1
+            if not worker.is_alive():
+                if not done_at:
+                    done_at.append(time.monotonic())
+                elif time.monotonic() - done_at[0] >= linger_s:
+                    timer.stop()
+                    plt.close(view.fig)
+
+        timer.add_callback(tick)
+        worker.start()
+        timer.start()
+        plt.show(block=True)  # returns when the window closes
+        timer.stop()
+    else:
+        worker.start()
+        while worker.is_alive() and not view.closed:
+            t0 = time.monotonic()
+            view.step()
+            rest = period - (time.monotonic() - t0)
+            if rest > 0:
+                worker.join(rest)
+        view.step()  # the last samples and the end of the session
     if worker.is_alive():
         stop()
     worker.join()

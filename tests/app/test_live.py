@@ -1,0 +1,191 @@
+"""The live view: fed from the simulated board, headless (Agg), faster than real time."""
+
+from __future__ import annotations
+
+import time
+
+import matplotlib
+
+matplotlib.use("Agg", force=True)
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from balance.app import live  # noqa: E402
+from balance.app.plots import find_artists  # noqa: E402
+from drivers.sim import SimulatedBoard  # noqa: E402
+from protocols import events as ev  # noqa: E402
+from protocols.engine import Engine  # noqa: E402
+from protocols.library import get_protocol  # noqa: E402
+from protocols.listeners import CollectingListener  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _samples(n: int, *, seed: int = 0, stance: str = "left") -> list:
+    with SimulatedBoard(seed=seed, stance=stance, mass_kg=72.0) as board:
+        return [board.read(timeout_s=1.0) for _ in range(n)]
+
+
+def _cop(samples: list) -> tuple[np.ndarray, np.ndarray]:
+    """CoP by the formula of wii-balance-board.md §5, written out here independently."""
+    c = np.array([s.corners_kg for s in samples])  # TL, TR, BL, BR
+    tot = c.sum(axis=1)
+    x = 433.0 / 2 * ((c[:, 1] + c[:, 3]) - (c[:, 0] + c[:, 2])) / tot
+    y = 238.0 / 2 * ((c[:, 0] + c[:, 1]) - (c[:, 2] + c[:, 3])) / tot
+    return x, y
+
+
+def test_update_draws_the_streamed_cop_bright_then_faded() -> None:
+    samples = _samples(1000)  # ~10 s at ~100 reports/s
+    view = live.LiveView(body_mass_kg=72.0, trail_s=3.0)
+    for s in samples:
+        view.on_sample(s)
+    assert view.samples_seen == 0  # on_sample only queues
+    assert view.update() == len(samples)
+    x, y = _cop(samples)
+    t = np.array([s.t_s for s in samples])
+    tt, tx, ty = view.trace
+    np.testing.assert_allclose(tx, x, rtol=1e-12)
+    np.testing.assert_allclose(ty, y, rtol=1e-12)
+    (old,) = find_artists(view.fig, "trace-old")
+    (new,) = find_artists(view.fig, "trace-recent")
+    (now,) = find_artists(view.fig, "cop-now")
+    recent = t >= t[-1] - 3.0
+    np.testing.assert_allclose(new.get_xdata(), x[np.argmax(recent):])
+    assert np.all(t[: len(old.get_xdata()) - 1] < t[-1] - 3.0)  # faded part: older than 3 s
+    assert len(old.get_xdata()) + len(new.get_xdata()) == len(samples) + 1  # joined at one point
+    assert new.get_alpha() is None and old.get_alpha() < 0.6
+    assert now.get_xdata()[0] == pytest.approx(x[-1])
+    # standing on the left foot: CoP left of centre (simulated stance foot at about -100 mm)
+    assert -160 < np.median(x) < -40
+    (bar,) = find_artists(view.fig, "load-bar")
+    assert bar.get_width() == pytest.approx(samples[-1].total_kg / 72.0)
+
+
+def test_events_set_side_timer_instruction_and_clear_the_trace() -> None:
+    view = live.LiveView(body_mass_kg=70.0)
+    for s in _samples(300):
+        view.on_sample(s)
+    view.on_event(ev.Instruction("Stand on your LEFT leg", cue="stand_left"))
+    view.on_event(ev.Countdown(3))
+    view.update()
+    assert view.side == "left"
+    (timer,) = find_artists(view.fig, "timer")
+    assert timer.get_text() == "3"
+    view.on_event(ev.TrialStarted("left", 1, duration_s=30.0))
+    later = _samples(50, seed=1)
+    for s in later:
+        view.on_sample(s)
+    view.on_event(ev.Elapsed(12.34, duration_s=30.0))
+    view.update()
+    assert len(view.trace[0]) == 50  # the trial's samples only
+    assert timer.get_text().strip() == "17.7"  # seconds left, readable at a glance
+    (side,) = find_artists(view.fig, "side")
+    assert side.get_text() == "LEFT leg"
+    (instr,) = find_artists(view.fig, "instruction")
+    assert instr.get_text() == "Stand on your LEFT leg"
+    view.on_event(ev.FailureDetected("touch_down", 12.4))
+    view.update()
+    assert instr.get_text() == "Touch-down detected"
+    assert matplotlib.colors.to_hex(instr.get_color()) != "#000000"
+    assert instr.get_fontsize() >= 30 and timer.get_fontsize() >= 80  # readable from 2 m
+
+
+def test_redraw_rate_from_the_simulated_board_faster_than_real_time() -> None:
+    samples = _samples(1200)
+    view = live.LiveView(body_mass_kg=72.0)
+    view.on_event(ev.TrialStarted("left", 1, duration_s=30.0))
+    frame_s = []
+    per_frame = 4  # 100 reports/s at 25 frames/s
+    for i in range(0, len(samples), per_frame):
+        for s in samples[i : i + per_frame]:
+            view.on_sample(s)
+        view.on_event(ev.Elapsed(i / 100.0, duration_s=30.0))
+        t0 = time.perf_counter()
+        view.step()
+        frame_s.append(time.perf_counter() - t0)
+    median = float(np.median(frame_s))
+    print(f"live view: median frame {1000 * median:.1f} ms ({1 / median:.0f} frames/s) over {len(frame_s)} frames")
+    assert view.frames == len(frame_s)
+    assert 1.0 / median >= 20.0
+    # 300 frames cover 12 s of samples; drawing them took less than 12 s
+    assert sum(frame_s) < 12.0
+
+
+class _SlowView(live.LiveView):
+    """A live view whose drawing is deliberately slow (0.15 s a frame)."""
+
+    def render(self) -> None:
+        time.sleep(0.15)
+        super().render()
+
+
+def _session(*, view: live.LiveView | None):
+    spec = get_protocol("single-leg", trials_per_side=1, duration_s=10.0)
+    counter = CollectingListener()
+    with SimulatedBoard(seed=7, mass_kg=70.0) as board:
+        engine = Engine(spec, board, athlete="T", listeners=[counter])
+        if view is None:
+            result = engine.run()
+        else:
+            engine.add_listener(view)
+            result = live.run_live(engine.run, view=view, stop=engine.stop)
+    return result, counter
+
+
+def test_slow_plot_does_not_change_what_is_recorded() -> None:
+    plain, c0 = _session(view=None)
+    view = _SlowView(body_mass_kg=70.0)
+    slow, c1 = _session(view=view)
+    assert c1.n_samples == c0.n_samples > 1000
+    assert [len(t.recording) for t in slow.trials] == [len(t.recording) for t in plain.trials]
+    assert [t.status for t in slow.trials] == [t.status for t in plain.trials]
+    # the slow view drew few frames, yet saw every sample once the queue was drained
+    assert view.samples_seen == c0.n_samples
+    assert view.finished and view.instruction == "Test finished"
+
+
+class _CloseAfterFirstTrial(live.LiveView):
+    """Closes its window as soon as the first trial has ended (what a coach would do)."""
+
+    def update(self) -> int:
+        n = super().update()
+        if self._trials_ended >= 1:
+            self.close()
+        return n
+
+    _trials_ended = 0
+
+    def _apply_event(self, e) -> None:
+        super()._apply_event(e)
+        if type(e).__name__ == "TrialEnded":
+            self._trials_ended += 1
+
+
+class _Pace:
+    """Slows the engine to about 20x real time so the window can be closed mid-session."""
+
+    def on_sample(self, sample) -> None:
+        time.sleep(0.0005)
+
+
+def test_closing_the_window_stops_the_test_and_keeps_the_recording() -> None:
+    spec = get_protocol("single-leg", trials_per_side=3, duration_s=10.0)
+    view = _CloseAfterFirstTrial(body_mass_kg=70.0)
+    with SimulatedBoard(seed=3, mass_kg=70.0) as board:
+        engine = Engine(spec, board, athlete="T", listeners=[_Pace(), view])
+        result = live.run_live(engine.run, view=view, stop=engine.stop)
+    assert view.closed
+    assert result.status == "stopped"
+    assert 1 <= len(result.trials) < 6
+    assert result.trials[0].status == "complete" and len(result.trials[0].recording) > 900
+
+
+def test_display_detection_is_false_under_agg() -> None:
+    assert live.display_available() is False
