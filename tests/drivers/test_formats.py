@@ -140,12 +140,6 @@ def test_pds_net_cop_reproduces_published_velocity_and_area(data_dir: Path, tria
 # ------------------------------------------------------------------------------------------ Motive / Quijoux
 
 
-_QUIJOUX_CSV = Path(__file__).resolve().parents[2] / "data" / "quijoux" / "test.csv.gz"
-# TODO(C): drop this skip once helper B's data/quijoux lands (it is being added in parallel).
-_needs_quijoux = pytest.mark.skipif(not _QUIJOUX_CSV.exists(), reason="data/quijoux/test.csv.gz not shipped yet")
-
-
-@_needs_quijoux
 def test_quijoux_csv_shipped(data_dir: Path) -> None:
     rec = F.read_any(data_dir / "quijoux" / "test.csv.gz")
     assert rec.meta["layout"] == "quijoux"
@@ -164,11 +158,11 @@ def test_quijoux_csv_shipped(data_dir: Path) -> None:
     assert np.all(np.isfinite(rec.cop_ml_mm)) and np.all(np.isfinite(rec.cop_ap_mm))
 
 
-@_needs_quijoux
 def test_quijoux_reader_feeds_the_reference_features(data_dir: Path) -> None:
     """Reader -> the authors' main.py steps -> balance.quijoux reproduces their HEAD JSON (1e-6)."""
-    quijoux = pytest.importorskip("balance.quijoux")
     import json
+
+    from balance import quijoux
 
     ref = json.loads((data_dir / "quijoux" / "reference_features_HEAD_c66a0e4_numpy2.4.json").read_text())
     rec = F.read_any(data_dir / "quijoux" / "test.csv.gz")
