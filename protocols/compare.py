@@ -61,6 +61,8 @@ __all__ = [
     "literature_mdc_pct",
     "noise",
     "compare_sides",
+    "compare_values",
+    "mdc_from_groups",
     "compare_change",
     "compare_session",
     "points_from_sessions",
@@ -310,6 +312,21 @@ class SideComparison:
         """SEM (measure's unit)."""
         return self.noise.sem
 
+    @property
+    def sem_source(self) -> str:
+        """``"own"`` (this athlete's trials) or ``"literature"``."""
+        return self.noise.source
+
+    @property
+    def more_sway_side(self) -> str:
+        """``"left"``, ``"right"`` or ``"equal"`` (the side with the larger value)."""
+        return self.more_side or "equal"
+
+    @property
+    def flagged(self) -> bool:
+        """Alias of :attr:`beyond_mdc`."""
+        return self.beyond_mdc
+
 
 def _side_sentence(measure: str, unit: str, lm: float, rm: float, more: str | None, pct: float, nz: Noise, beyond: bool) -> str:
     label, what, sway_like = measure_words(measure)
@@ -327,66 +344,147 @@ def _side_sentence(measure: str, unit: str, lm: float, rm: float, more: str | No
     return f"{head} ({label} {_fmt(lm)} left vs {_fmt(rm)} right {unit}); {verdict}{src}."
 
 
-def compare_sides(
-    trials: Sequence["TrialResult"],
+def compare_values(
+    left: ArrayLike,
+    right: ArrayLike,
     *,
-    measures: Sequence[str],
-    condition: str | None = None,
+    measure: str,
+    condition: str = "",
     min_df: int = 4,
-) -> list[SideComparison]:
-    """Left vs right for each measure over the valid, non-practice trials.
+) -> SideComparison:
+    """Left vs right of one measure from the trial values of each side.
 
     Parameters
     ----------
-    trials : sequence of TrialResult
-        Trials of one session (others are filtered out by ``condition``).
-    measures : sequence of str
-        Measure keys.
-    condition : str, optional
-        Only trials of this condition.
+    left, right : array_like
+        Values of the valid trials of each side (NaNs dropped); at least one each.
+    measure : str
+        Measure key (units, words, literature default).
+    condition : str
+        Condition label copied into the result.
     min_df : int
         Own SEM only from this many degrees of freedom (see :func:`noise`).
+    """
+    lv = np.asarray(left, dtype=np.float64).ravel()
+    rv = np.asarray(right, dtype=np.float64).ravel()
+    lv, rv = lv[np.isfinite(lv)], rv[np.isfinite(rv)]
+    if lv.size == 0 or rv.size == 0:
+        raise ValueError(
+            f"{measure}: need at least one valid trial on each side (got {lv.size} left, {rv.size} right)"
+        )
+    lm, rm = float(lv.mean()), float(rv.mean())
+    nz = noise(measure, [lv, rv], mean=(lm + rm) / 2.0, min_df=min_df)
+    diff = rm - lm
+    more = None if diff == 0 else ("right" if diff > 0 else "left")
+    small = min(lm, rm)
+    pct = 100.0 * abs(diff) / small if small > 0 else math.nan
+    beyond = bool(math.isfinite(nz.mdc95) and abs(diff) > nz.mdc95)
+    unit = _unit(measure)
+    return SideComparison(
+        measure=measure,
+        unit=unit,
+        condition=condition,
+        left_values=tuple(lv.tolist()),
+        right_values=tuple(rv.tolist()),
+        left_mean=lm,
+        right_mean=rm,
+        difference=diff,
+        symmetry_index_pct=float(symmetry_index(lm, rm)),
+        more_side=more,
+        percent_more=pct,
+        noise=nz,
+        beyond_mdc=beyond,
+        sentence=_side_sentence(measure, unit, lm, rm, more, pct, nz, beyond),
+    )
+
+
+def compare_sides(
+    trials_or_left: Any,
+    right: ArrayLike | None = None,
+    *,
+    measure: str | None = None,
+    measures: Sequence[str] | None = None,
+    condition: str | None = None,
+    min_df: int = 4,
+) -> Any:
+    """Left vs right, from trials (a list per measure) or from two arrays of values.
+
+    ``compare_sides(trials, measures=[...], condition=None)`` takes the valid, non-practice
+    trials of ``condition`` and returns a list of :class:`SideComparison`, one per measure
+    with at least one valid trial on each side. ``compare_sides(left_values, right_values,
+    measure="...")`` is :func:`compare_values` and returns one :class:`SideComparison`.
+    """
+    if right is not None:
+        if measure is None:
+            raise TypeError("compare_sides(left, right, measure=...) needs the measure key")
+        return compare_values(trials_or_left, right, measure=measure, condition=condition or "", min_df=min_df)
+    keys = list(measures) if measures is not None else ([measure] if measure else [])
+    if not keys:
+        raise TypeError("compare_sides(trials, measures=[...]) needs the measure keys")
+    use = [
+        t for t in trials_or_left if t.valid and not t.practice and (condition is None or t.condition == condition)
+    ]
+    out: list[SideComparison] = []
+    for m in keys:
+        lv = [t.measures.get(m, math.nan) for t in use if t.side == "left"]
+        rv = [t.measures.get(m, math.nan) for t in use if t.side == "right"]
+        if not (np.isfinite(lv).any() and np.isfinite(rv).any()):
+            continue
+        cond = condition if condition is not None else (use[0].condition if use else "")
+        out.append(compare_values(lv, rv, measure=m, condition=cond, min_df=min_df))
+    return out
+
+
+def mdc_from_groups(
+    groups: Sequence[ArrayLike],
+    *,
+    measure: str,
+    left_mean: float,
+    right_mean: float,
+    min_df: int = 4,
+) -> dict[str, Any]:
+    """SEM, MDC95 and the MDC95 of the symmetry index from repeated trials.
+
+    Parameters
+    ----------
+    groups : sequence of array_like
+        Repeated trial values, one array per (session, side).
+    measure : str
+    left_mean, right_mean : float
+        The athlete's typical left and right values (for the literature default and the SI).
+    min_df : int
 
     Returns
     -------
-    list of SideComparison
-        One per measure that has at least one valid trial on each side.
+    dict
+        ``sem``, ``mdc`` (measure's unit), ``source`` (``own``/``literature``), ``df``,
+        ``reference``, ``mdc_si_pct`` (percentage points; delta method at the given means
+        with the groups' average number of trials).
     """
-    use = [t for t in trials if t.valid and not t.practice and (condition is None or t.condition == condition)]
-    out: list[SideComparison] = []
-    for m in measures:
-        lv = np.array([t.measures.get(m, math.nan) for t in use if t.side == "left"], dtype=np.float64)
-        rv = np.array([t.measures.get(m, math.nan) for t in use if t.side == "right"], dtype=np.float64)
-        lv, rv = lv[np.isfinite(lv)], rv[np.isfinite(rv)]
-        if lv.size == 0 or rv.size == 0:
-            continue
-        lm, rm = float(lv.mean()), float(rv.mean())
-        nz = noise(m, [lv, rv], mean=(lm + rm) / 2.0, min_df=min_df)
-        diff = rm - lm
-        more = None if diff == 0 else ("right" if diff > 0 else "left")
-        small = min(lm, rm)
-        pct = 100.0 * abs(diff) / small if small > 0 else math.nan
-        beyond = bool(math.isfinite(nz.mdc95) and abs(diff) > nz.mdc95)
-        unit = _unit(m)
-        out.append(
-            SideComparison(
-                measure=m,
-                unit=unit,
-                condition=condition or (use[0].condition if use else ""),
-                left_values=tuple(lv.tolist()),
-                right_values=tuple(rv.tolist()),
-                left_mean=lm,
-                right_mean=rm,
-                difference=diff,
-                symmetry_index_pct=float(symmetry_index(lm, rm)),
-                more_side=more,
-                percent_more=pct,
-                noise=nz,
-                beyond_mdc=beyond,
-                sentence=_side_sentence(m, unit, lm, rm, more, pct, nz, beyond),
-            )
-        )
-    return out
+    mean = float(np.nanmean([left_mean, right_mean])) if np.isfinite([left_mean, right_mean]).any() else math.nan
+    nz = noise(measure, groups, mean=mean, min_df=min_df)
+    sizes = [np.isfinite(np.asarray(g, dtype=np.float64)).sum() for g in groups]
+    n = max(1.0, float(np.mean(sizes))) if sizes else 1.0
+    return {
+        "sem": nz.sem,
+        "mdc": nz.mdc95,
+        "source": nz.source,
+        "df": nz.df,
+        "reference": nz.reference,
+        "mdc_si_pct": mdc95(_sem_si(left_mean, right_mean, nz.sem, nz.sem, n, n)),
+    }
+
+
+def _sem_si(lbar: float, rbar: float, sem_l: float, sem_r: float, n_l: float, n_r: float) -> float:
+    """SEM of a symmetry index of side means (delta method).
+
+    dSI/dR = 400·L/(R+L)², dSI/dL = −400·R/(R+L)²; each mean has variance SEM²/n.
+    """
+    s = lbar + rbar
+    if not (math.isfinite(s) and s != 0):
+        return math.nan
+    k = 400.0 / s**2
+    return k * math.sqrt(lbar**2 * sem_r**2 / n_r + rbar**2 * sem_l**2 / n_l)
 
 
 # ------------------------------------------------------------------------------------------
@@ -904,8 +1002,7 @@ def progress(points: Sequence[SessionPoint], *, measure: str, min_df: int = 4) -
     lbar, rbar = float(np.nanmean(lm)), float(np.nanmean(rm))
     n_l = max(1.0, float(np.mean([len(p.left) for p in pts])))
     n_r = max(1.0, float(np.mean([len(p.right) for p in pts])))
-    k = 400.0 / (lbar + rbar) ** 2 if (lbar + rbar) else math.nan
-    sem_si = k * math.sqrt(lbar**2 * side_sem["right"] ** 2 / n_r + rbar**2 * side_sem["left"] ** 2 / n_l)
+    sem_si = _sem_si(lbar, rbar, side_sem["left"], side_sem["right"], n_l, n_r)
     mdc_si = mdc95(sem_si)
     ch = last - base
     beyond = bool(math.isfinite(mdc_si) and math.isfinite(ch) and abs(ch) > mdc_si)

@@ -167,6 +167,19 @@ def true_runs(mask: ArrayLike) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
+def _merge_runs(
+    starts: NDArray[np.intp], stops: NDArray[np.intp], t: NDArray[np.float64], gap_s: float
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Join runs separated by less than ``gap_s`` seconds (noise crossing a threshold)."""
+    if starts.size < 2:
+        return starts, stops
+    gaps = t[starts[1:]] - t[stops[:-1] - 1]
+    keep = np.concatenate(([True], gaps >= gap_s))
+    new_starts = starts[keep]
+    new_stops = np.concatenate((stops[:-1][keep[1:]], stops[-1:]))
+    return new_starts, new_stops
+
+
 def _trailing_extreme(x: NDArray[np.float64], lo: NDArray[np.intp], op: str) -> NDArray[np.float64]:
     """max (or min) of ``x[lo[i]..i]`` for every i, by a sparse table: O(N log N), vectorised."""
     n = x.size
@@ -317,6 +330,7 @@ def detect_failures(
     baseline_ml_mm: float | None = None,
     rules: FailureRules = FailureRules(),
     classify_after_s: float = 0.3,
+    merge_gap_s: float = 0.1,
     final: bool = True,
 ) -> list[Failure]:
     """Touch-downs, step-offs and hops in a stance recording, in time order.
@@ -352,6 +366,8 @@ def detect_failures(
     classify_after_s : float
         Time (s) after a drop's start by which a step-off or hop has reached the low band;
         a drop that stays above it longer is a touch-down.
+    merge_gap_s : float
+        Runs separated by less than this (s) are one event (noise around a threshold).
     final : bool
         True for a finished recording. False on the live path: events whose kind the data
         cannot decide yet (a drop or a flight still going on at the end) are not reported.
@@ -373,7 +389,7 @@ def detect_failures(
 
     drop = ws < (1.0 - rules.touch_down_drop_pct_bw / 100.0) * bw
     low = ws < rules.step_off_load_pct_bw / 100.0 * bw
-    starts, stops = true_runs(drop)
+    starts, stops = _merge_runs(*true_runs(drop), t, merge_gap_s)
     if starts.size:
         low_cum = np.concatenate(([0], np.cumsum(low)))
         for a, b in zip(starts.tolist(), stops.tolist()):
@@ -440,7 +456,7 @@ def detect_failures(
         with np.errstate(invalid="ignore"):
             jump = np.isfinite(mls) & ((mls - baseline_ml_mm) * toward > rules.touch_down_cop_jump_mm)
             jump &= ws >= rules.step_off_load_pct_bw / 100.0 * bw
-        j_starts, j_stops = true_runs(jump)
+        j_starts, j_stops = _merge_runs(*true_runs(jump), t, merge_gap_s)
         for a, b in zip(j_starts.tolist(), j_stops.tolist()):
             dur = float(t[b - 1] - t[a])
             if dur < rules.min_duration_s and not (b == t.size and final):

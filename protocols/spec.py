@@ -104,7 +104,7 @@ class FailureRules:
 
     Touch-down of the free foot: the total load drops by more than
     ``touch_down_drop_pct_bw`` % of body weight (foot to the floor; posturography.md §3.2
-    step 4 suggests 10-20 %), or the CoP ML jumps towards the board centre by more than
+    step 4 suggests 10-20 %; the default takes the sensitive end, 10 %), or the CoP ML jumps towards the board centre by more than
     ``touch_down_cop_jump_mm`` (foot on the board). Step-off: total load under
     ``step_off_load_pct_bw`` % of body weight for longer than ``hop_max_flight_s``. Hop:
     total load under ``step_off_load_pct_bw`` % for at most ``hop_max_flight_s`` then back
@@ -117,7 +117,7 @@ class FailureRules:
         Rules in force, a subset of ``("touch_down", "step_off", "hop")``.
     """
 
-    touch_down_drop_pct_bw: float = 15.0
+    touch_down_drop_pct_bw: float = 10.0
     touch_down_cop_jump_mm: float = 40.0
     step_off_load_pct_bw: float = 20.0
     hop_spike_pct_bw: float = 140.0
