@@ -132,11 +132,16 @@ class FakeWiiBoard:
         self.ignore_output = ignore_output
         # Register space: only the extension's 0xA400xx page matters.
         self.registers = bytearray(0x100)
-        block, ref = wp.build_calibration_block(calibration, byte20=byte20, corrupt_crc=corrupt_crc)
+        stored = calibration
         if non_monotonic:
-            b = bytearray(block)
-            b[0x0C:0x0E] = (0).to_bytes(2, "big")  # 17 kg point of TR below its 0 kg point
-            block = bytes(b)
+            # The 17 kg point of TR below its 0 kg point, with a valid CRC (so only the order check can catch it).
+            c17 = list(calibration.c17)
+            c17[1] = calibration.c0[1] - 1
+            stored = wp.WiiCalibration(
+                calibration.c0, tuple(c17), calibration.c34,  # type: ignore[arg-type]
+                calibration.reference_temperature, calibration.battery_reference,
+            )
+        block, ref = wp.build_calibration_block(stored, byte20=byte20, corrupt_crc=corrupt_crc)
         self.registers[0x20:0x40] = block
         self.registers[0x60:0x62] = ref
         self.registers[0xFA:0x100] = bytes(extension_id)[:6].ljust(6, b"\xff")

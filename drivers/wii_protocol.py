@@ -253,8 +253,9 @@ def parse_data_reports(reports: ArrayLike) -> dict[str, NDArray[np.int64]]:
     wire = a[:, 3:11].reshape(-1, 4, 2).astype(np.int64)
     raw_wire = (wire[:, :, 0] << 8) | wire[:, :, 1]  # big-endian u16, wire order TR, BR, TL, BL
     raw = raw_wire[:, list(WIRE_TO_CORNERS)]
-    temperature = np.where(is34, a[:, 11] if a.shape[1] > 11 else 0, -1).astype(np.int64)
-    battery = np.where(is34, a[:, 13] if a.shape[1] > 13 else 0, -1).astype(np.int64)
+    a64 = a[:, : min(a.shape[1], 14)].astype(np.int64)
+    temperature = np.where(is34, a64[:, 11] if a.shape[1] > 11 else 0, -1)
+    battery = np.where(is34, a64[:, 13] if a.shape[1] > 13 else 0, -1)
     return {
         "report_id": rid.astype(np.int64),
         "raw": raw,
