@@ -400,9 +400,9 @@ def sway_density(signal_cm: ArrayLike, *, fs_hz: float, radius_cm: float = 0.3) 
     that stay within ``radius_cm`` of it, minus one, divided by ``fs_hz`` (s); then a 4th-order
     Butterworth low-pass at 2.5 Hz (``filtfilt``).
 
-    All samples are searched together, lag block by lag block (block sizes doubling), so the
-    work is proportional to the total time spent inside the discs instead of the reference's
-    per-sample Python loops.
+    All samples are searched together by binary lifting over a sparse table of bounding
+    boxes (see :func:`_first_exit_forward`): O(N log N) in typical use, instead of the
+    reference's per-sample loops, which take time proportional to N times the dwell time.
 
     Parameters
     ----------
@@ -422,43 +422,75 @@ def sway_density(signal_cm: ArrayLike, *, fs_hz: float, radius_cm: float = 0.3) 
 
     s = np.asarray(signal_cm, dtype=np.float64)
     n = s.shape[0]
-    t = np.arange(n - 1)
-    stop = _first_exit(s, t, radius_cm, +1)
-    start = _first_exit(s, t, radius_cm, -1)
+    stop, start = _exits(s, radius_cm)
     sway = ((stop - 1) - (start + 1)) / fs_hz
     b, a = butter(N=4, Wn=2.5 / (0.5 * fs_hz), btype="lowpass")
     return filtfilt(b, a, sway, axis=0)
 
 
-def _first_exit(
-    s: NDArray[np.float64], t: NDArray[np.intp], radius: float, direction: int
-) -> NDArray[np.intp]:
-    """For each index in ``t``, the first index in ``direction`` (+1/-1) farther than ``radius``.
+def _exits(s: NDArray[np.float64], radius: float) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """For every ``t < n - 1``: the first index after ``t`` and the last index before ``t``
+    whose point is farther than ``radius`` from ``s[t]`` (``n`` and ``-1`` if none).
 
-    Returns ``n`` (forward) or ``-1`` (backward) where the disc is never left.
+    Both searches run forward at once, on ``s`` followed by ``s`` reversed (a backward search
+    from ``t`` is a forward search from ``n - 1 - t`` in the reversed copy), each stopped at the
+    end of its own half.
     """
     n = s.shape[0]
-    none = n if direction > 0 else -1
-    out = np.full(t.size, none, dtype=np.intp)
+    both = np.concatenate([s, s[::-1]], axis=0)
+    t = np.arange(n - 1)
+    start = np.concatenate([t, 2 * n - 1 - t])
+    end = np.concatenate([np.full(n - 1, n), np.full(n - 1, 2 * n)])
+    first = _first_exit_forward(both, start, end, radius)
+    fwd = first[: n - 1]
+    bwd = (2 * n - 1) - first[n - 1 :]  # index in the reversed half -> original index
+    return fwd, bwd
+
+
+def _first_exit_forward(
+    s: NDArray[np.float64], t: NDArray[np.intp], end: NDArray[np.intp], radius: float
+) -> NDArray[np.intp]:
+    """First ``j`` in ``(t, end)`` with ``|s[j] - s[t]| > radius`` (``end`` if none), for all ``t``.
+
+    Binary lifting on a sparse table of bounding boxes: a block ``[p, p + 2**k)`` whose box
+    lies inside the disc (farthest corner within the radius, with a 1e-12 relative margin so
+    that rounding never certifies a point the direct test would call outside) is skipped
+    whole. A descent over the levels costs O(log N) per sample; it is repeated only when a
+    box straddles the circle while its points are all inside. Candidates are confirmed with
+    the direct distance test, so the result is exact. A block reaching past ``end`` only makes
+    its box larger, so certificates stay valid.
+    """
+    n = s.shape[0]
+    levels = max(1, int(np.floor(np.log2(max(n, 1)))) + 1)
+    # box[k][i] = (min x, min y, -max x, -max y) of s[i : min(i + 2**k, n)]
+    box = [np.concatenate([s, -s], axis=1)]
+    for k in range(1, levels):
+        j = np.minimum(np.arange(n) + (1 << (k - 1)), n - 1)
+        box.append(np.minimum(box[-1], box[-1][j]))
+    r2 = radius * radius * (1 - 1e-12)
+
+    out = end.copy()
     active = np.arange(t.size)
-    lag, block = 1, 8
+    q4 = np.concatenate([s[t], -s[t]], axis=1)
+    p = t + 1
     while active.size:
-        ta = t[active]
-        lags = lag + np.arange(block)
-        idx = ta[:, None] + direction * lags[None, :]
-        inside = (idx >= 0) & (idx < n)
-        idc = np.clip(idx, 0, n - 1)
-        d = s[idc] - s[ta][:, None, :]
-        far = (np.sqrt(d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1]) > radius) & inside
-        hit = far.any(axis=1)
-        first = np.argmax(far, axis=1)
-        out[active[hit]] = idx[hit, first[hit]]
-        # drop those that exited, or ran off the end of the record
-        ran_off = ~inside[:, -1] & ~hit
-        active = active[~hit & ~ran_off]
-        lag += block
-        # double the block, keeping the (active x block) work array under ~2 M entries
-        block = max(8, min(block * 2, 2_000_000 // max(active.size, 1)))
+        qa = q4[active]
+        pa = p[active]
+        ea = end[active]
+        for k in range(levels - 1, -1, -1):
+            g = np.abs(box[k][np.minimum(pa, n - 1)] - qa)
+            fx = np.maximum(g[:, 0], g[:, 2])
+            fy = np.maximum(g[:, 1], g[:, 3])
+            ok = (pa < ea) & (fx * fx + fy * fy <= r2)
+            pa = np.where(ok, np.minimum(pa + (1 << k), ea), pa)
+        ended = pa >= ea
+        d = s[np.minimum(pa, n - 1)] - qa[:, :2]
+        outside = ~ended & (np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) > radius)
+        out[active[outside]] = pa[outside]
+        # points inside but not certified by their box: step past them and descend again
+        again = ~ended & ~outside
+        p[active] = pa + again
+        active = active[again]
     return out
 
 
