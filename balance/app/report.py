@@ -319,67 +319,71 @@ def _conditions_text(trials: list[ReportTrial], spec: Any, conditions: Any) -> s
     return "; ".join([w for w in [words, *extra] if w]) or "not recorded"
 
 
-def _comparison_values(comparison: Any, key: str) -> tuple[float, float, bool | None]:
-    """(si_pct, mdc, flagged) of ``key`` from a stored or live comparison, NaN when absent."""
+def _stored_side_rows(comparison: Any, condition: str) -> dict[str, dict[str, Any]]:
+    """Left-right rows of a session's comparison (live object or its ``to_dict()``), by measure."""
     if comparison is None:
-        return math.nan, math.nan, None
-    rows = _get(comparison, "measures", None)
-    row = None
-    if isinstance(rows, Mapping):
-        row = rows.get(key)
-    elif isinstance(rows, Sequence):
-        for r in rows:
-            if _get(r, "measure", None) == key or _get(r, "key", None) == key:
-                row = r
-                break
-    if row is None:
-        return math.nan, math.nan, None
-    si = _get(row, "symmetry_index_pct", _get(row, "si_pct", math.nan))
-    mdc = _get(row, "mdc", _get(row, "mdc95", math.nan))
-    flag = _get(row, "flagged", _get(row, "beyond_mdc", None))
-    return (math.nan if si is None else float(si), math.nan if mdc is None else float(mdc),
-            None if flag is None else bool(flag))
+        return {}
+    rows = _get(comparison, "sides", None) or []
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if str(_get(r, "condition", "") or "") != condition:
+            continue
+        key = _get(r, "measure", None)
+        if key is None or key in out:
+            continue
+        nz = _get(r, "noise", None)
+        out[key] = {
+            "si_pct": _get(r, "symmetry_index_pct", None),
+            "mdc": _get(nz, "mdc95", None) if nz is not None else None,
+            "beyond": _get(r, "beyond_mdc", None),
+            "sentence": _get(r, "sentence", None),
+        }
+    return out
 
 
-def _summary(left: SideSummary, right: SideSummary, si: dict[str, float], mdc: dict[str, float],
-             beyond: dict[str, bool]) -> list[str]:
-    lines: list[str] = []
+def _comparison(
+    session: Any, condition: str, left: SideSummary, right: SideSummary
+) -> dict[str, dict[str, Any]]:
+    """Per key measure: symmetry index, MDC95, beyond-MDC flag and the plain-words sentence.
+
+    Taken from the session's stored comparison (what the console said at the end of the test)
+    and, for measures it lacks, computed from the trials with
+    :func:`protocols.compare.compare_values` (SEM from the athlete's repeated trials, else the
+    literature default; MDC95 = 1.96·√2·SEM, posturography.md §4.4).
+    """
+    from protocols import compare
+
+    rows = _stored_side_rows(_get(session, "comparison", None), condition)
+    for key in KEY_MEASURES:
+        if key in rows and rows[key]["si_pct"] is not None:
+            continue
+        lv, rv = left.values.get(key, []), right.values.get(key, [])
+        if not lv or not rv:
+            continue
+        c = compare.compare_values(lv, rv, measure=key, condition=condition)
+        rows[key] = {"si_pct": c.symmetry_index_pct, "mdc": c.mdc95, "beyond": c.beyond_mdc,
+                     "sentence": c.sentence}
+    return rows
+
+
+_SUMMARY_ORDER: tuple[str, ...] = (
+    "mean_velocity_ml_mm_s",
+    "rms_ml_mm",
+    "mean_velocity_mm_s",
+    "prediction_ellipse_area_mm2",
+    "mean_velocity_ap_mm_s",
+    "rms_ap_mm",
+)
+
+
+def _summary(left: SideSummary, right: SideSummary, rows: Mapping[str, Mapping[str, Any]]) -> list[str]:
     if not left.trials or not right.trials:
         missing = [s.side for s in (left, right) if not s.trials]
-        lines.append(f"No valid trial on the {' and '.join(missing)} side: the sides cannot be compared.")
-        return lines
-    head = "mean_velocity_ml_mm_s"
-    for key in (head, "rms_ml_mm", "mean_velocity_mm_s", "prediction_ellipse_area_mm2"):
-        lv, rv = left.means.get(key, math.nan), right.means.get(key, math.nan)
-        if not (math.isfinite(lv) and math.isfinite(rv)) or lv <= 0 or rv <= 0:
-            continue
-        more, less, mv, lv_ = ("right", "left", rv, lv) if rv > lv else ("left", "right", lv, rv)
-        pct = 100.0 * (mv - lv_) / lv_
-        unit = _UNITS[key]
-        name = _SENTENCE_NAMES[key]
-        cap = name[0].upper() + name[1:]
-        if abs(mv - lv_) < 1e-12:
-            sent = f"{cap}: the same on both legs ({_fmt(lv, unit)} {unit})."
-        else:
-            sent = (f"{cap}: {pct:.0f} % more on the {more.upper()} leg than on the {less} "
-                    f"({_fmt(mv, unit)} vs {_fmt(lv_, unit)} {unit}).")
-        m = mdc.get(key, math.nan)
-        if math.isfinite(m):
-            if beyond.get(key, False):
-                sent += (f" The difference is larger than this athlete's measurement noise "
-                         f"(MDC {_fmt(m, unit)} {unit}): a real difference.")
-            else:
-                sent += (f" The difference is within this athlete's measurement noise "
-                         f"(MDC {_fmt(m, unit)} {unit}): no clear difference.")
-        lines.append(sent)
+        return [f"No valid trial on the {' and '.join(missing)} side: the sides cannot be compared."]
+    lines = [str(rows[k]["sentence"]) for k in _SUMMARY_ORDER[:4] if k in rows and rows[k].get("sentence")]
+    flagged_ap = [k for k in _SUMMARY_ORDER[4:] if k in rows and rows[k].get("beyond")]
+    lines += [str(rows[k]["sentence"]) for k in flagged_ap]
     return lines
-
-
-def _fmt(v: float, unit: str) -> str:
-    """A value with a sensible number of decimals for its unit."""
-    if "\u00b2" in unit or abs(v) >= 100:
-        return f"{v:,.0f}"
-    return f"{v:.1f}" if abs(v) >= 1 else f"{v:.2f}"
 
 
 def _failures(trials: list[ReportTrial]) -> list[str]:
@@ -396,8 +400,21 @@ def _failures(trials: list[ReportTrial]) -> list[str]:
     return out
 
 
+def _main_condition(trials: list[ReportTrial]) -> tuple[str, list[str]]:
+    """The condition with the most valid trials (first in order on a tie), and all conditions."""
+    conds = list(dict.fromkeys(t.condition for t in trials))
+    if not conds:
+        return "", []
+    counts = {c: sum(1 for t in trials if t.condition == c and t.valid and not t.practice) for c in conds}
+    best = max(conds, key=lambda c: counts[c])
+    return best, conds
+
+
 def report_data(session: Any) -> ReportData:
     """Everything the page shows, from a stored session or a ``SessionResult``.
+
+    Only single-leg trials (side ``left``/``right``) of the main condition (the one with most
+    valid trials) are drawn; other conditions are named in the header.
 
     Parameters
     ----------
@@ -413,29 +430,31 @@ def report_data(session: Any) -> ReportData:
     trials = [_trial(t) for t in (_get(session, "trials", None) or [])]
     spec = _get(session, "spec", None)
     analysis = _get(spec, "analysis", None) or {}
-    left, right = _side(trials, "left", analysis), _side(trials, "right", analysis)
-    comparison = _get(session, "comparison", None)
+    cond, conds = _main_condition([t for t in trials if t.side in ("left", "right")])
+    shown = [t for t in trials if t.condition == cond]
+    left, right = _side(shown, "left", analysis), _side(shown, "right", analysis)
+    rows = _comparison(session, cond, left, right)
     si: dict[str, float] = {}
     mdc: dict[str, float] = {}
     beyond: dict[str, bool] = {}
     for key in KEY_MEASURES:
-        s, m, f = _comparison_values(comparison, key)
-        lv, rv = left.means[key], right.means[key]
-        if not math.isfinite(s) and math.isfinite(lv) and math.isfinite(rv) and lv + rv > 0:
-            # symmetry index 100·(R−L)/((R+L)/2), posturography.md §4.4 (Robinson et al. 1987)
-            s = 100.0 * (rv - lv) / ((rv + lv) / 2.0)
-        si[key] = s
-        mdc[key] = m
-        beyond[key] = bool(f) if f is not None else (math.isfinite(m) and abs(rv - lv) > m)
+        r = rows.get(key, {})
+        si[key] = math.nan if r.get("si_pct") is None else float(r["si_pct"])
+        mdc[key] = math.nan if r.get("mdc") is None else float(r["mdc"])
+        beyond[key] = bool(r.get("beyond") or False)
     athlete = _get(session, "athlete", None)
     athlete_text = str(_get(athlete, "code", None) or athlete or "unknown") if athlete is not None else "unknown"
     protocol = _get(spec, "title", None) or _get(session, "protocol", None) or "unknown"
-    first = next((t for t in trials if t.valid), trials[0] if trials else None)
+    conditions = _conditions_text(shown, spec, _get(session, "conditions", None))
+    others = [c for c in conds if c != cond]
+    if others:
+        conditions += f" (shown; also recorded: {', '.join(c.replace('_', ' ') for c in others)})"
+    first = next((t for t in shown if t.valid), shown[0] if shown else None)
     return ReportData(
         athlete=athlete_text,
         started_at=_parse_time(_get(session, "started_at", None)),
         protocol=str(protocol).replace("_", " "),
-        conditions=_conditions_text(trials, spec, _get(session, "conditions", None)),
+        conditions=conditions,
         board=_board_text(_get(session, "board", None)),
         software_version=str(_get(session, "software_version", None) or __version__),
         preprocessing=_preprocessing_text(first.params if first else {}),
@@ -444,7 +463,7 @@ def report_data(session: Any) -> ReportData:
         si_pct=si,
         mdc=mdc,
         beyond_mdc=beyond,
-        summary=_summary(left, right, si, mdc, beyond),
+        summary=_summary(left, right, rows),
         failures=_failures(trials),
     )
 
@@ -495,7 +514,7 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
     d = data if data is not None else report_data(session)
     fig = Figure(figsize=A4_PORTRAIT_IN, dpi=100)
     gs = fig.add_gridspec(
-        5, 6, height_ratios=[1.05, 2.9, 1.25, 1.55, 2.0], left=0.09, right=0.96, top=0.975, bottom=0.035,
+        5, 6, height_ratios=[1.0, 2.75, 1.15, 1.55, 2.45], left=0.09, right=0.96, top=0.975, bottom=0.05,
         hspace=0.5, wspace=0.9,
     )
     # header --------------------------------------------------------------------------------
@@ -581,20 +600,26 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
     # summary and failures ---------------------------------------------------------------------
     tx = fig.add_subplot(gs[4, :], label="text")
     tx.set_axis_off()
+    failures = d.failures or ["None: every trial was held to the end."]
+    if len(failures) > 8:
+        failures = failures[:7] + [f"... and {len(failures) - 7} more (see balance export)"]
+    blocks = [("Summary", d.summary or ["No measures to compare."]), ("Failed or incomplete trials", failures)]
+    h_pt = tx.get_position().height * fig.get_figheight() * 72.0
+    for scale in (1.0, 0.92, 0.85, 0.78, 0.7):  # shrink the text until it fits its box
+        body, head = 8.3 * scale, 10.5 * scale
+        width = int(118 / scale)
+        lines = [(title, [_wrap("\u2022 " + ln, width) for ln in items]) for title, items in blocks]
+        need = sum(1.6 * head + sum(1.3 * body * (w.count("\n") + 1) + 0.25 * body for w in ws) for _, ws in lines)
+        if need <= h_pt:
+            break
     y = 1.0
-    tx.text(0.0, y, "Summary", fontsize=10.5, fontweight="bold", va="top", transform=tx.transAxes)
-    y -= 0.1
-    for line in d.summary or ["No measures to compare."]:
-        wrapped = _wrap("\u2022 " + line, 118)
-        tx.text(0.0, y, wrapped, fontsize=8.3, va="top", transform=tx.transAxes)
-        y -= 0.075 * (wrapped.count("\n") + 1) + 0.025
-    y -= 0.03
-    tx.text(0.0, y, "Failed or incomplete trials", fontsize=10.5, fontweight="bold", va="top",
-            transform=tx.transAxes)
-    y -= 0.1
-    for line in d.failures or ["None: every trial was held to the end."]:
-        tx.text(0.0, y, "\u2022 " + line, fontsize=8.3, va="top", transform=tx.transAxes)
-        y -= 0.075
+    for title, wrapped in lines:
+        tx.text(0.0, y, title, fontsize=head, fontweight="bold", va="top", transform=tx.transAxes)
+        y -= 1.6 * head / h_pt
+        for w in wrapped:
+            tx.text(0.0, y, w, fontsize=body, va="top", transform=tx.transAxes)
+            y -= (1.3 * body * (w.count("\n") + 1) + 0.25 * body) / h_pt
+        y -= 0.3 * head / h_pt
     foot = (
         "Bars: mean of the valid trials (dots: each trial). SI = 100\u00b7(R\u2212L)/((R+L)/2), + means the right "
         "sways more. Grey band: MDC95 = 1.96\u00b7\u221a2\u00b7SEM of this athlete's trials, centred on the L/R mean; "
