@@ -158,9 +158,12 @@ def _load_table(body: str, *, n_columns: int, delimiter: str | None, name: str, 
     try:
         arr = np.loadtxt(io.StringIO(body), delimiter=delimiter, dtype=np.float64, ndmin=2, comments="#")
     except ValueError as err:
+        import re
+
+        m = re.search(r"at row (\d+)", str(err))
+        where = f"line {first_line_no + 1 + int(m.group(1))}" if m else f"a data row after line {first_line_no}"
         raise FormatError(
-            f"{name}: a data row after line {first_line_no} is not numeric or has a missing field ({err}); "
-            "fix or remove that row"
+            f"{name}: {where} is not numeric or has a missing field ({err}); fix or remove that row"
         ) from err
     if arr.shape[1] != n_columns:
         raise FormatError(
@@ -246,7 +249,7 @@ def detect_layout(text: str) -> str:
     for ln in non_empty:
         if ln.startswith("#"):
             continue
-        cols = set(_split_header(ln, ","))
+        cols = set(_split_header(ln, _csv_delimiter(ln)))
         if set(_CORNER_CSV_COLUMNS) <= cols:
             return "corners_csv"
         if set(_COP_CSV_COLUMNS) <= cols:
@@ -257,10 +260,38 @@ def detect_layout(text: str) -> str:
         if cols and cols[0] == "MocapFrame" and set(_QUIJOUX_REQUIRED) <= set(cols):
             return "quijoux"
     shown = first if len(first) <= 120 else first[:117] + "..."
+    hint = _near_miss(first)
+    if hint:
+        raise FormatError(f"unknown file layout; its first line is {shown!r}: {hint}")
     raise FormatError(
         f"unknown file layout; its first line is {shown!r}; accepted layouts: {_ACCEPTED}; "
         "convert the file to one of them (e.g. a CoP CSV with columns time_s,cop_ml_mm,cop_ap_mm)"
     )
+
+
+def _near_miss(first: str) -> str | None:
+    """Advice for a header that is almost a CoP or corner CSV (wrong separator, a missing column)."""
+    lowered = first.lower()
+    known = [c for c in (*_COP_CSV_COLUMNS, *_CORNER_CSV_COLUMNS[1:]) if c in lowered]
+    if not known:
+        return None
+    for sep, label in (("  ", "runs of spaces"), (" ", "spaces")):
+        cols = [c.strip().lower() for c in first.split(sep)]
+        for expected, what in ((_CORNER_CSV_COLUMNS, "four-corner CSV"), (_COP_CSV_COLUMNS, "CoP CSV")):
+            if set(expected) <= set(cols):
+                return (
+                    f"it looks like a {what} separated by {label}; save it with commas, tabs or semicolons "
+                    f"as separators (and '.' as the decimal mark): {','.join(expected)}"
+                )
+    cols = set(_split_header(first, _csv_delimiter(first)))
+    for expected, what in ((_CORNER_CSV_COLUMNS, "four-corner CSV"), (_COP_CSV_COLUMNS, "CoP CSV")):
+        if cols & set(expected[1:]):
+            missing = [c for c in expected if c not in cols]
+            return (
+                f"it looks like a {what} but lacks the column(s) {', '.join(missing)}; a {what} needs exactly "
+                f"these names (units in mm, kg, s): {','.join(expected)}"
+            )
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -457,12 +488,30 @@ def parse_quijoux(text: str, *, name: str = "<text>") -> Recording:
     )
 
 
-def _csv_header(text: str, name: str) -> tuple[list[str], int]:
-    """The column names of a simple CSV (after ``#`` comment lines) and the header's line index."""
+def _csv_delimiter(header_line: str) -> str:
+    """The separator of a simple CSV header: comma, else tab, else semicolon (whichever occurs first)."""
+    for sep in (",", "\t", ";"):
+        if sep in header_line:
+            return sep
+    return ","
+
+
+def _csv_header(text: str, name: str) -> tuple[list[str], int, str]:
+    """Column names of a simple CSV (after ``#`` comment lines), the header's line index, the separator."""
     for i, ln in enumerate(_first_lines(text, _MAX_METADATA_LINES)):
         if ln.strip() and not ln.startswith("#"):
-            return _split_header(ln, ","), i
+            sep = _csv_delimiter(ln)
+            return _split_header(ln, sep), i, sep
     raise FormatError(f"{name}: no header line found; the file is empty or only has comments")
+
+
+def _load_csv(text: str, header: list[str], idx: int, sep: str, name: str) -> NDArray[np.float64]:
+    try:
+        return _load_table(text[_line_offset(text, idx + 1) :], n_columns=len(header), delimiter=sep, name=name, first_line_no=idx + 1)
+    except FormatError as err:
+        if sep == ";":
+            raise FormatError(f"{err}; if the numbers use ',' as the decimal mark, save them with '.'") from err
+        raise
 
 
 def parse_cop_csv(text: str, *, name: str = "<text>") -> Recording:
@@ -482,11 +531,11 @@ def parse_cop_csv(text: str, *, name: str = "<text>") -> Recording:
         The CoP as given (mm), ``fs_hz`` from the timestamps when they are uniform.
     """
     text = text.lstrip("\ufeff")
-    header, idx = _csv_header(text, name)
+    header, idx, sep = _csv_header(text, name)
     missing = [c for c in _COP_CSV_COLUMNS if c not in header]
     if missing:
         raise FormatError(f"{name}: CoP CSV header lacks {missing}; found {header}; expected {list(_COP_CSV_COLUMNS)}")
-    arr = _load_table(text[_line_offset(text, idx + 1) :], n_columns=len(header), delimiter=",", name=name, first_line_no=idx + 1)
+    arr = _load_csv(text, header, idx, sep, name)
     col = {c: i for i, c in enumerate(header)}
     t = arr[:, col["time_s"]].copy()
     return Recording(
@@ -520,13 +569,13 @@ def parse_corners_csv(text: str, *, name: str = "<text>", min_total_kg: float = 
         ``fs_hz`` only when the timestamps are uniform.
     """
     text = text.lstrip("\ufeff")
-    header, idx = _csv_header(text, name)
+    header, idx, sep = _csv_header(text, name)
     missing = [c for c in _CORNER_CSV_COLUMNS if c not in header]
     if missing:
         raise FormatError(
             f"{name}: corner CSV header lacks {missing}; found {header}; expected {list(_CORNER_CSV_COLUMNS)}"
         )
-    arr = _load_table(text[_line_offset(text, idx + 1) :], n_columns=len(header), delimiter=",", name=name, first_line_no=idx + 1)
+    arr = _load_csv(text, header, idx, sep, name)
     col = {c: i for i, c in enumerate(header)}
     t = arr[:, col["time_s"]].copy()
     corners = arr[:, [col[c] for c in _CORNER_CSV_COLUMNS[1:]]]
@@ -595,7 +644,7 @@ def parse(data: bytes | str, *, name: str = "<bytes>") -> Recording:
         Empty or unknown layout, or content that does not follow its layout.
     """
     text = _decode(data, name)
-    if isinstance(data, bytes) and data[:2] != b"\x1f\x8b" and "\x00" in text[:4096]:
+    if "\x00" in text[:4096]:
         raise FormatError(f"{name}: binary content, not a text recording; accepted layouts: {_ACCEPTED}")
     try:
         layout = detect_layout(text)

@@ -237,8 +237,10 @@ def test_measures_option_selects_columns(data_dir: Path, capsys: pytest.CaptureF
     f = str(data_dir / "hbedb" / "BDS00001.txt.gz")
     code, out, err = _run(capsys, "analyze", "--raw", "--json", "--measures", "rms_ml_mm,mean_velocity_mm_s", f)
     assert code == 0, err
-    m = json.loads(out)["results"][0]["measures"]
+    doc = json.loads(out)
+    m = doc["results"][0]["measures"]
     assert list(m) == ["rms_ml_mm", "mean_velocity_mm_s"]
+    assert doc["units"] == {"rms_ml_mm": "mm", "mean_velocity_mm_s": "mm/s"}
     # The table shows exactly those columns.
     code, out, _ = _run(capsys, "analyze", "--raw", "--measures", "rms_ml_mm,mean_velocity_mm_s", f)
     assert out.splitlines()[0].split() == ["file", "duration_s", "rms_ml_mm", "mean_velocity_mm_s"]
@@ -271,8 +273,10 @@ def test_quijoux_preset_keys_and_units(data_dir: Path, capsys: pytest.CaptureFix
     f = str(data_dir / "hbedb" / "BDS00001.txt.gz")
     code, out, err = _run(capsys, "analyze", "--json", "--preset", "quijoux", f)
     assert code == 0, err
-    m = json.loads(out)["results"][0]["measures"]
+    doc = json.loads(out)
+    m = doc["results"][0]["measures"]
     assert set(m) == set(QUIJOUX_KEYS) and len(m) == 72
+    assert doc["units"]["mean_velocity_ML_AND_AP"] == "cm/s" and doc["units"]["rms_AP"] == "cm"
     code, out2, err = _run(capsys, "analyze", "--json", "--raw", "--measures", "mean_velocity_mm_s", f)
     v_mm_s = json.loads(out2)["results"][0]["measures"]["mean_velocity_mm_s"]
     # cm/s after the authors' preprocessing: the same order as the raw mm/s / 10 (8 % lower, posturography.md §0).

@@ -207,6 +207,16 @@ def test_cop_csv_hand_written_any_column_order_crlf_comments() -> None:
     assert rec.total_kg is None
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolon_and_tab_separated_csv(sep: str) -> None:
+    text = sep.join(["time_s", "tl_kg", "tr_kg", "bl_kg", "br_kg"]) + "\n" + sep.join(["0", "0", "40", "0", "0"]) + "\n"
+    rec = F.parse(text, name="c.csv")
+    assert rec.meta["layout"] == "corners_csv"
+    assert rec.cop_ml_mm[0] == pytest.approx(216.5) and rec.cop_ap_mm[0] == pytest.approx(119.0)
+    rec = F.parse(sep.join(["time_s", "cop_ml_mm", "cop_ap_mm"]) + "\n" + sep.join(["0.5", "-1.25", "3"]) + "\n")
+    assert rec.meta["layout"] == "cop_csv" and rec.cop_ml_mm[0] == -1.25 and rec.cop_ap_mm[0] == 3.0
+
+
 def test_corner_csv_hand_computed_cop_and_round_trip(tmp_path: Path) -> None:
     # All the load on TR -> CoP at (+W/2, +L/2) = (216.5, 119) mm; equal corners -> (0, 0);
     # all on BL -> (-216.5, -119); under 1 kg -> NaN.
@@ -276,7 +286,11 @@ def test_layout_comes_from_content_not_name(tmp_path: Path, data_dir: Path) -> N
         (b"time,x,y\n0,1,2\n", r"bad\.txt: unknown file layout; its first line is 'time,x,y'"),
         (b"\x00\x01\x02\x03binary", r"bad\.txt: binary content"),
         (b"\x1f\x8b\x08\x00garbage", r"bad\.txt: gzip data is corrupt"),
-        (b"time_s,cop_ml_mm,cop_ap_mm\n0,1,2\n0.01,abc,2\n", r"bad\.txt: a data row .* not numeric"),
+        (b"time_s,cop_ml_mm,cop_ap_mm\n0,1,2\n0.01,abc,2\n", r"bad\.txt: line 3 is not numeric"),
+        (b"time_s;cop_ml_mm;cop_ap_mm\n0;1,5;2\n", r"line 2 is not numeric.*'\.'"),
+        (b"time_s cop_ml_mm cop_ap_mm\n0 1 2\n", r"looks like a CoP CSV separated by spaces"),
+        (b"time_s,cop_x,cop_ap_mm\n0,1,2\n", r"looks like a CoP CSV but lacks the column\(s\) cop_ml_mm"),
+        (b"t,tl_kg,tr_kg,bl_kg,br_kg\n", r"looks like a four-corner CSV but lacks the column\(s\) time_s"),
         (b"time_s,cop_ml_mm,cop_ap_mm\n0,1,2\n0.01,1\n", r"bad\.txt: .*"),
         (b"# balance-recording 99 {}\nt_s,tl_kg,tr_kg,bl_kg,br_kg,button,flags\n", r"bad\.txt uses recording format version 99"),
     ],

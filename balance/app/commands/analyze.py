@@ -433,11 +433,28 @@ def format_csv(results: Sequence[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def format_json(results: Sequence[dict[str, Any]]) -> str:
-    """JSON ``{"results": [...], "errors": [{"file", "error"}, ...]}``; NaN written as null."""
+def measure_units(preset: str) -> dict[str, str]:
+    """Measure name -> unit for ``preset`` (from :data:`balance.sway.MEASURES` or ``QUIJOUX_UNITS``)."""
+    if preset == "quijoux":
+        from balance.quijoux import QUIJOUX_UNITS
+
+        return dict(QUIJOUX_UNITS)
+    from balance.sway import MEASURES
+
+    return {k: info.unit for k, info in MEASURES.items()}
+
+
+def format_json(results: Sequence[dict[str, Any]], *, units: dict[str, str] | None = None) -> str:
+    """JSON ``{"results": [...], "errors": [{"file", "error"}, ...], "units": {measure: unit}}``.
+
+    NaN is written as null. ``units`` lists the unit of every measure that appears in the results.
+    """
+    ok = [r for r in results if r["ok"]]
+    keys = _union(r["measures"].keys() for r in ok)
     doc = {
-        "results": [{k: v for k, v in r.items() if k != "ok"} for r in results if r["ok"]],
+        "results": [{k: v for k, v in r.items() if k != "ok"} for r in ok],
         "errors": [{"file": r["file"], "error": r["error"]} for r in results if not r["ok"]],
+        "units": {k: (units or {}).get(k) for k in keys},
     }
     return json.dumps(doc, indent=1, allow_nan=False) + "\n"
 
@@ -521,7 +538,7 @@ def run(args: argparse.Namespace) -> int:
         if not r["ok"]:
             print(f"balance analyze: error: {r['error']}", file=sys.stderr)
     if args.json:
-        text = format_json(results)
+        text = format_json(results, units=measure_units(args.preset))
     elif args.csv:
         text = format_csv(results)
     else:
