@@ -141,7 +141,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"\nsaved: session {outcome.session_id}, {len(outcome.trial_ids)} trial(s) in {store.path}", file=out)
             print(f"next: balance history {athlete.label}   |   balance export {athlete.label} --out DIR", file=out)
         if outcome.error:
-            print(f"balance test: {outcome.error}", file=sys.stderr)
+            print(
+                f"balance test: {outcome.error}\n  saved: {len(outcome.trial_ids)} trial(s) in session "
+                f"{outcome.session_id} (marked incomplete); raw recordings in {outcome.raw_dir}\n"
+                f"  check the board (balance boards) and run the test again",
+                file=sys.stderr,
+            )
             return 1
     return 0
 
