@@ -189,6 +189,7 @@ def plot_statokinesigram(
     pvalue: float = 0.95,
     board: BoardGeometry | None = None,
     half_range_mm: float | None = None,
+    center_mm: tuple[float, float] | None = None,
     color: str = LEFT_COLOR,
     linewidth: float = 0.8,
     title: str | None = None,
@@ -213,6 +214,8 @@ def plot_statokinesigram(
     half_range_mm : float, optional
         Without a board: show ``mean +- half_range_mm`` on both axes, so several plots share
         one scale. None fits the data.
+    center_mm : (float, float), optional
+        Centre (ML, AP) of that window (mm); default the mean CoP.
     color : str, optional
         Trace colour.
     linewidth : float, optional
@@ -261,8 +264,11 @@ def plot_statokinesigram(
     ax.set_ylabel(_AP_LABEL)
     if board is None:
         if half_range_mm is not None:
-            cx = float(np.nanmean(x)) if np.isfinite(x).any() else 0.0
-            cy = float(np.nanmean(y)) if np.isfinite(y).any() else 0.0
+            if center_mm is not None:
+                cx, cy = float(center_mm[0]), float(center_mm[1])
+            else:
+                cx = float(np.nanmean(x)) if np.isfinite(x).any() else 0.0
+                cy = float(np.nanmean(y)) if np.isfinite(y).any() else 0.0
             ax.set_xlim(cx - half_range_mm, cx + half_range_mm)
             ax.set_ylim(cy - half_range_mm, cy + half_range_mm)
             ax.set_aspect("equal", adjustable="box")

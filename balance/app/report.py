@@ -560,6 +560,7 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
         if s.shown is not None and s.cop_ml_mm is not None:
             title = f"{s.side.upper()} leg \u2014 trial {s.shown.trial_index} (median of {n_valid} valid)"
             plots.plot_statokinesigram(s.cop_ml_mm, s.cop_ap_mm, ax=ax, ellipse=ell, half_range_mm=half,
+                                       center_mm=(0.0, 0.0),
                                        color=color, title=title)
             ax.title.set_fontsize(9.5)
             ax.title.set_color(color)
