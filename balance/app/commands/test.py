@@ -118,8 +118,10 @@ def run(args: argparse.Namespace) -> int:
             board = open_test_board(args.board, mass_kg=athlete.mass_kg, realtime=args.realtime, seed=args.seed,
                                     ratio=args.sim_ratio)  # fmt: skip
         except BoardError as err:
-            hint = "" if args.board == "sim" else " (to try the app without a board: balance demo, or --board sim)"
-            return fail("test", f"{err}{hint}")
+            msg = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
+            if "--board sim" not in msg and args.board != "sim":
+                msg += "\nNo board? Try the app with `balance demo`, or run the test with --board sim."
+            return fail("test", msg)
         live = live_available(args.live)
         retry = AutoRetry(args.retries) if args.retries is not None else None
         print(f"{spec.title} for {athlete.label} on the {args.board} board; saving to {store.path}", file=out)
