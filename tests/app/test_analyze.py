@@ -348,6 +348,54 @@ def test_progress_on_stderr_for_long_batches(tmp_path: Path, capsys: pytest.Capt
     assert "analysed" not in err
 
 
+def test_an_unexpected_error_is_reported_as_a_bug_and_the_batch_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import balance.pipeline
+
+    real = balance.pipeline.analyze
+    t, ml, ap = _sway(3)
+    good = _cop_csv(tmp_path / "good.csv", t, ml, ap)
+    boom = _cop_csv(tmp_path / "boom.csv", t, ml + 1, ap)
+
+    def fake(rec, **kw):  # type: ignore[no-untyped-def]
+        if rec.meta["source"].endswith("boom.csv"):
+            raise ZeroDivisionError("simulated")
+        return real(rec, **kw)
+
+    monkeypatch.setattr(balance.pipeline, "analyze", fake)
+    monkeypatch.delenv("BALANCE_DEBUG", raising=False)
+    code, out, err = _run(capsys, "analyze", "--json", "--jobs", "1", str(boom), str(good))
+    assert code == 1
+    assert f"{boom}: unexpected ZeroDivisionError: simulated (this is a bug in balance" in err
+    assert [r["file"] for r in json.loads(out)["results"]] == [str(good)]
+
+
+def test_a_dead_worker_fails_its_files_not_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed mid-batch (out of memory, say): its files are reported, no traceback, no hang."""
+    import balance.pipeline
+
+    real = balance.pipeline.analyze
+    t, ml, ap = _sway(3, n=500)
+    files = [str(_cop_csv(tmp_path / f"f{i}.csv", t, ml, ap)) for i in range(10)]
+
+    def fake(rec, **kw):  # type: ignore[no-untyped-def]
+        if rec.meta["source"].endswith("f7.csv"):
+            os._exit(3)  # the forked worker inherits this patch
+        return real(rec, **kw)
+
+    monkeypatch.setattr(balance.pipeline, "analyze", fake)
+    code, out, err = _run(capsys, "analyze", "--json", "--jobs", "2", "--quiet", *files)
+    assert code == 1
+    doc = json.loads(out)
+    failed = {e["file"] for e in doc["errors"]}
+    assert files[7] in failed
+    assert len(failed) + len(doc["results"]) == 10
+    assert "the worker process failed" in err and "--jobs 1" in err and "Traceback" not in err
+
+
 def test_help_is_fast_enough_to_not_import_the_numeric_stack() -> None:
     """`balance --help` must not import numpy/scipy/pandas/matplotlib (lazy imports in run())."""
     code = (

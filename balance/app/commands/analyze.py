@@ -219,11 +219,13 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
     try:
         rec = read_any(path)
         res = analyze(rec, raw=bool(options.get("raw")), preset=options.get("preset", "standard"), **kwargs)
-    except (FormatError, BalanceInputError, OSError) as err:
-        return {"file": path, "ok": False, "error": _error_message(path, err)}
-    except ValueError as err:
+    except (FormatError, BalanceInputError, OSError, ValueError) as err:
+        # BalanceInputError and FormatError are ValueErrors; any other ValueError from the
+        # numeric core is also about the input (e.g. too few samples for a measure).
         return {"file": path, "ok": False, "error": _error_message(path, err)}
     except Exception as err:  # noqa: BLE001 - one bad file must not stop the batch
+        if os.environ.get("BALANCE_DEBUG"):
+            raise
         return {
             "file": path,
             "ok": False,
@@ -337,13 +339,29 @@ def analyze_files(
     chunk = max(1, min(64, math.ceil(n / (jobs * 8))))
     chunks = [list(paths[i : i + chunk]) for i in range(0, n, chunk)]
     results: list[list[dict[str, Any]] | None] = [None] * len(chunks)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_pool_context()) as ex:
+    ex = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_pool_context())
+    try:
         futures = {ex.submit(_analyze_chunk, c, options): i for i, c in enumerate(chunks)}
         for fut in as_completed(futures):
             i = futures[fut]
-            res = fut.result()
+            try:
+                res = fut.result()
+            except Exception as err:  # noqa: BLE001 - a worker died (killed, out of memory)
+                res = [
+                    {
+                        "file": p,
+                        "ok": False,
+                        "error": f"{p}: not analysed: the worker process failed ({type(err).__name__}: {err}); "
+                        "run again with --jobs 1 to see which file causes it",
+                    }
+                    for p in chunks[i]
+                ]
             results[i] = res
             prog.update(res)
+    except BaseException:
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True)
     return [r for part in results if part is not None for r in part]
 
 
