@@ -151,7 +151,9 @@ def _line_offset(text: str, line_index: int) -> int:
     return pos
 
 
-def _load_table(body: str, *, n_columns: int, delimiter: str | None, name: str, first_line_no: int) -> NDArray[np.float64]:
+def _load_table(
+    body: str, *, n_columns: int, delimiter: str | None, name: str, first_line_no: int
+) -> NDArray[np.float64]:
     """Parse numeric rows (NumPy's C parser); errors name the file and the problem."""
     if not body or body.isspace():
         return np.empty((0, n_columns))
@@ -507,7 +509,8 @@ def _csv_header(text: str, name: str) -> tuple[list[str], int, str]:
 
 def _load_csv(text: str, header: list[str], idx: int, sep: str, name: str) -> NDArray[np.float64]:
     try:
-        return _load_table(text[_line_offset(text, idx + 1) :], n_columns=len(header), delimiter=sep, name=name, first_line_no=idx + 1)
+        body = text[_line_offset(text, idx + 1) :]
+        return _load_table(body, n_columns=len(header), delimiter=sep, name=name, first_line_no=idx + 1)
     except FormatError as err:
         if sep == ";":
             raise FormatError(f"{err}; if the numbers use ',' as the decimal mark, save them with '.'") from err
@@ -770,7 +773,9 @@ def format_hbedb(recording: Recording, *, fz_n: float | None = None, decimals: i
     ml_cm = np.asarray(recording.cop_ml_mm) / 10.0
     ap_cm = np.asarray(recording.cop_ap_mm) / 10.0
     zeros = np.zeros(n)
-    m = np.column_stack([recording.time_s, zeros, zeros, fz, ml_cm / 100.0 * fz, -ap_cm / 100.0 * fz, zeros, ap_cm, ml_cm])
+    mx_nm = ml_cm / 100.0 * fz  # COPy = Mx/Fz (m)
+    my_nm = -ap_cm / 100.0 * fz  # COPx = -My/Fz (m)
+    m = np.column_stack([recording.time_s, zeros, zeros, fz, mx_nm, my_nm, zeros, ap_cm, ml_cm])
     buf = io.StringIO()
     np.savetxt(buf, m, fmt=f"%.{int(decimals)}f", delimiter="\t", newline="\r\n")
     return "\t".join(_HBEDB_COLUMNS) + "\r\n" + buf.getvalue()
@@ -796,6 +801,8 @@ def write_corners_csv(path: str | os.PathLike[str], recording: Recording) -> Pat
     return _write(path, format_corners_csv(recording))
 
 
-def write_hbedb(path: str | os.PathLike[str], recording: Recording, *, fz_n: float | None = None, decimals: int = 6) -> Path:
+def write_hbedb(
+    path: str | os.PathLike[str], recording: Recording, *, fz_n: float | None = None, decimals: int = 6
+) -> Path:
     """Write :func:`format_hbedb` to ``path`` (gzip-compressed when it ends in ``.gz``)."""
     return _write(path, format_hbedb(recording, fz_n=fz_n, decimals=decimals))

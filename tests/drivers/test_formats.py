@@ -94,7 +94,8 @@ def test_hbedb_writer_round_trip() -> None:
 
 def _pds_reference(data_dir: Path) -> dict[str, dict[str, float]]:
     with open(data_dir / "pds" / "reference_PDSinfoCOP.csv", newline="") as fh:
-        return {row["trial"]: {k: float(v) for k, v in row.items() if k.startswith("COP")} for row in csv.DictReader(fh)}
+        rows = list(csv.DictReader(fh))
+    return {row["trial"]: {k: float(v) for k, v in row.items() if k.startswith("COP")} for row in rows}
 
 
 def test_pds_shipped_trial_values_from_the_file(data_dir: Path) -> None:
@@ -132,7 +133,8 @@ def test_pds_net_cop_reproduces_published_velocity_and_area(data_dir: Path, tria
     n = len(x)
     velo_mm_s = np.sum(np.hypot(np.diff(x), np.diff(y))) / (n / 100.0)
     lam = np.linalg.eigvalsh(np.cov(np.vstack([y, x])))
-    area_mm2 = math.pi * math.sqrt(lam[0] * lam[1]) * stats.f.ppf(0.95, 2, n - 2) * 2 * (n - 1) * (n + 1) / (n * (n - 2))
+    f95 = stats.f.ppf(0.95, 2, n - 2)
+    area_mm2 = math.pi * math.sqrt(lam[0] * lam[1]) * f95 * 2 * (n - 1) * (n + 1) / (n * (n - 2))
     assert velo_mm_s == pytest.approx(ref["COPvelo_cm_s"] * 10, rel=1e-9)
     assert area_mm2 == pytest.approx(ref["COParea_cm2"] * 100, rel=1e-9)
 
@@ -185,7 +187,9 @@ def test_cop_csv_round_trip_exact(tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     n = 1234
     t = np.cumsum(rng.uniform(0.005, 0.03, n))  # irregular
-    rec = Recording(time_s=t, cop_ml_mm=rng.normal(0, 5, n), cop_ap_mm=rng.normal(0, 9, n), total_kg=rng.uniform(60, 80, n))
+    rec = Recording(
+        time_s=t, cop_ml_mm=rng.normal(0, 5, n), cop_ap_mm=rng.normal(0, 9, n), total_kg=rng.uniform(60, 80, n)
+    )
     rec.cop_ml_mm[10] = np.nan  # nobody on the board at one sample
     for name in ("trial.csv", "trial.csv.gz"):
         path = F.write_cop_csv(tmp_path / name, rec)
@@ -198,7 +202,10 @@ def test_cop_csv_round_trip_exact(tmp_path: Path) -> None:
 
 
 def test_cop_csv_hand_written_any_column_order_crlf_comments() -> None:
-    text = "# exported by hand\r\ncop_ap_mm, time_s ,cop_ml_mm,note\r\n1.5,0.00,-2,7\r\n2.5,0.01,-3,8\r\n3.5,0.02,-4,9\r\n"
+    text = (
+        "# exported by hand\r\ncop_ap_mm, time_s ,cop_ml_mm,note\r\n"
+        "1.5,0.00,-2,7\r\n2.5,0.01,-3,8\r\n3.5,0.02,-4,9\r\n"
+    )
     rec = F.parse(text.encode(), name="hand.csv")
     assert rec.meta["layout"] == "cop_csv" and rec.fs_hz == 100.0
     np.testing.assert_array_equal(rec.time_s, [0.0, 0.01, 0.02])
@@ -282,7 +289,10 @@ def test_layout_comes_from_content_not_name(tmp_path: Path, data_dir: Path) -> N
     [
         (b"", r"bad\.txt: the file is empty"),
         (b"\n\r\n  \n", r"bad\.txt: the file is empty"),
-        (b"foo;bar;baz\n1;2;3\n", r"bad\.txt: unknown file layout; its first line is 'foo;bar;baz'; accepted layouts: HBEDB"),
+        (
+            b"foo;bar;baz\n1;2;3\n",
+            r"bad\.txt: unknown file layout; its first line is 'foo;bar;baz'; accepted layouts: HBEDB",
+        ),
         (b"time,x,y\n0,1,2\n", r"bad\.txt: unknown file layout; its first line is 'time,x,y'"),
         (b"\x00\x01\x02\x03binary", r"bad\.txt: binary content"),
         (b"\x1f\x8b\x08\x00garbage", r"bad\.txt: gzip data is corrupt"),
@@ -292,7 +302,10 @@ def test_layout_comes_from_content_not_name(tmp_path: Path, data_dir: Path) -> N
         (b"time_s,cop_x,cop_ap_mm\n0,1,2\n", r"looks like a CoP CSV but lacks the column\(s\) cop_ml_mm"),
         (b"t,tl_kg,tr_kg,bl_kg,br_kg\n", r"looks like a four-corner CSV but lacks the column\(s\) time_s"),
         (b"time_s,cop_ml_mm,cop_ap_mm\n0,1,2\n0.01,1\n", r"bad\.txt: .*"),
-        (b"# balance-recording 99 {}\nt_s,tl_kg,tr_kg,bl_kg,br_kg,button,flags\n", r"bad\.txt uses recording format version 99"),
+        (
+            b"# balance-recording 99 {}\nt_s,tl_kg,tr_kg,bl_kg,br_kg,button,flags\n",
+            r"bad\.txt uses recording format version 99",
+        ),
     ],
 )
 def test_bad_content_raises_format_error_naming_the_file(tmp_path: Path, content: bytes, pattern: str) -> None:
