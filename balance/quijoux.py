@@ -21,6 +21,7 @@ stabilogram-diffusion analysis and the PCA are closed-form NumPy; SWARII is
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -129,6 +130,91 @@ _SWARII_WINDOW_S = 0.08 - 1e-6  # SWARII.resample passes window_size - 1e-6 to L
 _FILTER_CUTOFF_HZ = 10.0
 _FILTER_ORDER = 4
 _BAND_HZ = (0.15, 5.0)  # spectral features use 0.15-5 Hz (posturography.md §1.3)
+
+
+# --------------------------------------------------------------------------------------------
+# Cached constants (filter designs, window, quantile, Savitzky-Golay weights)
+# --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _butter_lowpass(order: int, wn: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    from scipy.signal import butter
+
+    b, a = butter(order, wn, btype="lowpass")
+    return b, a
+
+
+@lru_cache(maxsize=32)
+def _f_quantile_95(n: int) -> float:
+    from scipy import stats
+
+    return float(stats.f.ppf(0.95, 2, n - 2))
+
+
+@lru_cache(maxsize=8)
+def _hann(nperseg: int) -> NDArray[np.float64]:
+    from scipy.signal import get_window
+
+    return get_window("hann", nperseg)  # periodic Hann, scipy.signal.welch's default
+
+
+@lru_cache(maxsize=1)
+def _savgol_5_3_deriv1() -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Weights of the first derivative of the least-squares cubic through 5 samples.
+
+    Returns the weights at positions 0-1 (start), 2 (centre) and 3-4 (end), each row
+    applied to the 5 samples, for unit sample spacing.
+    """
+    pos = np.arange(5.0)
+    vander = np.vander(pos, 4)  # columns t^3, t^2, t, 1
+    coef = np.linalg.pinv(vander)  # (4, 5): polynomial coefficients per unit sample
+    deriv = np.stack([3 * pos**2, 2 * pos, np.ones(5), np.zeros(5)], axis=1)  # d/dt of each column
+    w = deriv @ coef  # (5 positions, 5 samples)
+    return w[:2], w[2], w[3:]
+
+
+def _savgol_speed(sig: NDArray[np.float64], fs: float) -> NDArray[np.float64]:
+    """``savgol_filter(sig, 5, 3, deriv=1, delta=1/fs, axis=0)`` (mode "interp"), in cm/s."""
+    start, centre, end = _savgol_5_3_deriv1()
+    n = sig.shape[0]
+    if n < 5:
+        raise BalanceInputError(f"{n} samples are too few for the speed (5 are needed)")
+    out = np.empty_like(sig)
+    win = np.lib.stride_tricks.sliding_window_view(sig, 5, axis=0)  # (n - 4, 2, 5)
+    out[2 : n - 2] = win @ centre
+    out[:2] = start @ sig[:5]
+    out[n - 2 :] = end @ sig[n - 5 :]
+    return out * fs
+
+
+def _welch(sig: NDArray[np.float64], fs: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The reference's Welch PSD (cm²/Hz) of each column: 10 s Hann segments, 50 % overlap,
+    linear detrend per segment, ``nfft = N``, one-sided density, mean over segments, as
+    ``scipy.signal.welch(sig, fs, detrend="linear", nperseg=10*fs, noverlap=5*fs, nfft=N)``.
+    """
+    n = sig.shape[0]
+    nperseg = min(int(10 * fs), n)
+    noverlap = int(0.5 * 10 * fs)
+    if noverlap >= nperseg:
+        noverlap = nperseg // 2
+    step = nperseg - noverlap
+    n_seg = (n - noverlap) // step
+    win = _hann(nperseg)
+    starts = np.arange(n_seg) * step
+    segs = np.lib.stride_tricks.sliding_window_view(sig, nperseg, axis=0)[starts]  # (S, 2, L)
+    tt = np.arange(nperseg, dtype=np.float64)
+    tc = tt - tt.mean()
+    slope = (segs @ tc) / np.dot(tc, tc)
+    segs = segs - segs.mean(axis=-1, keepdims=True) - slope[..., None] * tc
+    spec = np.fft.rfft(segs * win, n=n, axis=-1)
+    psd = (spec.real**2 + spec.imag**2) / (fs * np.dot(win, win))
+    if n % 2:
+        psd[..., 1:] *= 2
+    else:
+        psd[..., 1:-1] *= 2
+    freqs = np.fft.rfftfreq(n, 1 / fs)
+    return freqs, psd.mean(axis=0).T
 
 
 # --------------------------------------------------------------------------------------------
@@ -264,7 +350,7 @@ def preprocess_signal(
     mean_cm : ndarray, shape (2,)
         Mean [ML, AP] of the input before centring (cm), the reference's ``mean_value``.
     """
-    from scipy.signal import butter, filtfilt
+    from scipy.signal import filtfilt
 
     ml = np.asarray(cop_ml_cm, dtype=np.float64).ravel()
     ap = np.asarray(cop_ap_cm, dtype=np.float64).ravel()
@@ -324,7 +410,7 @@ def preprocess_signal(
         fs = float(resample_hz)
     if filter_:
         nyq = 0.5 * fs
-        b, a = butter(order, cutoff_hz / nyq, btype="lowpass")
+        b, a = _butter_lowpass(int(order), cutoff_hz / nyq)
         if signal.shape[0] <= 3 * max(len(a), len(b)):
             raise BalanceInputError(
                 f"{signal.shape[0]} samples are too few to filter at {fs} Hz: record a longer "
@@ -418,13 +504,13 @@ def sway_density(signal_cm: ArrayLike, *, fs_hz: float, radius_cm: float = 0.3) 
     ndarray, shape (N - 1,)
         Sway density (s), filtered.
     """
-    from scipy.signal import butter, filtfilt
+    from scipy.signal import filtfilt
 
     s = np.asarray(signal_cm, dtype=np.float64)
     n = s.shape[0]
     stop, start = _exits(s, radius_cm)
     sway = ((stop - 1) - (start + 1)) / fs_hz
-    b, a = butter(N=4, Wn=2.5 / (0.5 * fs_hz), btype="lowpass")
+    b, a = _butter_lowpass(4, 2.5 / (0.5 * fs_hz))
     return filtfilt(b, a, sway, axis=0)
 
 
@@ -462,30 +548,42 @@ def _first_exit_forward(
     """
     n = s.shape[0]
     levels = max(1, int(np.floor(np.log2(max(n, 1)))) + 1)
-    # box[k][i] = (min x, min y, -max x, -max y) of s[i : min(i + 2**k, n)]
-    box = [np.concatenate([s, -s], axis=1)]
+    # per level k, four 1-D arrays (min x, min y, max x, max y) over s[i : min(i + 2**k, n)]
+    # (1-D arrays and np.take: 2-D fancy indexing is ~10x slower here)
+    x, y = np.ascontiguousarray(s[:, 0]), np.ascontiguousarray(s[:, 1])
+    # padded with copies of the last point, so that level k is two shifted slices of level k-1
+    pad = 1 << levels
+    xp = np.concatenate([x, np.full(pad, x[-1])])
+    yp = np.concatenate([y, np.full(pad, y[-1])])
+    tables = [(xp, yp, xp, yp)]
     for k in range(1, levels):
-        j = np.minimum(np.arange(n) + (1 << (k - 1)), n - 1)
-        box.append(np.minimum(box[-1], box[-1][j]))
+        half = 1 << (k - 1)
+        x0, y0, x1, y1 = tables[-1]
+        tables.append((
+            np.minimum(x0[:-half], x0[half:]), np.minimum(y0[:-half], y0[half:]),
+            np.maximum(x1[:-half], x1[half:]), np.maximum(y1[:-half], y1[half:]),
+        ))
     r2 = radius * radius * (1 - 1e-12)
 
     out = end.copy()
     active = np.arange(t.size)
-    q4 = np.concatenate([s[t], -s[t]], axis=1)
+    qx_all, qy_all = x.take(t), y.take(t)
     p = t + 1
     while active.size:
-        qa = q4[active]
-        pa = p[active]
-        ea = end[active]
+        qx, qy = qx_all.take(active), qy_all.take(active)
+        pa = p.take(active)
+        ea = end.take(active)
         for k in range(levels - 1, -1, -1):
-            g = np.abs(box[k][np.minimum(pa, n - 1)] - qa)
-            fx = np.maximum(g[:, 0], g[:, 2])
-            fy = np.maximum(g[:, 1], g[:, 3])
-            ok = (pa < ea) & (fx * fx + fy * fy <= r2)
-            pa = np.where(ok, np.minimum(pa + (1 << k), ea), pa)
+            x0, y0, x1, y1 = tables[k]
+            pc = np.minimum(pa, n - 1)
+            fx = np.maximum(np.abs(x0.take(pc) - qx), np.abs(x1.take(pc) - qx))
+            fy = np.maximum(np.abs(y0.take(pc) - qy), np.abs(y1.take(pc) - qy))
+            ok = (fx * fx + fy * fy <= r2) & (pa < ea)
+            pa = np.minimum(pa + ok * (1 << k), ea)
         ended = pa >= ea
-        d = s[np.minimum(pa, n - 1)] - qa[:, :2]
-        outside = ~ended & (np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]) > radius)
+        pc = np.minimum(pa, n - 1)
+        dx, dy = x.take(pc) - qx, y.take(pc) - qy
+        outside = ~ended & (np.sqrt(dx * dx + dy * dy) > radius)
         out[active[outside]] = pa[outside]
         # points inside but not certified by their box: step past them and descend again
         again = ~ended & ~outside
@@ -504,8 +602,6 @@ def _mean(x: NDArray[np.float64]) -> float:
 
 
 def _positional(sig: NDArray[np.float64], mean_cm: NDArray[np.float64]) -> dict[str, float]:
-    from scipy import stats
-
     ml, ap = sig[:, 0], sig[:, 1]
     n = sig.shape[0]
     radius = np.sqrt(ml * ml + ap * ap)
@@ -531,7 +627,7 @@ def _positional(sig: NDArray[np.float64], mean_cm: NDArray[np.float64]) -> dict[
     cov = (1 / n) * np.sum(ml * ap)
     out["coefficient_sway_direction_ML_AND_AP"] = float(cov / (s_ml * s_ap))
     # prediction ellipse with 1/n moments (posturography.md §1.2, "Quijoux confidence_ellipse_area")
-    quant = stats.f.ppf(0.95, 2, n - 2)
+    quant = _f_quantile_95(n)
     coeff = ((n + 1) * (n - 1)) / (n * (n - 2))
     det = (s_ml**2) * (s_ap**2) - cov**2
     if not det > 0:
@@ -598,8 +694,6 @@ def _dynamic(
     rms_ap: float,
     want_velocity_peaks: bool,
 ) -> dict[str, float]:
-    from scipy.signal import savgol_filter
-
     n = sig.shape[0]
     ml, ap = sig[:, 0], sig[:, 1]
     d = np.diff(sig, axis=0)
@@ -612,7 +706,7 @@ def _dynamic(
     duration = (n - 1) * (1 / fs)
     triangles = np.abs(ml[1:] * ap[:-1] - ap[1:] * ml[:-1])
     out["sway_area_per_second_ML_AND_AP"] = float(np.sum(triangles) / (2 * duration))
-    speed = savgol_filter(sig, window_length=5, polyorder=3, deriv=1, axis=0, delta=1 / fs)
+    speed = _savgol_speed(sig, fs)
     out["phase_plane_parameter_ML"] = float(np.sqrt(rms_ml**2 + np.var(speed[:, 0])))
     out["phase_plane_parameter_AP"] = float(np.sqrt(rms_ap**2 + np.var(speed[:, 1])))
     out["LFS_ML_AND_AP"] = length[_MLAP] / area
@@ -643,18 +737,7 @@ def _sway_density_features(sig: NDArray[np.float64], fs: float, radius_cm: float
 
 
 def _spectral(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
-    from scipy.signal import welch
-
-    n = sig.shape[0]
-    # reference: nperseg = 10 s, noverlap = 5 s, nfft = N (scipy shortens nperseg to N)
-    nperseg = min(int(10 * fs), n)
-    noverlap = int(0.5 * 10 * fs)
-    if noverlap >= nperseg:
-        noverlap = nperseg // 2
-    freqs, psd = welch(
-        sig, fs=fs, detrend="linear", nperseg=nperseg, noverlap=noverlap,
-        axis=0, nfft=n,
-    )
+    freqs, psd = _welch(sig, fs)
     fmin, fmax = _BAND_HZ
     band = (freqs >= fmin) & (freqs <= fmax)
     f = freqs[band]

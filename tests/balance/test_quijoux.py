@@ -355,3 +355,18 @@ def test_empty_windows_are_interpolated_like_the_reference():
     a, b = hole[0] - 1, hole[-1] + 1
     chord = line[a] + (line[b] - line[a]) * (grid[hole] - grid[a]) / (grid[b] - grid[a])
     np.testing.assert_allclose(line[hole], chord, atol=1e-9)
+
+
+@pytest.mark.parametrize("n, fs", [(748, 25.0), (3000, 100.0), (333, 25.0), (1001, 40.0)])
+def test_welch_and_savgol_equal_scipy(n, fs):
+    from scipy.signal import savgol_filter, welch
+
+    rng = np.random.default_rng(n)
+    sig = np.cumsum(rng.normal(size=(n, 2)), axis=0)
+    f_ref, p_ref = welch(sig, fs=fs, detrend="linear", nperseg=min(int(10 * fs), n),
+                         noverlap=int(5 * fs), axis=0, nfft=n)
+    f_got, p_got = quijoux._welch(sig, fs)
+    np.testing.assert_allclose(f_got, f_ref, rtol=1e-14)
+    np.testing.assert_allclose(p_got, p_ref, rtol=1e-9, atol=1e-12 * p_ref.max())
+    v_ref = savgol_filter(sig, window_length=5, polyorder=3, deriv=1, axis=0, delta=1 / fs)
+    np.testing.assert_allclose(quijoux._savgol_speed(sig, fs), v_ref, rtol=1e-9, atol=1e-10 * np.abs(v_ref).max())
