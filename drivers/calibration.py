@@ -263,22 +263,30 @@ def fit_profile(
     m, x, y, c = _as_arrays(placements)
     hw, hl = geometry.width_mm / 2.0, geometry.length_mm / 2.0
     a = np.concatenate([c, c * _SX, c * _SY], axis=0)
-    b = np.concatenate([m, m * x / hw, m * y / hl])
-    # Solve for the correction from gain 1 with minimum norm: unseen directions stay at 1.
-    delta, *_ = np.linalg.lstsq(a, b - a.sum(axis=1), rcond=None)
-    gains = 1.0 + delta
-    if not np.all(np.isfinite(gains)) or np.any(gains <= 0.5) or np.any(gains >= 2.0):
-        raise CalibrationError(
-            f"the fitted sensor gains {np.round(gains, 3).tolist()} are implausible (outside 0.5-2): was each mass "
-            "really at the position asked for, and the board empty otherwise? Repeat the calibration"
-        )
     cop_ml, cop_ap = (1.0, 0.0), (1.0, 0.0)
-    tmp = CalibrationProfile(serial=serial, gains=tuple(float(g) for g in gains))  # type: ignore[arg-type]
-    if fit_cop:
+    # Block-coordinate descent: gains for the CoP the affine map will turn into the true one, then the
+    # affine map for what the gains leave; a few rounds converge (each step is linear least squares).
+    for _ in range(30 if fit_cop else 1):
+        x_target = (x - cop_ml[1]) / cop_ml[0]
+        y_target = (y - cop_ap[1]) / cop_ap[0]
+        b = np.concatenate([m, m * x_target / hw, m * y_target / hl])
+        # Solve for the correction from gain 1 with minimum norm: unseen directions stay at 1.
+        delta, *_ = np.linalg.lstsq(a, b - a.sum(axis=1), rcond=None)
+        gains = 1.0 + delta
+        if not np.all(np.isfinite(gains)) or np.any(gains <= 0.5) or np.any(gains >= 2.0):
+            raise CalibrationError(
+                f"the fitted sensor gains {np.round(gains, 3).tolist()} are implausible (outside 0.5-2): was each "
+                "mass really at the position asked for, and the board empty otherwise? Repeat the calibration"
+            )
+        tmp = CalibrationProfile(serial=serial, gains=tuple(float(g) for g in gains))  # type: ignore[arg-type]
+        if not fit_cop:
+            break
         cc = apply_profile(c, tmp, geometry=geometry)
         r = cop_from_corners(cc[:, 0], cc[:, 1], cc[:, 2], cc[:, 3], geometry=geometry, min_total=0.0)
         cop_ml = _affine(r.cop_ml_mm, x)
         cop_ap = _affine(r.cop_ap_mm, y)
+        if abs(cop_ml[0]) < 0.5 or abs(cop_ap[0]) < 0.5:
+            raise CalibrationError(f"the CoP correction {cop_ml}, {cop_ap} is implausible; repeat the calibration")
     profile = CalibrationProfile(
         serial=serial,
         gains=tmp.gains,
