@@ -472,16 +472,23 @@ def _dates(dates: Sequence[Any]) -> NDArray[Any]:
 
 
 def _date_axis(ax: "Axes", dts: NDArray[Any]) -> None:
+    """A true time axis, readable from one session (a padded fortnight) to years of them."""
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     if dts.size:
         lo, hi = min(dts), max(dts)
-        span = hi - lo
-        pad = max(span * 0.06, timedelta(days=3))
-        ax.set_xlim(lo - pad, hi + pad)
+        pad = max((hi - lo) * 0.04, timedelta(days=7))
+        lo, hi = lo - pad, hi + pad
+        ax.set_xlim(lo, hi)
+        short = (hi - lo) < timedelta(days=120)
+    else:
+        short = False
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+    ax.xaxis.set_major_locator(locator)
+    if short:
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
+    else:
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
 
 
 def _spread_err(values: NDArray[np.float64], spread: ArrayLike | None) -> NDArray[np.float64] | None:
@@ -505,6 +512,8 @@ def plot_progress(
     baseline_left: float | None = None,
     baseline_right: float | None = None,
     mdc: float | None = None,
+    mdc_left: float | None = None,
+    mdc_right: float | None = None,
     ax: "Axes | None" = None,
     label: str | None = None,
     unit: str = "",
@@ -525,6 +534,8 @@ def plot_progress(
     mdc : float, optional
         Minimal detectable change (the measure's unit): a shaded band ``baseline +- mdc`` per
         side; points outside it changed by more than measurement noise.
+    mdc_left, mdc_right : float, optional
+        Per-side MDC (the measure's unit), overriding ``mdc`` for that side.
     ax : Axes, optional
         Axes to draw into; a new figure when None.
     label, unit : str, optional
@@ -546,13 +557,13 @@ def plot_progress(
     ax = _new_ax(ax, (7.0, 3.0))
     many = dts.size > 20
     ms = 3.5 if many else 6.0
-    for side, v, spread, base, color, off in (
-        ("left", lv, left_spread, baseline_left, LEFT_COLOR, -1),
-        ("right", rv, right_spread, baseline_right, RIGHT_COLOR, 1),
+    for side, v, spread, base, color, side_mdc in (
+        ("left", lv, left_spread, baseline_left, LEFT_COLOR, mdc_left if mdc_left is not None else mdc),
+        ("right", rv, right_spread, baseline_right, RIGHT_COLOR, mdc_right if mdc_right is not None else mdc),
     ):
         if base is not None and np.isfinite(base):
-            if mdc is not None and np.isfinite(mdc):
-                band = ax.axhspan(base - mdc, base + mdc, color=color, alpha=0.12, linewidth=0, zorder=0)
+            if side_mdc is not None and np.isfinite(side_mdc):
+                band = ax.axhspan(base - side_mdc, base + side_mdc, color=color, alpha=0.12, linewidth=0, zorder=0)
                 band.set_gid(f"mdc-band-{side}")
             bl = ax.axhline(base, color=color, linestyle="--", linewidth=1.0, alpha=0.8, zorder=1)
             bl.set_gid(f"baseline-{side}")
@@ -575,8 +586,9 @@ def plot_progress(
         from matplotlib.patches import Patch
 
         handles, _ = ax.get_legend_handles_labels()
-        if mdc is not None and np.isfinite(mdc):
-            handles.append(Patch(facecolor="0.6", alpha=0.35, label=f"baseline \u00b1 MDC ({mdc:.3g} {unit})"))
+        shown = [m for m in (mdc_left, mdc_right, mdc) if m is not None and np.isfinite(m)]
+        if shown:
+            handles.append(Patch(facecolor="0.6", alpha=0.35, label="baseline \u00b1 MDC"))
         ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=3, frameon=False)
     return _fig(ax)
 
@@ -586,11 +598,12 @@ def plot_asymmetry(
     si_pct: ArrayLike,
     *,
     mdc_pct: float | None = None,
+    baseline_pct: float = 0.0,
     flagged: ArrayLike | None = None,
     ax: "Axes | None" = None,
     label: str | None = None,
 ) -> "Figure":
-    """The symmetry index across sessions, with a band of ± MDC around zero.
+    """The symmetry index across sessions, with a band of ± MDC around a reference.
 
     Parameters
     ----------
@@ -600,11 +613,15 @@ def plot_asymmetry(
         Symmetry index 100·(R−L)/((R+L)/2) per session (%); positive: the right side sways
         more (``../shared/docs/posturography.md`` §4.4).
     mdc_pct : float, optional
-        Minimal detectable change of the symmetry index (% points): a band ``0 +- mdc_pct``;
-        points outside it are asymmetric beyond measurement noise.
+        Minimal detectable change of the symmetry index (% points): a band
+        ``baseline_pct +- mdc_pct``; points outside it differ from the reference by more than
+        measurement noise.
+    baseline_pct : float, optional
+        Centre of the band (%): 0 (perfect symmetry, the default) or the baseline session's
+        symmetry index (change since baseline).
     flagged : array_like of bool, shape (S,), optional
-        Sessions whose left-right difference was flagged; drawn as filled markers. Default:
-        ``|si| > mdc_pct`` when ``mdc_pct`` is given.
+        Sessions to mark as beyond the MDC (filled markers). Default:
+        ``|si - baseline_pct| > mdc_pct`` when ``mdc_pct`` is given.
     ax : Axes, optional
         Axes to draw into; a new figure when None.
     label : str, optional
@@ -621,8 +638,9 @@ def plot_asymmetry(
         raise ValueError(f"dates and si_pct must have equal length, got {dts.size} and {si.size}")
     ax = _new_ax(ax, (7.0, 2.5))
     if mdc_pct is not None and np.isfinite(mdc_pct):
-        band = ax.axhspan(-mdc_pct, mdc_pct, color="0.5", alpha=0.18, linewidth=0, zorder=0,
-                          label=f"\u00b1 MDC ({mdc_pct:.0f} %): within noise")
+        ref = "baseline" if baseline_pct != 0.0 else "0"
+        band = ax.axhspan(baseline_pct - mdc_pct, baseline_pct + mdc_pct, color="0.5", alpha=0.18, linewidth=0,
+                          zorder=0, label=f"{ref} \u00b1 MDC ({mdc_pct:.0f} points)")
         band.set_gid("mdc-band")
     ax.axhline(0.0, color="0.3", linewidth=0.8, zorder=1)
     many = dts.size > 20
@@ -630,14 +648,16 @@ def plot_asymmetry(
                     markerfacecolor="white", linewidth=1.2, zorder=2, label="symmetry index")
     ln.set_gid("asymmetry")
     if flagged is None and mdc_pct is not None and np.isfinite(mdc_pct):
-        flagged = np.abs(si) > mdc_pct
+        with np.errstate(invalid="ignore"):
+            flagged = np.abs(si - baseline_pct) > mdc_pct
     if flagged is not None:
         f = np.asarray(flagged, dtype=bool)
         if f.any():
             (fl,) = ax.plot(dts[f], si[f], linestyle="none", marker="o", markersize=3.5 if many else 6.0,
                             color="black", zorder=3, label="beyond MDC")
             fl.set_gid("flagged")
-    lim = np.nanmax(np.abs(np.r_[si[np.isfinite(si)], mdc_pct or 0.0, 5.0]))
+    m = mdc_pct if mdc_pct is not None and np.isfinite(mdc_pct) else 0.0
+    lim = np.nanmax(np.abs(np.r_[si[np.isfinite(si)], abs(baseline_pct) + m, 5.0]))
     ax.set_ylim(-lim * 1.3, lim * 1.3)
     ax.text(0.005, 0.97, "right sways more \u2191", transform=ax.transAxes, va="top", fontsize="x-small", color=RIGHT_COLOR)
     ax.text(0.005, 0.03, "left sways more \u2193", transform=ax.transAxes, va="bottom", fontsize="x-small", color=LEFT_COLOR)
@@ -646,5 +666,6 @@ def plot_asymmetry(
     if label:
         ax.set_title(label, loc="left", fontsize="medium")
     ax.grid(True, linewidth=0.4, alpha=0.5)
-    ax.legend(loc="upper right", fontsize="small", ncols=3, frameon=False)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", ncols=3, frameon=False,
+              borderaxespad=0.1)
     return _fig(ax)

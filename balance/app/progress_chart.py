@@ -53,6 +53,8 @@ class MeasureProgress:
     ----------
     measure : str
         Measure key (unit in the key).
+    condition : str
+        The condition drawn (``eyes_open`` ...).
     dates : list of datetime
         One per session, oldest first (naive UTC).
     session_ids : list
@@ -63,19 +65,20 @@ class MeasureProgress:
         Lowest and highest trial per session.
     si_pct : ndarray, shape (S,)
         Symmetry index 100·(R−L)/((R+L)/2) per session (%).
-    baseline_left, baseline_right : float
-        The first session's mean per side.
-    mdc : float
-        MDC95 of the measure (its unit), from the athlete's repeated trials; NaN if unknown.
+    baseline_left, baseline_right, baseline_si_pct : float
+        The first session's values.
+    mdc_left, mdc_right : float
+        MDC95 of the measure per side (its unit).
     mdc_si_pct : float
-        MDC95 of the symmetry index (% points); NaN if unknown.
-    sem : float
-        Standard error of measurement the MDC comes from (the measure's unit).
+        MDC95 of the symmetry index (percentage points).
     mdc_source : str
-        Where the MDC comes from (own trials or a literature default), in words.
+        ``"own"`` (this athlete's repeated trials) or ``"literature"``.
+    sentences : list of str
+        Plain-words change since baseline: left, right, asymmetry.
     """
 
     measure: str
+    condition: str
     dates: list[datetime]
     session_ids: list[Any]
     left: np.ndarray
@@ -85,10 +88,12 @@ class MeasureProgress:
     si_pct: np.ndarray
     baseline_left: float
     baseline_right: float
-    mdc: float = math.nan
-    mdc_si_pct: float = math.nan
-    sem: float = math.nan
-    mdc_source: str = ""
+    baseline_si_pct: float
+    mdc_left: float
+    mdc_right: float
+    mdc_si_pct: float
+    mdc_source: str
+    sentences: list[str]
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -98,113 +103,88 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
 
 
 def _when(v: Any) -> datetime:
-    if isinstance(v, datetime):
-        d = v
-    else:
-        d = datetime.fromisoformat(str(v).replace("Z", "+00:00"))
-    if d.tzinfo is not None:
-        from datetime import timezone
+    from datetime import timezone
 
+    d = v if isinstance(v, datetime) else datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+    if d.tzinfo is not None:
         d = d.astimezone(timezone.utc).replace(tzinfo=None)
     return d
 
 
-def _symmetry_index_pct(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    # 100·(R−L)/((R+L)/2): Robinson et al. 1987, posturography.md §4.4
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return 100.0 * (right - left) / ((right + left) / 2.0)
+def main_condition(points: Sequence[Any]) -> str:
+    """The condition with the most history points (first seen on a tie); ``""`` if none."""
+    counts: dict[str, int] = {}
+    for p in points:
+        c = str(_get(p, "condition", "") or "")
+        counts[c] = counts.get(c, 0) + 1
+    return max(counts, key=lambda c: counts[c]) if counts else ""
 
 
-def progress_data(
-    points: Sequence[Any],
-    *,
-    measure: str | None = None,
-    mdc: float | None = None,
-    mdc_si_pct: float | None = None,
-) -> MeasureProgress:
-    """Per-session left/right values of one measure from history points.
+def progress_data(points: Sequence[Any], *, measure: str | None = None, condition: str | None = None) -> MeasureProgress:
+    """Per-session left/right values of one measure, with baseline, MDC and trend words.
+
+    The numbers come from :func:`protocols.compare.progress`: session means, the baseline (first
+    session), the change since baseline per side and for the symmetry index, and the MDC95
+    from the athlete's own repeated trials (literature default until there are enough).
 
     Parameters
     ----------
     points : sequence of HistoryPoint
-        ``Store.history(athlete, measure)``: one point per session, condition and side,
-        with the valid trials' ``values``.
+        ``Store.history(athlete, measure)``: one point per session, condition and side, with
+        the valid trials' ``values``.
     measure : str, optional
         The key (default: the points' ``measure``).
-    mdc, mdc_si_pct : float, optional
-        Override the MDC of the measure (its unit) and of the symmetry index (% points).
-        Default: :func:`protocols.compare.mdc_from_history` on the same points.
+    condition : str, optional
+        Which condition to draw (default: :func:`main_condition`).
 
     Returns
     -------
     MeasureProgress
     """
+    from protocols import compare
+
     if not points:
         raise ValueError(
             f"no history for {measure or 'this measure'}: record a session first (balance test or balance demo)"
         )
     key = measure or str(_get(points[0], "measure", "measure"))
-    order: dict[Any, datetime] = {}
-    by_side: dict[tuple[Any, str], list[float]] = {}
-    for p in points:
+    cond = main_condition(points) if condition is None else condition
+    use = [p for p in points if str(_get(p, "condition", "") or "") == cond]
+    if not use:
+        raise ValueError(f"no history for {key} in condition {cond!r}; recorded: {main_condition(points)!r}")
+    when: dict[Any, datetime] = {}
+    vals: dict[tuple[Any, str], list[float]] = {}
+    for p in use:
         sid = _get(p, "session_id")
-        order.setdefault(sid, _when(_get(p, "started_at")))
+        when.setdefault(sid, _when(_get(p, "started_at")))
         side = str(_get(p, "side"))
-        vals = [float(v) for v in (_get(p, "values", ()) or ()) if v is not None and math.isfinite(float(v))]
-        by_side.setdefault((sid, side), []).extend(vals)
-    sids = sorted(order, key=lambda s: (order[s], str(s)))
-    s_n = len(sids)
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        v = [float(x) for x in (_get(p, "values", ()) or ()) if x is not None and math.isfinite(float(x))]
+        vals.setdefault((sid, side), []).extend(v)
+    sids = sorted(when, key=lambda s: (when[s], str(s)))
+    pts = [
+        compare.SessionPoint(when=when[s], left=tuple(vals.get((s, "left"), ())),
+                             right=tuple(vals.get((s, "right"), ())), session_id=s)
+        for s in sids
+    ]
+    prog = compare.progress(pts, measure=key)
+    spread = {}
     for side in ("left", "right"):
-        mean = np.full(s_n, np.nan)
-        spread = np.full((2, s_n), np.nan)
-        for i, sid in enumerate(sids):
-            v = by_side.get((sid, side), [])
+        sp = np.full((2, len(sids)), np.nan)
+        for i, s in enumerate(sids):
+            v = vals.get((s, side), [])
             if v:
-                mean[i] = float(np.mean(v))
-                spread[:, i] = (min(v), max(v))
-        out[side] = (mean, spread)
-    left, ls = out["left"]
-    right, rs = out["right"]
-    si = _symmetry_index_pct(left, right)
-
-    def first(a: np.ndarray) -> float:
-        f = a[np.isfinite(a)]
-        return float(f[0]) if f.size else math.nan
-
-    sem, source = math.nan, ""
-    m_val = math.nan if mdc is None else float(mdc)
-    m_si = math.nan if mdc_si_pct is None else float(mdc_si_pct)
-    if mdc is None or mdc_si_pct is None:
-        est = _mdc_estimate(key, by_side, left, right)
-        if est is not None:
-            sem = est["sem"]
-            source = est["source"]
-            if mdc is None:
-                m_val = est["mdc"]
-            if mdc_si_pct is None:
-                m_si = est["mdc_si_pct"]
+                sp[:, i] = (min(v), max(v))
+        spread[side] = sp
     return MeasureProgress(
-        measure=key, dates=[order[s] for s in sids], session_ids=sids, left=left, right=right,
-        left_spread=ls, right_spread=rs, si_pct=si, baseline_left=first(left), baseline_right=first(right),
-        mdc=m_val, mdc_si_pct=m_si, sem=sem, mdc_source=source,
+        measure=key, condition=cond, dates=[when[s] for s in sids], session_ids=sids,
+        left=np.asarray(prog.left.means, dtype=np.float64), right=np.asarray(prog.right.means, dtype=np.float64),
+        left_spread=spread["left"], right_spread=spread["right"],
+        si_pct=np.asarray(prog.asymmetry.si_pct, dtype=np.float64),
+        baseline_left=prog.left.baseline, baseline_right=prog.right.baseline,
+        baseline_si_pct=prog.asymmetry.baseline,
+        mdc_left=prog.left.noise.mdc95, mdc_right=prog.right.noise.mdc95, mdc_si_pct=prog.asymmetry.mdc95,
+        mdc_source=prog.left.noise.source, sentences=list(prog.summary),
     )
-
-
-def _mdc_estimate(
-    key: str, by_side: Mapping[tuple[Any, str], list[float]], left: np.ndarray, right: np.ndarray
-) -> dict[str, Any] | None:
-    """SEM and MDC95 from the athlete's own repeated trials via :mod:`protocols.compare`."""
-    try:
-        from protocols import compare
-    except ImportError:  # pragma: no cover - protocols always shipped with the app
-        return None
-    groups = [v for v in by_side.values() if len(v) >= 1]
-    fn = getattr(compare, "mdc_from_groups", None)
-    if fn is None:
-        return None
-    return dict(fn(groups, measure=key, left_mean=float(np.nanmean(left)) if np.isfinite(left).any() else math.nan,
-                   right_mean=float(np.nanmean(right)) if np.isfinite(right).any() else math.nan))
 
 
 def progress_figure(
@@ -257,28 +237,35 @@ def progress_figure(
 
     n = len(data)
     fig = Figure(figsize=A4_PORTRAIT_IN, dpi=100)
-    ratios = [0.55] + [2.2, 1.25] * n
-    gs = fig.add_gridspec(1 + 2 * n, 1, height_ratios=ratios, left=0.1, right=0.97, top=0.975, bottom=0.075,
-                          hspace=0.55 if n > 1 else 0.45)
+    ratios = [0.5] + [2.0, 1.15, 0.62] * n
+    gs = fig.add_gridspec(1 + 3 * n, 1, height_ratios=ratios, left=0.1, right=0.97, top=0.975, bottom=0.065,
+                          hspace=0.5)
     hx = fig.add_subplot(gs[0], label="header")
     hx.set_axis_off()
     hx.text(0.0, 1.0, "Balance progress", fontsize=15, fontweight="bold", va="top", transform=hx.transAxes)
     all_dates = sorted({dt for d in data for dt in d.dates})
     span = f"{all_dates[0]:%Y-%m-%d} to {all_dates[-1]:%Y-%m-%d}" if all_dates else "no sessions"
     n_sess = len({sid for d in data for sid in d.session_ids})
-    hx.text(0.0, 0.35, f"Athlete: {athlete or 'unknown'}    Protocol: {protocol or 'single-leg stance'}    "
-            f"{n_sess} session{'s' if n_sess != 1 else ''}, {span}", fontsize=9, va="top", transform=hx.transAxes)
+    cond = data[0].condition.replace("_", " ")
+    hx.text(0.0, 0.3, f"Athlete: {athlete or 'unknown'}    Protocol: {protocol or 'single-leg stance'}"
+            f"{', ' + cond if cond else ''}    {n_sess} session{'s' if n_sess != 1 else ''}, {span}",
+            fontsize=9, va="top", transform=hx.transAxes)
+    import textwrap
+
     for i, d in enumerate(data):
-        ax = fig.add_subplot(gs[1 + 2 * i], label=f"progress-{d.measure}")
-        sx = fig.add_subplot(gs[2 + 2 * i], label=f"asymmetry-{d.measure}", sharex=ax)
+        ax = fig.add_subplot(gs[1 + 3 * i], label=f"progress-{d.measure}")
+        sx = fig.add_subplot(gs[2 + 3 * i], label=f"asymmetry-{d.measure}", sharex=ax)
+        wx = fig.add_subplot(gs[3 + 3 * i], label=f"words-{d.measure}")
+        wx.set_axis_off()
         unit = units[d.measure]
         plots.plot_progress(
             d.dates, d.left, d.right, left_spread=d.left_spread, right_spread=d.right_spread,
             baseline_left=d.baseline_left, baseline_right=d.baseline_right,
-            mdc=d.mdc if math.isfinite(d.mdc) else None, ax=ax, label=labels[d.measure], unit=unit,
+            mdc_left=d.mdc_left, mdc_right=d.mdc_right, ax=ax, label=labels[d.measure], unit=unit,
         )
+        base_si = d.baseline_si_pct if math.isfinite(d.baseline_si_pct) else 0.0
         plots.plot_asymmetry(d.dates, d.si_pct, mdc_pct=d.mdc_si_pct if math.isfinite(d.mdc_si_pct) else None,
-                             ax=sx)
+                             baseline_pct=base_si, ax=sx)
         ax.tick_params(labelbottom=False, labelsize=8)
         ax.xaxis.get_offset_text().set_visible(False)
         sx.tick_params(labelsize=8)
@@ -288,15 +275,16 @@ def progress_figure(
             if leg is not None:
                 for t in leg.get_texts():
                     t.set_fontsize(7.5)
-        note = (f"MDC95 {d.mdc:.3g} {unit} ({d.mdc_source})" if math.isfinite(d.mdc)
-                else "MDC unknown: more repeated trials needed")
+        src = "this athlete's repeated trials" if d.mdc_source == "own" else "literature default"
+        note = (f"MDC95 left {d.mdc_left:.3g}, right {d.mdc_right:.3g} {unit} ({src})"
+                if math.isfinite(d.mdc_left) else "MDC unknown")
         ax.text(1.0, 1.02, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="0.35")
+        words = "\n".join("\u2022 " + "\n   ".join(textwrap.wrap(s_, 150)) for s_ in d.sentences)
+        wx.text(0.0, 0.95, words, transform=wx.transAxes, va="top", fontsize=6.8, color="0.15")
     foot = ("One point per session: mean of its valid trials; vertical bars: lowest to highest trial. Dashed: "
             "baseline (first session); shaded: baseline \u00b1 MDC95 (1.96\u00b7\u221a2\u00b7SEM from this "
             "athlete's repeated trials): points outside changed by more than measurement noise. "
-            "SI = 100\u00b7(R\u2212L)/((R+L)/2). Describes sway; not a diagnosis.")
-    import textwrap
-
+            "SI = 100\u00b7(R\u2212L)/((R+L)/2), + means the right sways more. Describes sway; not a diagnosis.")
     fig.text(0.1, 0.012, "\n".join(textwrap.wrap(foot, 150)), fontsize=6.5, color="0.35", va="bottom")
     return fig
 
@@ -308,6 +296,7 @@ def write_progress(
     measures: Sequence[str] | None = None,
     athlete: str = "",
     protocol: str = "",
+    condition: str | None = None,
     dpi: int = 150,
 ) -> Path:
     """Write the progress page of an athlete as a PDF or PNG.
@@ -323,6 +312,8 @@ def write_progress(
         ``history``, else all keys of ``history``).
     athlete, protocol : str, optional
         For the header.
+    condition : str, optional
+        Condition to draw (default: the one with most history).
     dpi : int, optional
         PNG resolution (dots per inch).
 
@@ -340,7 +331,7 @@ def write_progress(
     missing = [m for m in measures if not history.get(m)]
     if missing:
         raise ValueError(f"no history for {', '.join(missing)}: choose among {', '.join(sorted(history)) or 'none'}")
-    data = [progress_data(history[m], measure=m) for m in measures]
+    data = [progress_data(history[m], measure=m, condition=condition) for m in measures]
     fig = progress_figure(data, athlete=athlete, protocol=protocol)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"Title": f"Balance progress: {athlete}"}

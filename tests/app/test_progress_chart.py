@@ -1,0 +1,134 @@
+"""Progress chart: L/R per session on a true date axis, baseline ± MDC band, asymmetry band."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta, timezone
+
+import matplotlib
+
+matplotlib.use("Agg", force=True)
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from balance.app import progress_chart as pc  # noqa: E402
+from balance.app.plots import find_artists  # noqa: E402
+from balance.app.store import HistoryPoint  # noqa: E402
+
+KEY = "mean_velocity_ml_mm_s"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _points(values: dict[int, tuple[tuple[float, ...], tuple[float, ...]]], dates: list[datetime],
+            *, condition: str = "eyes_open", measure: str = KEY) -> list[HistoryPoint]:
+    out = []
+    for sid, (lv, rv) in values.items():
+        for side, v in (("left", lv), ("right", rv)):
+            out.append(HistoryPoint(sid, dates[sid].isoformat(), "single_leg", condition, side, measure,
+                                    tuple(v), float(np.mean(v)), float(np.std(v, ddof=1))))
+    return out
+
+
+D0 = datetime(2026, 2, 2, 10, 0, tzinfo=timezone.utc)
+DATES = [D0, D0 + timedelta(days=7), D0 + timedelta(days=30)]
+VALUES = {
+    0: ((20.0, 22.0, 24.0), (30.0, 33.0, 36.0)),
+    1: ((21.0, 22.0, 23.0), (28.0, 29.0, 30.0)),
+    2: ((18.0, 19.0, 23.0), (24.0, 26.0, 25.0)),
+}
+
+
+def _hand_mdc(side: int) -> float:
+    # SEM = pooled within-session SD (sum of squares / sum of (n-1)); MDC95 = 1.96*sqrt(2)*SEM
+    ss = sum(np.sum((np.array(v[side]) - np.mean(v[side])) ** 2) for v in VALUES.values())
+    df = sum(len(v[side]) - 1 for v in VALUES.values())
+    return 1.96 * math.sqrt(2.0) * math.sqrt(ss / df)
+
+
+def test_points_means_spread_baseline_and_mdc_band() -> None:
+    d = pc.progress_data(_points(VALUES, DATES))
+    fig = pc.progress_figure([d], athlete="A001")
+    ax = [a for a in fig.axes if a.get_label() == f"progress-{KEY}"][0]
+    (left,) = find_artists(ax, "progress-left")
+    (right,) = find_artists(ax, "progress-right")
+    np.testing.assert_allclose(left.get_ydata(), [22.0, 22.0, 20.0])
+    np.testing.assert_allclose(right.get_ydata(), [33.0, 29.0, 25.0])
+    # a true time axis: 7 days then 23 days apart
+    x = mdates.date2num(left.get_xdata())
+    np.testing.assert_allclose(np.diff(x), [7.0, 23.0])
+    for side, i, base in (("left", 0, 22.0), ("right", 1, 33.0)):
+        (band,) = find_artists(ax, f"mdc-band-{side}")
+        assert band.get_height() == pytest.approx(2 * _hand_mdc(i), rel=1e-12)
+        assert band.get_y() + band.get_height() / 2 == pytest.approx(base)
+        (bl,) = find_artists(ax, f"baseline-{side}")
+        assert bl.get_ydata()[0] == base
+    # the trial spread: lowest to highest trial of each session
+    segs = [c for c in find_artists(ax, "spread-left") if hasattr(c, "get_segments")]
+    ys = sorted((float(s[0][1]), float(s[1][1])) for s in segs[0].get_segments())
+    assert ys == sorted([(20.0, 24.0), (21.0, 23.0), (18.0, 23.0)])
+
+
+def test_asymmetry_panel_and_its_band() -> None:
+    d = pc.progress_data(_points(VALUES, DATES))
+    fig = pc.progress_figure([d])
+    sx = [a for a in fig.axes if a.get_label() == f"asymmetry-{KEY}"][0]
+    (line,) = find_artists(sx, "asymmetry")
+    lm = np.array([22.0, 22.0, 20.0])
+    rm = np.array([33.0, 29.0, 25.0])
+    np.testing.assert_allclose(line.get_ydata(), 100 * (rm - lm) / ((rm + lm) / 2))
+    (band,) = find_artists(sx, "mdc-band")
+    assert band.get_height() == pytest.approx(2 * d.mdc_si_pct)
+    assert band.get_y() + band.get_height() / 2 == pytest.approx(100 * 11 / 27.5)  # baseline SI
+    assert math.isfinite(d.mdc_si_pct) and d.mdc_si_pct > 0
+    assert d.sentences[0].startswith("Left leg:")
+
+
+def test_condition_is_chosen_and_filtered() -> None:
+    pts = _points(VALUES, DATES) + _points({0: ((50.0, 51.0), (60.0, 61.0))}, DATES, condition="eyes_closed")
+    d = pc.progress_data(pts)
+    assert d.condition == "eyes_open" and np.allclose(d.left, [22.0, 22.0, 20.0])
+    d2 = pc.progress_data(pts, condition="eyes_closed")
+    assert np.allclose(d2.left, [50.5])
+
+
+@pytest.mark.parametrize("n", [1, 50])
+def test_readable_with_one_and_fifty_sessions(n, tmp_path) -> None:
+    rng = np.random.default_rng(n)
+    dates = [D0 + timedelta(days=7 * i) for i in range(n)]
+    vals = {i: (tuple(20 + rng.normal(0, 1, 3)), tuple(26 - 6 * i / max(n, 1) + rng.normal(0, 1, 3)))
+            for i in range(n)}
+    hist = {KEY: _points(vals, dates), "mean_velocity_mm_s": _points(vals, dates, measure="mean_velocity_mm_s")}
+    out = pc.write_progress(hist, tmp_path / "p.png", athlete="A001", dpi=80)
+    with Image.open(out) as im:
+        w, h = im.size
+    assert h / w == pytest.approx(297 / 210, rel=0.01)
+    fig = pc.progress_figure([pc.progress_data(hist[KEY])])
+    fig.canvas.draw()
+    sx = [a for a in fig.axes if a.get_label() == f"asymmetry-{KEY}"][0]
+    labels = [t.get_text() for t in sx.get_xticklabels() if t.get_text()]
+    assert 2 <= len(labels) <= 8
+    lo, hi = sx.get_xlim()
+    assert hi - lo >= 14.0  # even one session spans a readable fortnight
+    (line,) = find_artists(fig, "progress-left")
+    assert len(line.get_xdata()) == n
+
+
+def test_pdf_one_page_and_unknown_measure(tmp_path) -> None:
+    hist = {KEY: _points(VALUES, DATES)}
+    out = pc.write_progress(hist, tmp_path / "p.pdf", athlete="A001")
+    raw = out.read_bytes()
+    assert raw.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page\b(?!s)", raw)) == 1
+    with pytest.raises(ValueError, match="no history for rms_ml_mm"):
+        pc.write_progress(hist, tmp_path / "q.pdf", measures=["rms_ml_mm"])
+    with pytest.raises(ValueError, match=r"\.pdf or \.png"):
+        pc.write_progress(hist, tmp_path / "q.svg")
