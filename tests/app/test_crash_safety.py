@@ -61,7 +61,12 @@ def test_kill_9_never_loses_a_committed_trial(tmp_path: Path) -> None:
         by_id = {t.id: t for sess in sessions for t in sess.trials}
         for tid, path in committed.items():
             t = by_id[tid]
-            assert len(t.measures) == 20 and t.raw_path == path
+            assert len(t.measures) == 20 and t.raw_path == path and Path(path).is_file()
+        # samples: the last committed trial of every run (the one nearest the kill) and a random sample
+        last_of_run = {max(t.id for t in sess.trials if t.id in committed) for sess in sessions if sess.trials}
+        sample = set(rng.choice(sorted(committed), size=min(100, len(committed)), replace=False).tolist())
+        for tid in sorted(last_of_run | sample):
+            t, path = by_id[tid], committed[tid]
             rec = s.trial_recording(tid)
             assert len(rec) == t.n_samples > 0
             from drivers.recording_file import read_recording
