@@ -138,11 +138,35 @@ _BAND_HZ = (0.15, 5.0)  # spectral features use 0.15-5 Hz (posturography.md §1.
 
 
 @lru_cache(maxsize=32)
-def _butter_lowpass(order: int, wn: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    from scipy.signal import butter
+def _butter_lowpass(
+    order: int, wn: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Butterworth low-pass (b, a) and the steady-state initial conditions ``lfilter_zi``."""
+    from scipy.signal import butter, lfilter_zi
 
     b, a = butter(order, wn, btype="lowpass")
-    return b, a
+    return b, a, lfilter_zi(b, a)
+
+
+def _filtfilt(order: int, wn: float, x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``scipy.signal.filtfilt(b, a, x, axis=0)`` of a Butterworth low-pass, with its design and
+    ``lfilter_zi`` cached: odd extension by ``3 * (order + 1)`` samples, forward and backward
+    ``lfilter`` started in steady state."""
+    from scipy.signal import lfilter
+
+    b, a, zi = _butter_lowpass(order, wn)
+    edge = 3 * max(len(a), len(b))
+    if x.shape[0] <= edge:
+        raise BalanceInputError(
+            f"{x.shape[0]} samples are too few to filter (more than {edge} are needed): record a "
+            "longer trial"
+        )
+    zi_shape = (zi.size,) + (1,) * (x.ndim - 1)
+    zi = zi.reshape(zi_shape)
+    ext = np.concatenate([2 * x[:1] - x[edge:0:-1], x, 2 * x[-1:] - x[-2 : -(edge + 2) : -1]], axis=0)
+    y, _ = lfilter(b, a, ext, axis=0, zi=zi * ext[:1])
+    y, _ = lfilter(b, a, y[::-1], axis=0, zi=zi * y[-1:])
+    return y[::-1][edge:-edge]
 
 
 @lru_cache(maxsize=32)
@@ -350,8 +374,6 @@ def preprocess_signal(
     mean_cm : ndarray, shape (2,)
         Mean [ML, AP] of the input before centring (cm), the reference's ``mean_value``.
     """
-    from scipy.signal import filtfilt
-
     ml = np.asarray(cop_ml_cm, dtype=np.float64).ravel()
     ap = np.asarray(cop_ap_cm, dtype=np.float64).ravel()
     if ml.shape != ap.shape:
@@ -409,14 +431,7 @@ def preprocess_signal(
             signal = np.column_stack([np.interp(grid, tk, signal[filled, j]) for j in range(2)])
         fs = float(resample_hz)
     if filter_:
-        nyq = 0.5 * fs
-        b, a = _butter_lowpass(int(order), cutoff_hz / nyq)
-        if signal.shape[0] <= 3 * max(len(a), len(b)):
-            raise BalanceInputError(
-                f"{signal.shape[0]} samples are too few to filter at {fs} Hz: record a longer "
-                "trial"
-            )
-        signal = filtfilt(b, a, signal, axis=0)
+        signal = _filtfilt(int(order), cutoff_hz / (0.5 * fs), signal)
     return signal, fs, mean
 
 
@@ -504,14 +519,10 @@ def sway_density(signal_cm: ArrayLike, *, fs_hz: float, radius_cm: float = 0.3) 
     ndarray, shape (N - 1,)
         Sway density (s), filtered.
     """
-    from scipy.signal import filtfilt
-
     s = np.asarray(signal_cm, dtype=np.float64)
-    n = s.shape[0]
     stop, start = _exits(s, radius_cm)
     sway = ((stop - 1) - (start + 1)) / fs_hz
-    b, a = _butter_lowpass(4, 2.5 / (0.5 * fs_hz))
-    return filtfilt(b, a, sway, axis=0)
+    return _filtfilt(4, 2.5 / (0.5 * fs_hz), sway)
 
 
 def _exits(s: NDArray[np.float64], radius: float) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -551,18 +562,21 @@ def _first_exit_forward(
     # per level k, four 1-D arrays (min x, min y, max x, max y) over s[i : min(i + 2**k, n)]
     # (1-D arrays and np.take: 2-D fancy indexing is ~10x slower here)
     x, y = np.ascontiguousarray(s[:, 0]), np.ascontiguousarray(s[:, 1])
-    # padded with copies of the last point, so that level k is two shifted slices of level k-1
-    pad = 1 << levels
-    xp = np.concatenate([x, np.full(pad, x[-1])])
-    yp = np.concatenate([y, np.full(pad, y[-1])])
-    tables = [(xp, yp, xp, yp)]
+    tables = [(x, y, x, y)]
     for k in range(1, levels):
         half = 1 << (k - 1)
-        x0, y0, x1, y1 = tables[-1]
-        tables.append((
-            np.minimum(x0[:-half], x0[half:]), np.minimum(y0[:-half], y0[half:]),
-            np.maximum(x1[:-half], x1[half:]), np.maximum(y1[:-half], y1[half:]),
-        ))
+        level = []
+        for arr, fn in zip(tables[-1], (np.minimum, np.minimum, np.maximum, np.maximum)):
+            new = arr.copy()  # entries within `half` of the end already span [i, n)
+            fn(arr[:-half], arr[half:], out=new[:-half])
+            level.append(new)
+        # a box fits in a disc of the radius only if its diagonal is at most the diameter:
+        # if no box of this level is that small, no block of this size (or larger) can be skipped
+        diag2 = (level[2] - level[0]) ** 2 + (level[3] - level[1]) ** 2
+        if diag2.min() > 4 * radius * radius:
+            break
+        tables.append(tuple(level))
+    levels = len(tables)
     r2 = radius * radius * (1 - 1e-12)
 
     out = end.copy()

@@ -370,3 +370,12 @@ def test_welch_and_savgol_equal_scipy(n, fs):
     np.testing.assert_allclose(p_got, p_ref, rtol=1e-9, atol=1e-12 * p_ref.max())
     v_ref = savgol_filter(sig, window_length=5, polyorder=3, deriv=1, axis=0, delta=1 / fs)
     np.testing.assert_allclose(quijoux._savgol_speed(sig, fs), v_ref, rtol=1e-9, atol=1e-10 * np.abs(v_ref).max())
+
+
+@pytest.mark.parametrize("order, wn, shape", [(4, 0.8, (748, 2)), (4, 0.2, (747,)), (2, 0.05, (300, 2))])
+def test_filtfilt_equals_scipy(order, wn, shape):
+    from scipy.signal import butter, filtfilt
+
+    x = np.cumsum(np.random.default_rng(1).normal(size=shape), axis=0)
+    b, a = butter(order, wn, btype="lowpass")
+    np.testing.assert_allclose(quijoux._filtfilt(order, wn, x), filtfilt(b, a, x, axis=0), rtol=1e-12, atol=1e-12)
