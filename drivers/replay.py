@@ -206,7 +206,7 @@ class ReplayBoard(Board):
             extra={
                 "source": str(self._meta.get("source", "")),
                 "layout": self._meta.get("layout"),
-                "speed": self.speed,
+                "speed": None if math.isinf(self.speed) else self.speed,  # None = as fast as possible
                 "original_board": board,
                 "complete": self._meta.get("complete"),
             },
