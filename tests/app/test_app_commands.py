@@ -245,3 +245,50 @@ def test_export_command(db: Path, capsys: pytest.CaptureFixture[str], tmp_path: 
         rows = list(csv.DictReader(fh))
     assert {r["athlete_code"] for r in rows} == {"P001"} and "athlete_name" not in rows[0]
     assert all(math.isfinite(float(r["mean_velocity_ml_mm_s [mm/s]"])) for r in rows if r["valid"] == "1")
+
+
+def test_ctrl_c_mid_session_keeps_the_trials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C arrives in the main thread while the engine records: it stops, every trial so far is saved."""
+    import threading
+
+    from drivers.sim import SimulatedBoard
+    from protocols.engine import Engine
+    from protocols.library import get_protocol
+
+    from balance.app.runner import run_session
+
+    reached, release = threading.Event(), threading.Event()
+
+    class HoldAfterSecondTrial:
+        n = 0
+
+        def on_event(self, event: object) -> None:
+            if type(event).__name__ == "TrialEnded":
+                self.n += 1
+                if self.n == 2:
+                    reached.set()
+                    release.wait(10)
+
+    real_join = Engine.join
+    calls = []
+
+    def join(self: Engine, timeout_s: float | None = None):  # type: ignore[no-untyped-def]
+        calls.append(timeout_s)
+        if len(calls) == 1:
+            assert reached.wait(10)
+            raise KeyboardInterrupt  # as if the coach pressed Ctrl-C
+        release.set()
+        return real_join(self, timeout_s)
+
+    monkeypatch.setattr(Engine, "join", join)
+    with Store.open(tmp_path / "h.db") as s:
+        a = s.add_athlete("Sam")
+        spec = get_protocol("single-leg", duration_s=10, rest_s=1)
+        with SimulatedBoard(seed=3) as board:
+            out = run_session(s, a, spec, board, listeners=[HoldAfterSecondTrial()])
+        assert out.error is not None and "Ctrl-C" in out.error and out.status == "incomplete"
+        sess = s.session(out.session_id)
+        assert sess.status == "incomplete"
+        assert [t.extra["status"] for t in sess.trials][:2] == ["complete", "complete"]
+        assert len(sess.trials) == len(out.trial_ids) <= 3
+        assert all(t.extra["status"] == "incomplete" for t in sess.trials[2:])

@@ -125,13 +125,18 @@ def run(args: argparse.Namespace) -> int:
         unit = measure_info(d["measure"])["unit"]
         print(f"\n{d['measure']} [{unit}]")
         table = []
+        with_both = any(r["both"] for r in d["sessions"])
         for r in d["sessions"]:
             si = r["symmetry_index_pct"]
-            table.append([
+            row = [
                 r["started_at"][:10], r["condition"], f"{fmt_num(r['left_mean'])} ({r['n_left']})",
                 f"{fmt_num(r['right_mean'])} ({r['n_right']})", "–" if si is None else f"{si:+.0f} %",
-            ])  # fmt: skip
-        print(format_table(["date", "condition", "left (n)", "right (n)", "R vs L"], table, right=lambda i: i >= 2))
+            ]  # fmt: skip
+            if with_both:
+                row.append(f"{fmt_num(r['both_mean'])} ({len(r['both'])})")
+            table.append(row)
+        header = ["date", "condition", "left (n)", "right (n)", "R vs L"] + (["both feet (n)"] if with_both else [])
+        print(format_table(header, table, right=lambda i: i >= 2))
         if d["progress"] is not None:
             for line in d["progress"]["summary"]:
                 print(f"  {line}")
