@@ -609,7 +609,12 @@ class SessionComparison:
         Other numbers: ``romberg_quotient`` per measure, ``weight_left_pct`` per condition,
         squat ``rep_count``.
     summary : list of str
-        Plain-words lines, most important first.
+        Plain-words lines, the primary measure first.
+    primary : str or None
+        The protocol's primary measure (the first of ``spec.measures``): the one whose flag
+        is the session's headline. Each measure is flagged at the 95 % level on its own, so
+        among six measures some flag by chance more often than 5 % of the time; the
+        headline keeps the false-flag rate at the stated level.
     """
 
     kind: str
@@ -617,6 +622,21 @@ class SessionComparison:
     changes: list[ChangeComparison] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)
+    primary: str | None = None
+
+    @property
+    def headline(self) -> SideComparison | ChangeComparison | None:
+        """The comparison of the primary measure (left vs right; for before/after the
+        first flagged side's change, else the left leg's), or None."""
+        if self.primary is None:
+            return self.sides[0] if self.sides else (self.changes[0] if self.changes else None)
+        if self.kind == "before_after":
+            ch = [c for c in self.changes if c.measure == self.primary]
+            flagged = [c for c in ch if c.beyond_mdc]
+            return (flagged or ch or [None])[0]
+        if self.kind == "romberg":
+            return next((c for c in self.changes if c.measure == self.primary), None)
+        return self.side(self.primary)
 
     def side(self, measure: str, condition: str | None = None) -> SideComparison | None:
         """The left/right comparison of ``measure`` (first match), or None."""
@@ -649,15 +669,15 @@ class SessionComparison:
                 "changes": [asdict(c) for c in self.changes],
                 "values": self.values,
                 "summary": list(self.summary),
+                "primary": self.primary,
             }
         )
 
 
-def _headline_first(items: list[SideComparison], measures: Sequence[str]) -> list[str]:
-    """Summary lines: flagged ones first, each measure once, in the spec's order."""
-    flagged = [s.sentence for s in items if s.beyond_mdc]
-    rest = [s.sentence for s in items if not s.beyond_mdc]
-    return flagged + rest
+def _primary_first(items: list[SideComparison], primary: str | None) -> list[str]:
+    """Summary lines: the primary measure's first, then the others in the spec's order."""
+    first = [s.sentence for s in items if s.measure == primary]
+    return first + [s.sentence for s in items if s.measure != primary]
 
 
 def compare_session(session: "SessionResult", *, min_df: int = 4) -> SessionComparison | None:
@@ -669,14 +689,15 @@ def compare_session(session: "SessionResult", *, min_df: int = 4) -> SessionComp
         return None
     kind = spec.comparison
     measures = [m for m in spec.measures]
+    primary = measures[0] if measures else None
     if kind == "left_right":
-        comp = SessionComparison(kind=kind)
+        comp = SessionComparison(kind=kind, primary=primary)
         for cond in dict.fromkeys(t.condition for t in trials):
             comp.sides.extend(compare_sides(trials, measures=measures, condition=cond, min_df=min_df))
-        comp.summary = _headline_first(comp.sides, measures)
+        comp.summary = _primary_first(comp.sides, primary)
         return comp
     if kind == "before_after":
-        comp = SessionComparison(kind=kind)
+        comp = SessionComparison(kind=kind, primary=primary)
         conds = list(dict.fromkeys(t.condition for t in trials))
         for cond in conds:
             comp.sides.extend(compare_sides(trials, measures=measures, condition=cond, min_df=min_df))
@@ -697,7 +718,7 @@ def compare_session(session: "SessionResult", *, min_df: int = 4) -> SessionComp
             comp.summary = ["No change beyond the noise between before and after, on either leg."]
         return comp
     if kind == "romberg":
-        comp = SessionComparison(kind=kind)
+        comp = SessionComparison(kind=kind, primary=primary)
         eo = [t for t in trials if t.eyes == "open"]
         ec = [t for t in trials if t.eyes == "closed"]
         rq: dict[str, float] = {}
@@ -729,7 +750,7 @@ def compare_session(session: "SessionResult", *, min_df: int = 4) -> SessionComp
             )
         return comp
     if kind == "squat":
-        comp = SessionComparison(kind=kind)
+        comp = SessionComparison(kind=kind, primary="weight_pct")
         reps = [r for t in trials for r in t.extra.get("reps", [])]
         if not reps:
             return None

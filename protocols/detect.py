@@ -346,8 +346,8 @@ def detect_failures(
       floor);
     * a load over ``hop_spike_pct_bw`` % (a landing) is a *hop*;
     * in single-leg stance, the smoothed CoP ML moving towards the board centre by more than
-      ``touch_down_cop_jump_mm`` from ``baseline_ml_mm`` is a *touch-down* (free foot on
-      the board).
+      ``touch_down_cop_jump_mm`` from ``baseline_ml_mm`` while the load stays up is a
+      *touch-down* (free foot on the board).
 
     Each event's ``onset_s`` is the start of its run.
 
@@ -455,7 +455,9 @@ def detect_failures(
         mls = moving_mean(t, ml, window_s=rules.smoothing_s)
         with np.errstate(invalid="ignore"):
             jump = np.isfinite(mls) & ((mls - baseline_ml_mm) * toward > rules.touch_down_cop_jump_mm)
-            jump &= ws >= rules.step_off_load_pct_bw / 100.0 * bw
+            # a foot put on the board keeps the total load; while the load drops the drop
+            # rules decide (stepping off also moves the CoP)
+            jump &= ~drop
         j_starts, j_stops = _merge_runs(*true_runs(jump), t, merge_gap_s)
         for a, b in zip(j_starts.tolist(), j_stops.tolist()):
             dur = float(t[b - 1] - t[a])

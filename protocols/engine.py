@@ -561,7 +561,8 @@ class Engine:
         else:
             fail_t = None
         if status == "complete":
-            held = p.duration_s
+            # squats end when the repetitions are done, other trials at the planned duration
+            held = p.duration_s if p.stance != "squat" else min(p.duration_s, st.end_s - st.start_s)
         elif started:
             held = float(fail_t if fail_t is not None else st.end_s - st.start_s)
         else:
