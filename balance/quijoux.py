@@ -572,7 +572,11 @@ def _first_exit_forward(
             level.append(new)
         # a box fits in a disc of the radius only if its diagonal is at most the diameter:
         # if no box of this level is that small, no block of this size (or larger) can be skipped
-        diag2 = (level[2] - level[0]) ** 2 + (level[3] - level[1]) ** 2
+        # (full blocks only; the clipped ones at the end are covered by the lower levels)
+        full = n - (1 << k) + 1
+        if full <= 0:
+            break
+        diag2 = (level[2][:full] - level[0][:full]) ** 2 + (level[3][:full] - level[1][:full]) ** 2
         if diag2.min() > 4 * radius * radius:
             break
         tables.append(tuple(level))
