@@ -194,6 +194,7 @@ def plot_statokinesigram(
     linewidth: float = 0.8,
     title: str | None = None,
     show_area: bool = True,
+    legend: bool = True,
 ) -> "Figure":
     """CoP trajectory in the horizontal plane, with its prediction ellipse.
 
@@ -224,6 +225,8 @@ def plot_statokinesigram(
         Axes title.
     show_area : bool, optional
         Put the ellipse area in the legend.
+    legend : bool, optional
+        Draw the legend (the ellipse's label stays on the patch for callers' own legends).
 
     Returns
     -------
@@ -259,7 +262,8 @@ def plot_statokinesigram(
         )
         patch.set_gid("ellipse")
         ax.add_patch(patch)
-        ax.legend(loc="upper right", fontsize="small", frameon=True, framealpha=0.8)
+        if legend:
+            ax.legend(loc="upper right", fontsize="small", frameon=True, framealpha=0.8)
     ax.set_xlabel(_ML_LABEL)
     ax.set_ylabel(_AP_LABEL)
     if board is None:

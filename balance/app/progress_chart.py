@@ -237,7 +237,7 @@ def progress_figure(
 
     n = len(data)
     fig = Figure(figsize=A4_PORTRAIT_IN, dpi=100)
-    ratios = [0.5] + [2.0, 1.15, 0.62] * n
+    ratios = [0.5] + [2.0, 1.15, 0.72] * n
     gs = fig.add_gridspec(1 + 3 * n, 1, height_ratios=ratios, left=0.1, right=0.97, top=0.975, bottom=0.065,
                           hspace=0.5)
     hx = fig.add_subplot(gs[0], label="header")

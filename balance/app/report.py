@@ -558,10 +558,10 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
         tx = fig.add_subplot(gs[2, col:col + 3], label=f"time-{s.side}")
         n_valid = len(s.trials)
         if s.shown is not None and s.cop_ml_mm is not None:
-            title = f"{s.side.upper()} leg \u2014 trial {s.shown.trial_index} (median of {n_valid} valid)"
+            title = (f"{s.side.upper()} leg \u2014 trial {s.shown.trial_index} (median of {n_valid} valid)\n"
+                     f"95 % prediction ellipse (black): {ell.area_mm2:,.0f} mm\u00b2")
             plots.plot_statokinesigram(s.cop_ml_mm, s.cop_ap_mm, ax=ax, ellipse=ell, half_range_mm=half,
-                                       center_mm=(0.0, 0.0),
-                                       color=color, title=title)
+                                       center_mm=(0.0, 0.0), color=color, title=title, legend=False)
             ax.title.set_fontsize(9.5)
             ax.title.set_color(color)
             plots.plot_cop_time(s.time_s, s.cop_ml_mm, s.cop_ap_mm, ax=tx, ylim_mm=(-ylim, ylim),

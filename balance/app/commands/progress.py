@@ -1,0 +1,87 @@
+"""``balance progress ATHLETE --out progress.pdf|.png``: each leg and the asymmetry across weeks."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from balance.app.commands._common import EXAMPLES_FORMATTER, add_db_argument, add_json_argument, fail, print_json
+
+EXAMPLES = """\
+examples:
+  balance progress Sam --out progress.pdf
+  balance progress Sam --out ml.png --measure mean_velocity_ml_mm_s
+  balance progress P07 --measure rms_ml_mm --measure prediction_ellipse_area_mm2 --condition eyes_closed
+
+Per measure: left and right, one point per session (the mean of its valid trials, the bar from
+the lowest to the highest trial), the baseline (first session) with a shaded band of +- MDC95
+around it so real change stands out, and the symmetry index over time with its own band. Dates
+are on a true time axis. It describes sway; it is not a diagnosis.
+"""
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    from balance.app.progress_chart import DEFAULT_MEASURES
+
+    p = subparsers.add_parser(
+        "progress",
+        help="progress chart across sessions (PDF or PNG)",
+        description="Draw an athlete's left and right results and their asymmetry across sessions.",
+        epilog=EXAMPLES,
+        formatter_class=EXAMPLES_FORMATTER,
+    )
+    p.add_argument("athlete", help="name or code")
+    p.add_argument("--out", metavar="FILE", help="output .pdf or .png (default: progress-<code>.pdf here)")
+    p.add_argument("--measure", action="append", metavar="KEY",
+                   help=f"measure key (repeatable; default {', '.join(DEFAULT_MEASURES)})")  # fmt: skip
+    p.add_argument("--protocol", default="single-leg", help="protocol (default single-leg)")
+    p.add_argument("--condition", default=None, help="condition, e.g. eyes_open (default: the most recorded)")
+    p.add_argument("--dpi", type=int, default=150, help="PNG resolution in dots per inch (default 150)")
+    add_db_argument(p)
+    add_json_argument(p)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from balance.app.commands._common import open_store
+    from balance.app.progress_chart import DEFAULT_MEASURES
+    from balance.app.store import StoreError
+
+    if args.out is not None and Path(args.out).suffix.lower() not in (".pdf", ".png"):
+        return fail("progress", f"--out {args.out} must end in .pdf or .png", code=2)
+    if not 30 <= args.dpi <= 600:
+        return fail("progress", f"--dpi {args.dpi} must be between 30 and 600", code=2)
+    protocol = args.protocol.replace("-", "_")
+    try:
+        with open_store(args, create=False) as store:
+            athlete = store.get_athlete(args.athlete)
+            if not store.sessions(athlete, protocol=protocol):
+                raise StoreError(
+                    f"{athlete.label} has no {args.protocol} sessions yet: run "
+                    f"`balance test {args.protocol} --athlete {athlete.label}` first"
+                )
+            measures = args.measure or [m for m in DEFAULT_MEASURES if m in store.measure_keys(athlete)]
+            history = {m: store.history(athlete, m, protocol=protocol) for m in measures}
+    except StoreError as err:  # unknown athlete or measure (the message lists the recorded ones)
+        return fail("progress", str(err))
+    empty = [m for m, pts in history.items() if not pts]
+    if empty:
+        return fail("progress", f"no valid trials of {', '.join(empty)} for {athlete.label}")
+    from balance.app.progress_chart import write_progress
+
+    out = Path(args.out) if args.out else Path(f"progress-{athlete.code}.pdf")
+    try:
+        path = write_progress(history, out, measures=measures, athlete=athlete.code,
+                              protocol=args.protocol.replace("_", "-"), condition=args.condition, dpi=args.dpi)
+    except ValueError as err:
+        return fail("progress", str(err))
+    except OSError as err:
+        return fail("progress", f"could not write {out}: {err.strerror or err}")
+    n = len({p.session_id for pts in history.values() for p in pts})
+    if args.json:
+        print_json({"progress": str(path.resolve()), "athlete": athlete.code, "measures": measures, "sessions": n})
+    else:
+        print(f"progress of {athlete.label} ({athlete.code}) over {n} session(s), {', '.join(measures)}: {path}")
+    return 0

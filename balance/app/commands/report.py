@@ -1,0 +1,86 @@
+"""``balance report SESSION|ATHLETE --out report.pdf|.png``: the one-page session report."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from balance.app.commands._common import EXAMPLES_FORMATTER, add_db_argument, add_json_argument, fail, print_json
+
+EXAMPLES = """\
+examples:
+  balance report Sam --out report.pdf          # Sam's latest session
+  balance report 12 --out session12.png        # session 12 (ids: balance athlete show Sam)
+  balance report P07 --db team.db --out p07.pdf --json
+
+One A4 page: the header (athlete code, date, protocol, conditions, board, software version,
+preprocessing), the left and right statokinesigrams on one scale with the 95 % prediction
+ellipse, ML and AP over time, the left-vs-right bars with the symmetry index and the MDC, a
+plain-words summary, and the failed trials with their reason. It describes sway; it is not a
+diagnosis.
+"""
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "report",
+        help="one-page session report (PDF or PNG)",
+        description="Write the one-page report of a session: a session id, or an athlete's name or code for "
+        "their latest session.",
+        epilog=EXAMPLES,
+        formatter_class=EXAMPLES_FORMATTER,
+    )
+    p.add_argument("target", metavar="SESSION|ATHLETE", help="session id, or athlete name/code (latest session)")
+    p.add_argument("--out", metavar="FILE", help="output .pdf or .png (default: report-<code>-<session>.pdf here)")
+    p.add_argument("--dpi", type=int, default=150, help="PNG resolution in dots per inch (default 150)")
+    add_db_argument(p)
+    add_json_argument(p)
+    return p
+
+
+def _find_session(store: Any, target: str) -> Any:
+    """A session id if ``target`` is one, else the latest session of that athlete."""
+    from balance.app.store import UnknownAthleteError, UnknownSessionError
+
+    if target.strip().isdigit():
+        try:
+            return store.session(int(target))
+        except UnknownSessionError:
+            if store.find_athlete(target) is None:
+                raise
+    try:
+        athlete = store.get_athlete(target)
+    except UnknownAthleteError as err:
+        raise UnknownAthleteError(f"{err} (give a session id or an athlete's name or code)") from None
+    return store.latest_session(athlete)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from balance.app.commands._common import open_store
+    from balance.app.store import StoreError
+
+    if args.out is not None and Path(args.out).suffix.lower() not in (".pdf", ".png"):
+        return fail("report", f"--out {args.out} must end in .pdf or .png", code=2)
+    if not 30 <= args.dpi <= 600:
+        return fail("report", f"--dpi {args.dpi} must be between 30 and 600", code=2)
+    try:
+        with open_store(args, create=False) as store:
+            session = _find_session(store, args.target)
+    except (StoreError, LookupError) as err:
+        return fail("report", str(err))
+    from balance.app.report import write_session_report
+
+    out = Path(args.out) if args.out else Path(f"report-{session.athlete.code}-{session.id}.pdf")
+    try:
+        path = write_session_report(session, out, dpi=args.dpi)
+    except OSError as err:
+        return fail("report", f"could not write {out}: {err.strerror or err}")
+    if args.json:
+        print_json({"report": str(path.resolve()), "session_id": session.id, "athlete": session.athlete.code,
+                    "started_at": session.started_at})
+    else:
+        print(f"report for {session.athlete.label} ({session.athlete.code}), session {session.id} of "
+              f"{session.date}: {path}")
+    return 0
