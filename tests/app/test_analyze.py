@@ -283,6 +283,15 @@ def test_quijoux_preset_keys_and_units(data_dir: Path, capsys: pytest.CaptureFix
     assert 0.8 * v_mm_s / 10 < m["mean_velocity_ML_AND_AP"] < 1.0 * v_mm_s / 10
 
 
+def test_wildcards_left_by_the_shell_are_expanded(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pattern = str(data_dir / "pds" / "PDS13*grf.txt.gz")
+    code, out, err = _run(capsys, "analyze", "--raw", "--csv", pattern, str(data_dir / "pds" / "nothing*.gz"))
+    assert code == 1
+    files = [r["file"] for r in csv.DictReader(io.StringIO(out))]
+    assert files == sorted(str(p) for p in (data_dir / "pds").glob("PDS13*grf.txt.gz")) and len(files) == 2
+    assert "nothing*.gz: no such file" in err
+
+
 def test_gap_policy_and_unit_check_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     t, ml, ap = _sway(12)
     ml_nan = ml.copy()

@@ -543,6 +543,22 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"raw": bool(args.raw), "preset": args.preset, "params": params, "measures": args.measures}
 
 
+def expand_paths(paths: Sequence[str]) -> list[str]:
+    """The paths as given, with unexpanded wildcards (``*``, ``?``, ``[``) expanded, as on Windows shells.
+
+    A pattern that matches nothing is kept as is, so it is reported as a missing file.
+    """
+    import glob
+
+    out: list[str] = []
+    for p in paths:
+        if not os.path.exists(p) and any(ch in p for ch in "*?["):
+            out.extend(sorted(glob.glob(p)) or [p])
+        else:
+            out.append(p)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``balance analyze``; returns the exit code (0 all analysed, 1 any file failed)."""
     options = _check_options(args)
@@ -551,7 +567,7 @@ def run(args: argparse.Namespace) -> int:
     import balance.pipeline  # noqa: F401
     import drivers.formats  # noqa: F401
 
-    results = analyze_files(list(args.recordings), options, jobs=args.jobs, progress=not args.quiet)
+    results = analyze_files(expand_paths(args.recordings), options, jobs=args.jobs, progress=not args.quiet)
     for r in results:
         if not r["ok"]:
             print(f"balance analyze: error: {r['error']}", file=sys.stderr)
