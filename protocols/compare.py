@@ -458,33 +458,33 @@ def mdc_from_groups(
     -------
     dict
         ``sem``, ``mdc`` (measure's unit), ``source`` (``own``/``literature``), ``df``,
-        ``reference``, ``mdc_si_pct`` (percentage points; delta method at the given means
-        with the groups' average number of trials).
+        ``reference``, ``mdc_si_pct`` (percentage points: 1.96·√2 times the SEM of one
+        trial's SI by the delta method at the given means).
     """
     mean = float(np.nanmean([left_mean, right_mean])) if np.isfinite([left_mean, right_mean]).any() else math.nan
     nz = noise(measure, groups, mean=mean, min_df=min_df)
-    sizes = [np.isfinite(np.asarray(g, dtype=np.float64)).sum() for g in groups]
-    n = max(1.0, float(np.mean(sizes))) if sizes else 1.0
     return {
         "sem": nz.sem,
         "mdc": nz.mdc95,
         "source": nz.source,
         "df": nz.df,
         "reference": nz.reference,
-        "mdc_si_pct": mdc95(_sem_si(left_mean, right_mean, nz.sem, nz.sem, n, n)),
+        "mdc_si_pct": mdc95(_sem_si(left_mean, right_mean, nz.sem, nz.sem)),
     }
 
 
-def _sem_si(lbar: float, rbar: float, sem_l: float, sem_r: float, n_l: float, n_r: float) -> float:
-    """SEM of a symmetry index of side means (delta method).
+def _sem_si(lbar: float, rbar: float, sem_l: float, sem_r: float) -> float:
+    """SEM of a symmetry index of one left and one right trial (delta method).
 
-    dSI/dR = 400·L/(R+L)², dSI/dL = −400·R/(R+L)²; each mean has variance SEM²/n.
+    dSI/dR = 400·L/(R+L)², dSI/dL = −400·R/(R+L)²; each value has variance SEM². Like the
+    measures' own MDC95 = 1.96·√2·SEM (the change of one trial's value), this is the noise of
+    one trial's SI, so the SI's MDC and the measures' MDCs follow the same convention.
     """
     s = lbar + rbar
     if not (math.isfinite(s) and s != 0):
         return math.nan
     k = 400.0 / s**2
-    return k * math.sqrt(lbar**2 * sem_r**2 / n_r + rbar**2 * sem_l**2 / n_l)
+    return k * math.sqrt(lbar**2 * sem_r**2 + rbar**2 * sem_l**2)
 
 
 # ------------------------------------------------------------------------------------------
@@ -878,7 +878,7 @@ class AsymmetryProgress:
     slope_per_week : float
         Least-squares slope (points per week).
     sem, mdc95 : float
-        SEM of one session's SI from the pooled trial SEM (delta method) and 1.96·√2·SEM.
+        SEM of one trial's SI from the pooled trial SEMs (delta method) and 1.96·√2·SEM.
     beyond_mdc : bool
     sentence : str
     """
@@ -1018,12 +1018,10 @@ def progress(points: Sequence[SessionPoint], *, measure: str, min_df: int = 4) -
     rm = np.array(sides["right"].means)
     si = np.asarray(symmetry_index(lm, rm), dtype=np.float64)
     base, last = _first_last(si)
-    # SEM of one session's SI by the delta method, at the athlete's average L and R, with the
-    # typical number of trials per side: dSI/dR = 400 L/(R+L)², dSI/dL = −400 R/(R+L)².
+    # SEM of one trial's SI by the delta method at the athlete's average L and R
+    # (dSI/dR = 400 L/(R+L)², dSI/dL = −400 R/(R+L)²), the convention of the measures' MDC.
     lbar, rbar = float(np.nanmean(lm)), float(np.nanmean(rm))
-    n_l = max(1.0, float(np.mean([len(p.left) for p in pts])))
-    n_r = max(1.0, float(np.mean([len(p.right) for p in pts])))
-    sem_si = _sem_si(lbar, rbar, side_sem["left"], side_sem["right"], n_l, n_r)
+    sem_si = _sem_si(lbar, rbar, side_sem["left"], side_sem["right"])
     mdc_si = mdc95(sem_si)
     ch = last - base
     beyond = bool(math.isfinite(mdc_si) and math.isfinite(ch) and abs(ch) > mdc_si)

@@ -160,10 +160,10 @@ def test_progress_stable_athlete_not_flagged():
 
 
 def test_si_mdc_delta_method_matches_monte_carlo():
-    """SEM of a session's SI from mean values with trial SD 2 and 3 trials, vs simulation."""
+    """SEM of one trial's SI (trial SD 2 on each side) by the delta method, vs simulation."""
     rng = np.random.default_rng(11)
-    lm, rm, sd, n = 30.0, 36.0, 2.0, 3
-    sims = symmetry_index(rng.normal(lm, sd / math.sqrt(n), 200000), rng.normal(rm, sd / math.sqrt(n), 200000))
+    lm, rm, sd = 30.0, 36.0, 2.0
+    sims = symmetry_index(rng.normal(lm, sd, 200000), rng.normal(rm, sd, 200000))
     d = mdc_from_groups([[lm - sd, lm, lm + sd]] * 4, measure="mean_velocity_ml_mm_s", left_mean=lm, right_mean=rm)
     assert d["source"] == "own" and d["sem"] == pytest.approx(sd)
     assert d["mdc_si_pct"] == pytest.approx(mdc95(float(np.std(sims))), rel=0.02)
