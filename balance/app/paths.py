@@ -52,8 +52,15 @@ def raw_dir_for(db_path: str | os.PathLike[str]) -> Path:
 
 
 def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
-    """Create ``path`` (and parents) if missing; a directory we create is private (0700)."""
+    """Create ``path`` (and parents) if missing; every directory created here is private (0700)."""
     p = Path(path)
-    if not p.is_dir():
-        p.mkdir(parents=True, exist_ok=True, mode=0o700)
+    missing = []
+    q = p
+    while not q.is_dir():
+        missing.append(q)
+        if q.parent == q:
+            break
+        q = q.parent
+    for d in reversed(missing):  # every folder we create is private, not only the last one
+        d.mkdir(mode=0o700, exist_ok=True)
     return p

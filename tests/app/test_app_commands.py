@@ -108,6 +108,10 @@ def test_test_command_finds_the_weaker_side_and_saves_everything(db: Path, capsy
         # raw file written before analysis holds the same samples as the stored recording
         from drivers.recording_file import read_recording
 
+        import stat
+
+        for d in (Path(sess.trials[0].raw_path).parent, s.athlete_raw_dir("Sam"), s.raw_dir):
+            assert stat.S_IMODE(d.stat().st_mode) & 0o077 == 0, d  # raw recordings are private
         for t in sess.trials:
             raw = read_recording(t.raw_path)
             assert raw.meta["complete"] is True
