@@ -306,13 +306,30 @@ def purge_artefacts(
         back2 = 1 < i < n - 2 and l1(s[i + 2], last) < threshold_down_cm
         return bool(jump and (back1 or back2))
 
-    # Vectorised test of every candidate against its predecessor (valid while in sync).
-    c = ids[1:]
-    jump = l1(s[c], s[c - 1]) > threshold_up_cm
-    back1 = l1(s[c + 1], s[c - 1]) < threshold_down_cm
-    c2 = np.minimum(c + 2, n - 1)
-    back2 = (c > 1) & (c < n - 2) & (l1(s[c2], s[c - 1]) < threshold_down_cm)
-    suspects = c[jump & (back1 | back2)]
+    # Vectorised test of every candidate against its predecessor (valid while in sync), with
+    # shifted slices: prev = s[c - 1], cur = s[c], nxt = s[c + 1], nxt2 = s[c + 2].
+    c0 = int(ids[0]) + 1
+    cols = [np.ascontiguousarray(s[:, j]) for j in range(s.shape[1])]
+
+    def l1_shift(a: int, b: int, m: int) -> NDArray[np.float64]:
+        """sum_j |s[c + b, j] - s[c + a, j]| for the m candidates c = c0, c0 + 1, ..."""
+        total = np.zeros(m)
+        for col in cols:
+            total += np.abs(col[c0 + b : c0 + b + m] - col[c0 + a : c0 + a + m])
+        return total
+
+    m = n - 1 - c0  # candidates c0 .. n - 2
+    if m > 0:
+        jump = l1_shift(-1, 0, m) > threshold_up_cm
+        back1 = l1_shift(-1, 1, m) < threshold_down_cm
+        back2 = np.zeros(m, dtype=bool)
+        m2 = max(n - 2 - c0, 0)  # back2 needs c < n - 2
+        if m2:
+            back2[:m2] = l1_shift(-1, 2, m2) < threshold_down_cm
+        back2[: max(0, 2 - c0)] = False  # and c > 1
+        suspects = c0 + np.flatnonzero(jump & (back1 | back2))
+    else:
+        suspects = np.zeros(0, dtype=np.intp)
 
     keep = np.zeros(n, dtype=bool)
     keep[ids] = True

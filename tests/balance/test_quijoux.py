@@ -379,3 +379,37 @@ def test_filtfilt_equals_scipy(order, wn, shape):
     x = np.cumsum(np.random.default_rng(1).normal(size=shape), axis=0)
     b, a = butter(order, wn, btype="lowpass")
     np.testing.assert_allclose(quijoux._filtfilt(order, wn, x), filtfilt(b, a, x, axis=0), rtol=1e-12, atol=1e-12)
+
+
+def test_nan_rows_are_dropped_with_their_timestamps(quijoux_trial):
+    # as the reference does: time = arange(N)/fs is built first, then NaN rows (and their
+    # instants) are removed, leaving a hole that SWARII resamples across
+    ml_cm, ap_cm = quijoux_trial
+    ml, ap = ml_cm * 10, ap_cm * 10
+    bad = np.r_[500:520, 1700, 2222]
+    ml_nan, ap_nan = ml.copy(), ap.copy()
+    ml_nan[bad] = np.nan
+    ap_nan[bad[::2]] = np.nan
+    rows = np.isnan(ml_nan) | np.isnan(ap_nan)
+    t = np.arange(ml.size) / 100.0
+    with_nan = features(ml_nan, ap_nan, fs_hz=100.0)
+    without = features(ml[~rows], ap[~rows], time_s=t[~rows])
+    assert with_nan == without
+    assert with_nan != features(ml, ap, fs_hz=100.0)
+
+
+def test_units_table_is_consistent_with_scaling():
+    # every feature whose unit is a length (cm), area (cm2) or PSD (cm2/Hz) scales as such
+    rng = np.random.default_rng(9)
+    a = np.cumsum(rng.normal(size=(2000, 2)), axis=0) * 0.02
+    k = 2.5
+    f1 = features(10 * a[:, 0], 10 * a[:, 1], fs_hz=50.0, preprocess=False)
+    fk = features(10 * k * a[:, 0], 10 * k * a[:, 1], fs_hz=50.0, preprocess=False, sway_density_radius_cm=0.3 * k)
+    power = {"cm": 1, "cm/s": 1, "cm2": 2, "cm2/s": 2, "cm2/Hz": 2, "1/cm": -1, "1": 0, "Hz": 0, "s": 0,
+             "deg": 0, "count": 0}
+    for key, unit in QUIJOUX_UNITS.items():
+        if key.startswith("mean_value") or unit not in power:
+            continue  # mean_value is the raw mean (scales too, checked below); phase plane mixes units
+        assert fk[key] == pytest.approx(f1[key] * k ** power[unit], rel=1e-8, abs=1e-12), key
+    assert fk["mean_value_ML"] == pytest.approx(k * f1["mean_value_ML"], rel=1e-12)
+    assert fk["phase_plane_parameter_AP"] == pytest.approx(k * f1["phase_plane_parameter_AP"], rel=1e-12)
