@@ -12,7 +12,9 @@ of Quijoux's ``stato.py``.
 Complexity: the forward and backward exits of all samples are found together by binary lifting over a
 sparse table of bounding boxes (a block is certainly inside the circle when the box corner farthest from
 ``p[i]`` is). One pass costs O(N log N) and each pass either finds an exit exactly or advances every
-unfinished sample, so typical CoP needs a handful of passes; no pairwise N×N distances are formed.
+unfinished sample, so typical CoP needs a handful of passes, after which the few samples left are finished
+by exact scans in short bands; no pairwise N×N distances are formed. Exact: equal to the brute-force
+definition (tested).
 """
 
 from __future__ import annotations
@@ -27,56 +29,73 @@ DEFAULT_RADIUS_MM: float = 3.0
 #: Low-pass cut-off of the sway-density curve (Hz), Baratto et al. 2002 (posturography.md §1.5).
 DEFAULT_CUTOFF_HZ: float = 2.5
 
-_MAX_LEVEL = 16  # blocks up to 65 536 samples; longer stays take extra passes, never wrong results
+_BIG = 1e150  # barrier coordinate: farther than any radius from any real point, yet finite when squared
+_TAIL = 150  # below this many unfinished samples, finish with exact banded scans
+_CHUNK = 64  # width of one banded scan (samples)
 
 
-def _forward_exit(x: NDArray[np.float64], y: NDArray[np.float64], r2: float) -> NDArray[np.intp]:
-    """For each i, the number of consecutive samples after i within distance sqrt(r2) of p[i]."""
-    n = x.shape[0]
-    # Sparse tables of block minima/maxima: level k holds blocks [j, j + 2**k) for j <= n - 2**k.
-    levels = [(x, x, y, y)]
-    k = 1
-    while (1 << k) <= n and k <= _MAX_LEVEL:
+def _runs_forward(x: NDArray[np.float64], y: NDArray[np.float64], r2: float, skip: int) -> NDArray[np.intp]:
+    """For each i, how many consecutive samples after i lie within sqrt(r2) of p[i] (``skip``: a barrier index).
+
+    Binary lifting over a sparse table of bounding boxes: level k holds, for blocks [s, s + 2**k), the
+    maxima of (x, −x, y, −y). A block is certainly inside the circle around c when its box corner
+    farthest from c is, i.e. max(xmax − cx, cx − xmin)² + max(ymax − cy, cy − ymin)² <= r2. Descending the
+    levels once per pass advances every sample as far as whole blocks allow; the single sample after it
+    is then tested exactly. The few samples still unfinished after some passes are finished with exact
+    distance scans in bands of _CHUNK samples.
+    """
+    m = x.shape[0]
+    k_max = max(int(m - 1).bit_length() - 1, 0)
+    xp = np.concatenate([x, np.full(1 << k_max, _BIG)])  # padding: blocks running off the end never fit
+    yp = np.concatenate([y, np.full(1 << k_max, _BIG)])
+    tables = [np.column_stack([xp, -xp, yp, -yp])]
+    d4 = 4.0 * r2
+    for k in range(1, k_max + 1):
         h = 1 << (k - 1)
-        xn, xx, yn, yx = levels[-1]
-        m = n - (1 << k) + 1
-        levels.append(
-            (
-                np.minimum(xn[:m], xn[h : h + m]),
-                np.maximum(xx[:m], xx[h : h + m]),
-                np.minimum(yn[:m], yn[h : h + m]),
-                np.maximum(yx[:m], yx[h : h + m]),
-            )
-        )
-        k += 1
-    cur = np.arange(n)  # last index known to be inside, per sample
-    active = np.arange(n)  # samples whose exit is not yet known
-    while active.size:
-        cx, cy = x[active], y[active]
+        prev = tables[-1]
+        size = prev.shape[0] - h
+        nxt = np.maximum(prev[:size], prev[h : h + size])
+        ex = nxt[:m, 0] + nxt[:m, 1]
+        ey = nxt[:m, 2] + nxt[:m, 3]
+        if not np.any(ex * ex + ey * ey <= d4):
+            break  # no block of this length fits in a circle of radius R: longer ones cannot either
+        tables.append(nxt)
+    top = len(tables) - 1
+    cur = np.arange(m)
+    active = np.delete(np.arange(m), skip) if skip >= 0 else np.arange(m)
+    while active.size > _TAIL:
+        off = np.column_stack([x[active], -x[active], y[active], -y[active]])
         c = cur[active]
-        for lev in range(len(levels) - 1, -1, -1):
-            size = 1 << lev
-            ok = c + size <= n - 1
-            if not ok.any():
-                continue
-            idx = np.nonzero(ok)[0]
-            start = c[idx] + 1
-            xn, xx, yn, yx = (a[start] for a in levels[lev])
-            ccx, ccy = cx[idx], cy[idx]
-            dx = np.maximum(np.abs(xx - ccx), np.abs(xn - ccx))
-            dy = np.maximum(np.abs(yx - ccy), np.abs(yn - ccy))
-            inside = dx * dx + dy * dy <= r2
-            c[idx[inside]] += size
+        for k in range(top, -1, -1):
+            d = np.take(tables[k], c + 1, axis=0)
+            d -= off
+            dx = np.maximum(d[:, 0], d[:, 1])
+            dy = np.maximum(d[:, 2], d[:, 3])
+            dx *= dx
+            dy *= dy
+            dx += dy
+            c += (dx <= r2).astype(np.intp) << k
         cur[active] = c
-        # Exact check of the next sample: outside (or end of record) means the exit is found.
-        nxt = c + 1
-        at_end = nxt >= n
-        nxt_c = np.minimum(nxt, n - 1)
-        ddx = x[nxt_c] - cx
-        ddy = y[nxt_c] - cy
-        done = at_end | (ddx * ddx + ddy * ddy > r2)
-        active = active[~done]
-    return cur - np.arange(n)
+        nx = xp.take(c + 1) - off[:, 0]
+        ny = yp.take(c + 1) - off[:, 2]
+        active = active[nx * nx + ny * ny <= r2]
+    if active.size:
+        cx = x[active][:, None]
+        cy = y[active][:, None]
+        c = cur[active]
+        steps = np.arange(1, _CHUNK + 1)
+        last = xp.shape[0] - 1
+        while active.size:
+            j = np.minimum(c[:, None] + steps, last)
+            ddx = xp.take(j) - cx
+            ddy = yp.take(j) - cy
+            out = ddx * ddx + ddy * ddy > r2
+            found = out.any(axis=1)
+            c = np.where(found, c + out.argmax(axis=1), c + _CHUNK)
+            cur[active] = c
+            keep = ~found
+            active, c, cx, cy = active[keep], c[keep], cx[keep], cy[keep]
+    return cur - np.arange(m)
 
 
 def run_lengths_within(
@@ -98,12 +117,16 @@ def run_lengths_within(
     """
     if not radius_mm > 0:
         raise ValueError(f"radius_mm={radius_mm!r} must be positive (3 mm is the usual choice)")
-    x = np.ascontiguousarray(cop_ml_mm, dtype=np.float64)
-    y = np.ascontiguousarray(cop_ap_mm, dtype=np.float64)
-    r2 = float(radius_mm) ** 2
-    fwd = _forward_exit(x, y, r2)
-    bwd = _forward_exit(x[::-1].copy(), y[::-1].copy(), r2)[::-1]
-    return fwd + bwd
+    x = np.asarray(cop_ml_mm, dtype=np.float64)
+    y = np.asarray(cop_ap_mm, dtype=np.float64)
+    n = x.shape[0]
+    if n and not (np.abs(x).max() < 1e100 and np.abs(y).max() < 1e100):
+        raise ValueError("the CoP must be finite and smaller than 1e100 mm in magnitude")
+    # Forward and backward runs in one pass: the record, a barrier point, the record reversed.
+    xx = np.concatenate([x, [_BIG], x[::-1]])
+    yy = np.concatenate([y, [_BIG], y[::-1]])
+    run = _runs_forward(xx, yy, float(radius_mm) ** 2, skip=n)
+    return run[:n] + run[n + 1 :][::-1]
 
 
 def sway_density_curve(

@@ -56,11 +56,14 @@ def mean_square_displacement(x: NDArray[np.float64], *, max_lag: int) -> NDArray
     n = x.shape[-1]
     if not 0 <= max_lag < n:
         raise ValueError(f"max_lag={max_lag} must be in [0, N) with N={n} samples")
-    nfft = 1 << int(np.ceil(np.log2(2 * n - 1)))
-    spec = np.fft.rfft(x, nfft, axis=-1)
-    acf = np.fft.irfft(spec.real**2 + spec.imag**2, nfft, axis=-1)[..., : max_lag + 1]
-    sq = x * x
-    csum = np.concatenate([np.zeros(x.shape[:-1] + (1,)), np.cumsum(sq, axis=-1)], axis=-1)
+    import scipy.fft
+
+    # zero padding to n + max_lag suffices: circular wrap-around then only reaches lags > max_lag
+    nfft = scipy.fft.next_fast_len(n + max_lag, real=True)
+    spec = scipy.fft.rfft(x, nfft, axis=-1)
+    acf = scipy.fft.irfft(spec.real**2 + spec.imag**2, nfft, axis=-1)[..., : max_lag + 1]
+    csum = np.zeros(x.shape[:-1] + (n + 1,))
+    np.cumsum(x * x, axis=-1, out=csum[..., 1:])
     lags = np.arange(max_lag + 1)
     total = csum[..., -1:]
     # Σ_{n=m}^{N-1} x² + Σ_{n=0}^{N-1-m} x²  −  2·Σ x[n]x[n+m]
@@ -72,15 +75,28 @@ def mean_square_displacement(x: NDArray[np.float64], *, max_lag: int) -> NDArray
     return np.asarray(msd)
 
 
-def _line_fits(t: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
-    """Cumulative sums for OLS fits of y on t over prefixes: returns (S1, St, Stt, Sy, Sty, Syy), each (L+1,)."""
-    z = np.zeros(1)
-    return tuple(np.concatenate([z, np.cumsum(v)]) for v in (np.ones_like(t), t, t * t, y, t * y, y * y))
+def _prefix_sums(t: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Prefix sums of (1, t, t², y, t·y, y²) for OLS over index ranges; shape (6, S, L+1) for y of shape (S, L)."""
+    s, n = y.shape
+    terms = np.empty((6, s, n + 1))
+    terms[:, :, 0] = 0.0
+    terms[0, :, 1:] = 1.0
+    terms[1, :, 1:] = t
+    terms[2, :, 1:] = t * t
+    terms[3, :, 1:] = y
+    terms[4, :, 1:] = t * y
+    terms[5, :, 1:] = y * y
+    np.cumsum(terms[:, :, 1:], axis=-1, out=terms[:, :, 1:])
+    return terms
 
 
-def _ols(c: tuple[NDArray[np.float64], ...], a: NDArray[np.intp], b: NDArray[np.intp]) -> tuple[NDArray[np.float64], ...]:
-    """Slope, intercept and SSE of OLS fits over index ranges [a, b) given prefix sums ``c``."""
-    n, st, stt, sy, sty, syy = (v[b] - v[a] for v in c)
+def _ols(c: NDArray[np.float64], a: NDArray[np.intp], b: NDArray[np.intp]) -> tuple[NDArray[np.float64], ...]:
+    """Slope, intercept and SSE of OLS fits over index ranges [a, b) (per series), from prefix sums ``c``.
+
+    ``a`` and ``b`` have shape (S, C) (C ranges per series); results have shape (S, C).
+    """
+    rows = np.arange(c.shape[1])[:, None]
+    n, st, stt, sy, sty, syy = (c[i][rows, b] - c[i][rows, a] for i in range(6))
     with np.errstate(divide="ignore", invalid="ignore"):
         vt = stt - st * st / n
         cty = sty - st * sy / n
@@ -91,34 +107,38 @@ def _ols(c: tuple[NDArray[np.float64], ...], a: NDArray[np.intp], b: NDArray[np.
     return slope, intercept, sse
 
 
-def _analyse_axis(
-    t_s: NDArray[np.float64], msd: NDArray[np.float64], candidates: NDArray[np.intp], planar: bool
-) -> dict[str, float]:
-    """Fit one diffusion plot. ``t_s``/``msd`` exclude lag 0; ``candidates`` are break indices into them."""
-    nan = float("nan")
-    if np.any(msd <= 0) or candidates.size == 0:
+def _analyse(
+    t_s: NDArray[np.float64], msd: NDArray[np.float64], candidates: NDArray[np.intp], divisor: NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
+    """Fit the diffusion plots ``msd`` (S, L) (lag 0 excluded) at once; ``candidates`` index the break lag."""
+    s, L = msd.shape
+    nan = np.full(s, np.nan)
+    if candidates.size == 0 or L < 2:
         return dict(d_short=nan, d_long=nan, h_short=nan, h_long=nan, t_c=nan, msd_c=nan)
-    lt = np.log(t_s)
-    ly = np.log(msd)
-    L = t_s.shape[0]
-    cl = _line_fits(lt, ly)
-    zero = np.zeros_like(candidates)
-    end = np.full_like(candidates, L)
-    s1, _, e1 = _ols(cl, zero, candidates + 1)  # short: indices 0..k
-    s2, _, e2 = _ols(cl, candidates, end)  # long: indices k..L-1
-    k = int(candidates[int(np.argmin(e1 + e2))])
-    h_short = float(s1[candidates == k][0]) / 2.0
-    h_long = float(s2[candidates == k][0]) / 2.0
-    cy = _line_fits(t_s, msd)
-    a_s, b_s, _ = (float(v[0]) for v in _ols(cy, np.array([0]), np.array([k + 1])))
-    a_l, b_l, _ = (float(v[0]) for v in _ols(cy, np.array([k]), np.array([L])))
-    div = 4.0 if planar else 2.0
-    t_c = (b_l - b_s) / (a_s - a_l) if a_s != a_l else nan
-    if not (np.isfinite(t_c) and t_s[0] <= t_c <= t_s[-1]):
-        t_c = float(t_s[k])
-    return dict(
-        d_short=a_s / div, d_long=a_l / div, h_short=h_short, h_long=h_long, t_c=float(t_c), msd_c=a_s * t_c + b_s
-    )
+    ok = np.all(msd > 0, axis=1)
+    with np.errstate(divide="ignore"):
+        ly = np.log(np.where(ok[:, None], msd, 1.0))
+    cl = _prefix_sums(np.log(t_s), ly)
+    cand = np.broadcast_to(candidates, (s, candidates.size))
+    zero = np.zeros_like(cand)
+    end = np.full_like(cand, L)
+    s1, _, e1 = _ols(cl, zero, cand + 1)  # short region: lags 0..k
+    s2, _, e2 = _ols(cl, cand, end)  # long region: lags k..L-1
+    best = np.argmin(e1 + e2, axis=1)
+    r = np.arange(s)
+    k = candidates[best]
+    h_short = s1[r, best] / 2.0
+    h_long = s2[r, best] / 2.0
+    cy = _prefix_sums(t_s, msd)
+    # per series: the short fit over lags [0, k], the long fit over [k, L)
+    slope, icpt, _ = _ols(cy, np.column_stack([np.zeros_like(k), k]), np.column_stack([k + 1, np.full_like(k, L)]))
+    a_s, b_s, a_l, b_l = slope[:, 0], icpt[:, 0], slope[:, 1], icpt[:, 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_c = (b_l - b_s) / (a_s - a_l)
+    inside = np.isfinite(t_c) & (t_c >= t_s[0]) & (t_c <= t_s[-1])
+    t_c = np.where(inside, t_c, t_s[k])
+    out = dict(d_short=a_s / divisor, d_long=a_l / divisor, h_short=h_short, h_long=h_long, t_c=t_c, msd_c=a_s * t_c + b_s)
+    return {key: np.where(ok, v, np.nan) for key, v in out.items()}
 
 
 def diffusion_measures(
@@ -158,17 +178,18 @@ def diffusion_measures(
         msd2 = mean_square_displacement(x, max_lag=max_lag)[:, 1:]
     else:
         msd2 = np.zeros((2, 0))
-    msds = {"": msd2[0] + msd2[1], "_ml": msd2[0], "_ap": msd2[1]}
+    msd3 = np.vstack([msd2[0] + msd2[1], msd2[0], msd2[1]]) if max_lag >= 1 else np.zeros((3, 0))
     t_s = np.arange(1, max_lag + 1) / fs_hz
     lo = max(int(np.ceil(break_range_s[0] * fs_hz)) - 1, 2)
     hi = min(int(np.floor(break_range_s[1] * fs_hz)) - 1, max_lag - 3)
     candidates = np.arange(lo, hi + 1) if hi >= lo else np.zeros(0, dtype=np.intp)
-    for suffix, msd in msds.items():
-        r = _analyse_axis(t_s, msd, candidates, planar=(suffix == ""))
-        out[f"diffusion_short{suffix}_mm2_s"] = r["d_short"]
-        out[f"diffusion_long{suffix}_mm2_s"] = r["d_long"]
-        out[f"scaling_exponent_short{suffix}"] = r["h_short"]
-        out[f"scaling_exponent_long{suffix}"] = r["h_long"]
-        out[f"critical_time{suffix}_s"] = r["t_c"]
-        out[f"critical_msd{suffix}_mm2"] = r["msd_c"]
+    # planar <Δr²> = 4DΔt, one axis <Δx²> = 2DΔt
+    r = _analyse(t_s, msd3, candidates, np.array([4.0, 2.0, 2.0]))
+    for i, suffix in enumerate(("", "_ml", "_ap")):
+        out[f"diffusion_short{suffix}_mm2_s"] = float(r["d_short"][i])
+        out[f"diffusion_long{suffix}_mm2_s"] = float(r["d_long"][i])
+        out[f"scaling_exponent_short{suffix}"] = float(r["h_short"][i])
+        out[f"scaling_exponent_long{suffix}"] = float(r["h_long"][i])
+        out[f"critical_time{suffix}_s"] = float(r["t_c"][i])
+        out[f"critical_msd{suffix}_mm2"] = float(r["msd_c"][i])
     return out

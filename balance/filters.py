@@ -10,6 +10,8 @@ the cut-off). The default, 4th order at 10 Hz, is what Quijoux et al. 2021 use o
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -59,10 +61,16 @@ def butter_lowpass_sos(*, cutoff_hz: float, fs_hz: float, order: int = DEFAULT_O
     ValueError
         If the cut-off is not below Nyquist, or the order or rate is invalid.
     """
+    _validate(cutoff_hz, fs_hz, order)
+    return _design(float(cutoff_hz), float(fs_hz), int(order)).copy()
+
+
+@lru_cache(maxsize=64)
+def _design(cutoff_hz: float, fs_hz: float, order: int) -> NDArray[np.float64]:
+    """Cached design (kept private: never handed out, see butter_lowpass_sos); a batch reuses a few filters."""
     from scipy.signal import butter
 
-    _validate(cutoff_hz, fs_hz, order)
-    return np.asarray(butter(int(order), cutoff_hz, btype="low", output="sos", fs=fs_hz), dtype=np.float64)
+    return np.asarray(butter(order, cutoff_hz, btype="low", output="sos", fs=fs_hz), dtype=np.float64)
 
 
 def lowpass(
@@ -104,7 +112,8 @@ def lowpass(
     from scipy.signal import sosfiltfilt
 
     a = np.asarray(x, dtype=np.float64)
-    sos = butter_lowpass_sos(cutoff_hz=cutoff_hz, fs_hz=fs_hz, order=order)
+    _validate(cutoff_hz, fs_hz, order)
+    sos = _design(float(cutoff_hz), float(fs_hz), int(order))
     if not np.all(np.isfinite(a)):
         raise ValueError(
             "x contains NaN or inf: filtering would spread them over the whole signal; "

@@ -342,3 +342,16 @@ def test_constant_signal_is_an_error() -> None:
 def test_bad_input(ml: np.ndarray, ap: np.ndarray, fs: float, match: str) -> None:
     with pytest.raises(BalanceInputError, match=match):
         sway.measures(ml, ap, fs_hz=fs)
+
+
+@pytest.mark.parametrize("n", [8, 51, 3000, 6001])
+def test_welch_psd_equals_scipy_welch(n: int) -> None:
+    from scipy.signal import welch
+
+    from balance.spectral import welch_psd
+
+    x = np.cumsum(np.random.default_rng(n).normal(size=(2, n)), axis=1)
+    f, p = welch_psd(x, fs_hz=100.0)
+    f2, p2 = welch(x, 100.0, window="hann", nperseg=n // 2, noverlap=n // 4, nfft=n // 2, detrend="constant")
+    np.testing.assert_allclose(f, f2, rtol=1e-14)
+    np.testing.assert_allclose(p, p2, rtol=1e-12, atol=1e-14 * np.abs(p2).max())
