@@ -553,6 +553,11 @@ class SimulatedBoard(Board):
         if len(sensor_gains) != 4 or min(sensor_gains) <= 0:
             raise ValueError(f"sensor_gains={sensor_gains} must be four positive multipliers (TL, TR, BL, BR)")
         self.sensor_gains = np.asarray(sensor_gains, dtype=np.float64)
+        if serial is None and not np.all(self.sensor_gains == 1.0):
+            # A miscalibrated simulated board is another board: its calibration profile must not be
+            # applied to the exact one.
+            tag = "".join(f"{int(round(g * 1000)) % 10000:04d}" for g in self.sensor_gains)
+            self._serial = f"sim-{self.seed:04d}-g{tag}"
         #: Known masses on the board: [mass_kg, ml_mm, ap_mm, t_on_s, t_off_s].
         self._masses: list[list[float]] = []
 
