@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-__all__ = ["ConsoleUI", "comparison_table", "KEY_MEASURES", "MEASURE_WORDS"]
+__all__ = ["ConsoleUI", "comparison_table", "session_text", "KEY_MEASURES", "MEASURE_WORDS"]
 
 #: Measures shown in the console's left-vs-right table, in order.
 KEY_MEASURES: tuple[str, ...] = (
@@ -32,6 +32,7 @@ MEASURE_WORDS: dict[str, str] = {
     "rms_ml_mm": "side-to-side sway size (mediolateral RMS)",
     "mean_velocity_ap_mm_s": "front-back sway speed (anteroposterior)",
     "mean_velocity_mm_s": "total sway speed",
+    "rms_ap_mm": "front-back sway size (anteroposterior RMS)",
     "prediction_ellipse_area_mm2": "sway area (95 % ellipse)",
     "hold_time_s": "time held",
     "weight_left_pct": "body weight on the left",
@@ -187,3 +188,35 @@ def _sentence(r: dict[str, Any]) -> str:
     else:
         noise = "this is within the athlete's own trial-to-trial noise (not a real difference)"
     return f"{side.capitalize()} leg: {pct:.0f} % more {words} than the {'left' if side == 'right' else 'right'}; {noise}."
+
+
+def session_text(session: Any, rows: Sequence[dict[str, Any]], *, measures: Sequence[str] | None = None) -> str:
+    """What a finished session says in plain words: the left-vs-right table when there are
+    left and right trials, else the two-legged means per condition; then the protocol's own
+    comparison lines (before → after, eyes open → closed, Romberg quotient, load share)."""
+    from balance.app.commands._common import fmt_num, format_table
+    from balance.app.export import measure_info
+
+    keys = list(measures) if measures is not None else list(KEY_MEASURES)
+    parts: list[str] = []
+    if any(r.get("left_mean") is not None and r.get("right_mean") is not None for r in rows):
+        parts.append(comparison_table(rows, measures=[k for k in keys if any(r["measure"] == k for r in rows)] or KEY_MEASURES))
+    else:
+        both = [r for r in rows if r.get("both_mean") is not None]
+        if both:
+            conds = list(dict.fromkeys(r["condition"] for r in both))
+            table = []
+            for k in dict.fromkeys(r["measure"] for r in both):
+                vals = {r["condition"]: r["both_mean"] for r in both if r["measure"] == k}
+                table.append([MEASURE_WORDS.get(k, k), measure_info(k)["unit"], *(fmt_num(vals.get(c)) for c in conds)])
+            parts.append(format_table(["measure", "unit", *(c.replace("_", " ") for c in conds)], table,
+                                      right=lambda i: i >= 2))  # fmt: skip
+        else:
+            parts.append("No valid trial to summarise.")
+    comparison = getattr(session, "comparison", None) or {}
+    shown = "\n".join(parts)
+    extra = [line for line in (comparison.get("summary") or []) if line and line not in shown]
+    if extra:
+        parts.append("")
+        parts.extend(extra[:8])
+    return "\n".join(parts)

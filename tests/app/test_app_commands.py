@@ -296,3 +296,19 @@ def test_ctrl_c_mid_session_keeps_the_trials(tmp_path: Path, monkeypatch: pytest
         assert [t.extra["status"] for t in sess.trials][:2] == ["complete", "complete"]
         assert len(sess.trials) == len(out.trial_ids) <= 3
         assert all(t.extra["status"] == "incomplete" for t in sess.trials[2:])
+
+
+def test_bilateral_test_prints_romberg_and_writes_report(db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    run_cli(capsys, "athlete", "add", "Sam", "--mass-kg", "70", "--db", str(db))
+    png = tmp_path / "report.png"
+    code, out, err = run_cli(capsys, "test", "bilateral", "--athlete", "Sam", "--board", "sim", "--seed", "4",
+                             "--no-live", "--seconds", "10", "--report", str(png), "--db", str(db))  # fmt: skip
+    assert code == 0, err
+    assert "eyes open" in out and "eyes closed" in out and "Romberg quotient" in out
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Store.open(db) as s:
+        (sess,) = s.sessions("Sam")
+        assert [(t.side, t.condition) for t in sess.trials] == [("both", "eyes_open"), ("both", "eyes_closed")]
+        # the table's eyes-open total sway speed is the stored trial's value
+        v = sess.trials[0].measures["mean_velocity_mm_s"]
+        assert f"{v:.1f}" in out

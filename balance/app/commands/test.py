@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
 
     from balance.app.cli import UsageError
     from balance.app.commands._common import open_store
-    from balance.app.console import ConsoleUI, comparison_table
+    from balance.app.console import ConsoleUI, session_text
     from balance.app.runner import run_session
     from balance.app.store import StoreError
     from balance.app.summary import session_measure_rows
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
                         "trial_ids": outcome.trial_ids, "raw_dir": str(outcome.raw_dir), "comparison": rows})  # fmt: skip
         else:
             print("", file=out)
-            print(comparison_table(rows), file=out)
+            print(session_text(session, rows, measures=list(spec.measures)), file=out)
             print(f"\nsaved: session {outcome.session_id}, {len(outcome.trial_ids)} trial(s) in {store.path}", file=out)
             print(f"next: balance history {athlete.label}   |   balance export {athlete.label} --out DIR", file=out)
         if outcome.error:
