@@ -1,8 +1,9 @@
 """The live sway view: one matplotlib window the athlete and the coach read from two metres.
 
 It shows the board to scale with the CoP trace of the current trial (the last few seconds
-bright, older samples faded), a large timer, the side being tested, a load bar (body weight on
-the board) and the instruction of the moment.
+bright, older samples faded), the same trace zoomed around its mean (sway is a few cm on a
+51 cm board), a large timer, the side being tested, a load bar (body weight on the board) and
+the instruction of the moment.
 
 It is a listener in the python-can ``Listener``/``Notifier`` style
 (``../shared/docs/style.md``, "recorder, live view and protocol fed from one stream"):
@@ -71,6 +72,9 @@ class LiveView:
         Full scale of the load bar (kg). None: the largest load seen so far, at least 50 kg.
     trail_s : float, optional
         The last ``trail_s`` seconds (s) of the trace are drawn bright, older ones faded.
+    zoom_half_range_mm : float, optional
+        Half-width (mm) of the zoomed panel beside the board, centred on the trial's mean CoP:
+        single-leg sway (a few cm) is small next to the 51 cm board.
     min_total_kg : float, optional
         Below this total load (kg) the CoP is undefined (nobody on the board).
     capacity : int, optional
@@ -89,6 +93,7 @@ class LiveView:
         geometry: BoardGeometry = WII_BALANCE_BOARD,
         body_mass_kg: float | None = None,
         trail_s: float = 3.0,
+        zoom_half_range_mm: float = 30.0,
         min_total_kg: float = 5.0,
         capacity: int = 20000,
     ) -> None:
@@ -97,6 +102,9 @@ class LiveView:
         self.geometry = geometry
         self.body_mass_kg = body_mass_kg
         self.trail_s = float(trail_s)
+        self.zoom_mm = float(zoom_half_range_mm)
+        #: Centre (ML, AP) of the zoomed panel: the mean CoP of the current trace (mm).
+        self.zoom_center_mm: tuple[float, float] = (0.0, 0.0)
         self.min_total_kg = float(min_total_kg)
         self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._cap = int(capacity)
@@ -255,21 +263,22 @@ class LiveView:
     # -- drawing -------------------------------------------------------------------------------
     def _build(self, fig: "Figure | None") -> None:
         from matplotlib.patches import Rectangle
+        from matplotlib.ticker import MultipleLocator
 
         from balance.app.plots import plot_board
 
         if fig is None:
             import matplotlib.pyplot as plt
 
-            fig = plt.figure(figsize=(13.0, 7.5))
+            fig = plt.figure(figsize=(13.0, 6.5))
             try:
                 fig.canvas.manager.set_window_title("balance: live sway")  # type: ignore[union-attr]
             except AttributeError:  # headless canvases have no manager
                 pass
         fig.clear()
         self.fig = fig
-        gs = fig.add_gridspec(3, 2, width_ratios=[2.2, 1.0], height_ratios=[0.15, 1.0, 0.15],
-                              left=0.03, right=0.97, top=0.98, bottom=0.05, wspace=0.08, hspace=0.12)
+        gs = fig.add_gridspec(3, 3, width_ratios=[1.75, 1.0, 1.2], height_ratios=[0.15, 1.0, 0.14],
+                              left=0.04, right=0.97, top=0.98, bottom=0.06, wspace=0.12, hspace=0.12)
         tax = fig.add_subplot(gs[0, :])
         tax.set_axis_off()
         self._instr_text = tax.text(0.5, 0.5, "", ha="center", va="center", fontsize=40, fontweight="bold")
@@ -280,9 +289,9 @@ class LiveView:
         ax.set_yticks([])
         for sp in ax.spines.values():
             sp.set_visible(False)
-        ax.text(0.0, 0.5, "LEFT", transform=ax.transAxes, fontsize=18, color="0.45", va="center", ha="left",
+        ax.text(-0.01, 0.5, "LEFT", transform=ax.transAxes, fontsize=18, color="0.45", va="center", ha="right",
                 rotation=90)
-        ax.text(1.0, 0.5, "RIGHT", transform=ax.transAxes, fontsize=18, color="0.45", va="center", ha="right",
+        ax.text(1.01, 0.5, "RIGHT", transform=ax.transAxes, fontsize=18, color="0.45", va="center", ha="left",
                 rotation=270)
         ax.text(0.5, 1.0, "front \u2191", transform=ax.transAxes, fontsize=16, color="0.45", va="bottom",
                 ha="center")
@@ -295,12 +304,30 @@ class LiveView:
         self._head.set_gid("cop-now")
         self.ax_board = ax
 
-        info = fig.add_subplot(gs[1, 1])
+        zx = fig.add_subplot(gs[1, 1])
+        zx.set_aspect("equal", adjustable="box")
+        zx.set_xlim(-self.zoom_mm, self.zoom_mm)
+        zx.set_ylim(-self.zoom_mm, self.zoom_mm)
+        zx.xaxis.set_major_locator(MultipleLocator(10.0))
+        zx.yaxis.set_major_locator(MultipleLocator(10.0))
+        zx.tick_params(labelbottom=False, labelleft=False, length=0)
+        zx.grid(True, color="0.85", linewidth=0.8)
+        zx.set_title("sway, zoomed (grid 10 mm)", fontsize=15, color="0.35")
+        (self._zold,) = zx.plot([], [], color="0.55", linewidth=1.2, alpha=0.45)
+        (self._znew,) = zx.plot([], [], color="#0072B2", linewidth=3.0)
+        (self._zhead,) = zx.plot([], [], marker="o", markersize=16, color="#0072B2", markeredgecolor="white",
+                                 markeredgewidth=2.0, linestyle="none")
+        self._zold.set_gid("zoom-old")
+        self._znew.set_gid("zoom-recent")
+        self._zhead.set_gid("zoom-now")
+        self.ax_zoom = zx
+
+        info = fig.add_subplot(gs[1, 2])
         info.set_axis_off()
-        self._side_text = info.text(0.5, 0.93, "", ha="center", va="top", fontsize=40, fontweight="bold")
-        self._timer_text = info.text(0.5, 0.55, "", ha="center", va="center", fontsize=110,
+        self._side_text = info.text(0.5, 0.93, "", ha="center", va="top", fontsize=36, fontweight="bold")
+        self._timer_text = info.text(0.5, 0.55, "", ha="center", va="center", fontsize=96,
                                      fontweight="bold", family="DejaVu Sans Mono")
-        self._timer_sub = info.text(0.5, 0.30, "", ha="center", va="center", fontsize=22, color="0.35")
+        self._timer_sub = info.text(0.5, 0.30, "", ha="center", va="center", fontsize=17, color="0.35")
         self.ax_info = info
 
         lax = fig.add_subplot(gs[2, :])
@@ -331,12 +358,19 @@ class LiveView:
             self._old.set_data(x[: cut + 1], y[: cut + 1])
             self._new.set_data(x[cut:], y[cut:])
             self._head.set_data(x[-1:], y[-1:])
+            ok = np.isfinite(x) & np.isfinite(y)
+            cx, cy = (float(x[ok].mean()), float(y[ok].mean())) if ok.any() else (0.0, 0.0)
+            self.zoom_center_mm = (cx, cy)
+            self._zold.set_data(x[: cut + 1] - cx, y[: cut + 1] - cy)
+            self._znew.set_data(x[cut:] - cx, y[cut:] - cy)
+            self._zhead.set_data(x[-1:] - cx, y[-1:] - cy)
         else:
-            for ln in (self._old, self._new, self._head):
+            for ln in (self._old, self._new, self._head, self._zold, self._znew, self._zhead):
                 ln.set_data([], [])
-        self._new.set_color(color)
-        self._head.set_color(color)
+        for ln in (self._new, self._head, self._znew, self._zhead):
+            ln.set_color(color)
         self._head.set_markeredgecolor("white")
+        self._zhead.set_markeredgecolor("white")
 
         self._side_text.set_text(_SIDE_WORDS.get(self.side or "", ""))
         self._side_text.set_color(color)
@@ -356,6 +390,9 @@ class LiveView:
             self._timer_sub.set_text("")
 
         self._instr_text.set_text(self.instruction)
+        # as large as fits the width: about 0.6 em per character, 40 pt at most
+        width_pt = self.fig.get_figwidth() * 72.0 * 0.94
+        self._instr_text.set_fontsize(max(16.0, min(40.0, width_pt / (0.62 * max(len(self.instruction), 1)))))
         self._instr_text.set_color("#C00000" if self.alert else "black")
 
         full = self.body_mass_kg or max(50.0, self._max_total_kg)
