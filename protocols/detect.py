@@ -349,7 +349,10 @@ def detect_failures(
       ``touch_down_cop_jump_mm`` from ``baseline_ml_mm`` while the load stays up is a
       *touch-down* (free foot on the board).
 
-    Each event's ``onset_s`` is the start of its run.
+    Each event's ``onset_s`` is where the movement began: from the threshold crossing the
+    detector walks back (at most 0.3 s) over the decline of the load, or over the push-off
+    (load above body weight) before a flight or step-off, and corrects for the half-window
+    lag of the causal smoothing.
 
     Parameters
     ----------
@@ -389,6 +392,24 @@ def detect_failures(
 
     drop = ws < (1.0 - rules.touch_down_drop_pct_bw / 100.0) * bw
     low = ws < rules.step_off_load_pct_bw / 100.0 * bw
+    lag = rules.smoothing_s / 2.0  # the causal mean lags the load by about half its window
+    soft = 0.3 * rules.touch_down_drop_pct_bw / 100.0  # "the load has started to move"
+
+    def onset_of(a: int, *, push_off: bool) -> float:
+        """Walk back from a threshold crossing to where the movement began (at most 0.3 s):
+        the start of the push-off (load above body weight) before a flight or a step-off, or
+        the start of the decline before a drop."""
+        lo = int(np.searchsorted(t, t[a] - 0.3, side="left"))
+        win = ws[lo:a]
+        if win.size == 0:
+            return float(t[a]) - lag
+        if push_off and float(win.max()) > (1.0 + rules.touch_down_drop_pct_bw / 100.0) * bw:
+            j = lo + int(np.argmax(win > (1.0 + soft) * bw))
+        else:
+            calm = np.flatnonzero(win >= (1.0 - soft) * bw)
+            j = lo + int(calm[-1]) + 1 if calm.size else lo
+        return max(float(t[j]) - lag, float(t[0]))
+
     starts, stops = _merge_runs(*true_runs(drop), t, merge_gap_s)
     if starts.size:
         low_cum = np.concatenate(([0], np.cumsum(low)))
@@ -401,6 +422,7 @@ def detect_failures(
             n_low = int(low_cum[b] - low_cum[a])
             first_low = a + int(np.argmax(low[a:b])) if n_low else -1
             if n_low and t[first_low] - t0 <= classify_after_s:
+                t0 = onset_of(a, push_off=True)
                 # went (nearly) to zero: flight or step-off; the low part decides
                 la, lb = first_low, first_low + int(np.argmin(low[first_low:b])) if not low[b - 1] else b
                 low_ongoing = lb == t.size
@@ -432,7 +454,7 @@ def detect_failures(
             out.append(
                 Failure(
                     "touch_down",
-                    t0,
+                    onset_of(a, push_off=False),
                     min(t0 + classify_after_s, t1),
                     f"total load dropped by {lost:.0f} % of body weight: free foot touched down",
                 )
@@ -448,7 +470,7 @@ def detect_failures(
             if b == t.size and not final and t1 - float(t[a]) < rules.min_duration_s:
                 continue
             peak = 100.0 * float(np.max(ws[a:b])) / bw
-            out.append(Failure("hop", float(t[a]), t1, f"load spike of {peak:.0f} % of body weight: a hop"))
+            out.append(Failure("hop", float(t[a]) - lag, t1, f"load spike of {peak:.0f} % of body weight: a hop"))
 
     if stance in ("left", "right") and "touch_down" in kinds and baseline_ml_mm is not None:
         toward = 1.0 if stance == "left" else -1.0
@@ -466,7 +488,7 @@ def detect_failures(
             out.append(
                 Failure(
                     "touch_down",
-                    float(t[a]),
+                    float(t[a]) - lag,
                     float(t[a]) + rules.min_duration_s,
                     f"CoP moved {rules.touch_down_cop_jump_mm:g}+ mm towards the centre: free foot on the board",
                 )
@@ -653,7 +675,7 @@ class LiveDetector:
             rules=self.rules,
             final=final,
         )
-        found = [f for f in found if f.onset_s >= self.start_s]
+        found = [f for f in found if f.confirmed_s >= self.start_s]
         if found:
             self.failure = found[0]
             return self.failure
