@@ -21,8 +21,6 @@ are on a true time axis. It describes sway; it is not a diagnosis.
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    from balance.app.progress_chart import DEFAULT_MEASURES
-
     p = subparsers.add_parser(
         "progress",
         help="progress chart across sessions (PDF or PNG)",
@@ -33,7 +31,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("athlete", help="name or code")
     p.add_argument("--out", metavar="FILE", help="output .pdf or .png (default: progress-<code>.pdf here)")
     p.add_argument("--measure", action="append", metavar="KEY",
-                   help=f"measure key (repeatable; default {', '.join(DEFAULT_MEASURES)})")  # fmt: skip
+                   help="measure key (repeatable; default: mean_velocity_ml_mm_s, mean_velocity_mm_s, "
+                   "prediction_ellipse_area_mm2, those recorded)")  # fmt: skip
     p.add_argument("--protocol", default="single-leg", help="protocol (default single-leg)")
     p.add_argument("--condition", default=None, help="condition, e.g. eyes_open (default: the most recorded)")
     p.add_argument("--dpi", type=int, default=150, help="PNG resolution in dots per inch (default 150)")
