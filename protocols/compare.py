@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:  # pragma: no cover
-    from protocols.results import SessionResult, TrialResult
+    from protocols.results import SessionResult
 
 __all__ = [
     "Z95",
@@ -633,7 +633,8 @@ class SessionComparison:
         if self.kind == "before_after":
             ch = [c for c in self.changes if c.measure == self.primary]
             flagged = [c for c in ch if c.beyond_mdc]
-            return (flagged or ch or [None])[0]
+            pick = flagged or ch
+            return pick[0] if pick else None
         if self.kind == "romberg":
             return next((c for c in self.changes if c.measure == self.primary), None)
         return self.side(self.primary)
@@ -648,7 +649,8 @@ class SessionComparison:
     @property
     def flagged(self) -> list[SideComparison | ChangeComparison]:
         """Comparisons whose difference is beyond MDC95."""
-        return [c for c in (*self.sides, *self.changes) if c.beyond_mdc]
+        both: list[SideComparison | ChangeComparison] = [*self.sides, *self.changes]
+        return [c for c in both if c.beyond_mdc]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dict."""

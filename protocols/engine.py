@@ -277,12 +277,12 @@ class Engine:
             cause = err.__cause__ or err
             abort = SessionAborted(f"{err}; {len(session.trials)} trial(s) recorded and kept", session)
         except _SinkFailed as err:
-            session.status = "error"  # type: ignore[assignment]
+            session.status = "error"
             session.error = str(err)
             cause = err.__cause__ or err
             abort = SessionAborted(str(err), session)
         except _NoStance as err:
-            session.status = "error"  # type: ignore[assignment]
+            session.status = "error"
             session.error = str(err)
             abort = SessionAborted(str(err), session)
         finally:

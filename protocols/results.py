@@ -37,7 +37,7 @@ __all__ = ["Side", "TrialStatus", "TrialResult", "SessionResult", "SessionStatus
 
 Side = Literal["left", "right", "both"]
 TrialStatus = Literal["complete", "failed", "incomplete"]
-SessionStatus = Literal["complete", "stopped", "disconnected"]
+SessionStatus = Literal["complete", "stopped", "disconnected", "error"]
 
 
 @dataclass
@@ -63,7 +63,8 @@ class TrialResult:
         See the module docstring.
     failure_kind : str or None
         ``"touch_down"``, ``"step_off"``, ``"hop"`` (failure rules), ``"no_stance"`` (the
-        stance never became stable), ``"disconnected"``, ``"stopped"``; None when complete.
+        stance never became stable), ``"disconnected"``, ``"stopped"``, ``"error"`` (the
+        samples could not be saved); None when complete.
     failure_time_s : float or None
         Time to failure (s since the trial started); None when complete.
     duration_s : float
@@ -201,8 +202,9 @@ class SessionResult:
     comparison : SessionComparison or None
         Left vs right (single-leg), before vs after, eyes closed vs open (bilateral, with the
         Romberg quotient) or squat load distribution; None when nothing could be compared.
-    status : {"complete", "stopped", "disconnected"}
-        How the session ended.
+    status : {"complete", "stopped", "disconnected", "error"}
+        How the session ended: ``"error"`` when nobody stood on the board or the samples
+        could not be saved (see :attr:`error`).
     ended_at : datetime or None
         Wall-clock time (UTC) the session ended.
     body_mass_kg : float or None

@@ -112,6 +112,8 @@ def test_no_difference_false_flag_rate_at_most_5_percent():
     for seed in range(n):
         with SimulatedBoard(seed=1000 + seed) as b:
             res = Engine(spec, b, retry=NoRetry()).run()
+        # clean trials: no touch-down/step-off/hop false alarm in any of the 240 trials
+        assert [t.status for t in res.trials] == ["complete"] * 6
         comp = res.comparison
         headline += comp.headline.beyond_mdc
         per_measure += sum(s.beyond_mdc for s in comp.sides)
@@ -420,3 +422,30 @@ def test_queue_listener_slow_consumer_does_not_slow_recording():
     items = qb.drain()
     assert qb.dropped_samples == 40
     assert sum(k == "event" for k, _ in items) == 50 and sum(k == "sample" for k, _ in items) == 10
+
+
+def test_a_protocol_written_as_json_runs_as_written():
+    """New protocols are data: blocked order, practice trials, no countdown, eyes closed."""
+    import json
+
+    text = json.dumps({
+        "name": "sls_ec_blocked", "title": "Single-leg, eyes closed, blocked", "comparison": "left_right",
+        "blocks": [{"stance": "single_leg", "sides": ["right", "left"], "trials_per_side": 2,
+                    "duration_s": 8, "eyes": "closed", "order": "blocked"}],
+        "practice": True, "rest_s": 0.5, "trim_s": 1.0, "start": {"countdown_s": 0, "stable_s": 1.5},
+        "measures": ["rms_ml_mm", "mean_velocity_ml_mm_s"],
+    })  # fmt: skip
+    spec = ProtocolSpec.from_json(text)
+    res, col, _ = _run(spec, seed=30)
+    assert [(t.side, t.trial_index, t.practice) for t in res.trials] == [
+        ("right", 0, True), ("left", 0, True),
+        ("right", 1, False), ("right", 2, False), ("left", 1, False), ("left", 2, False),
+    ]  # fmt: skip
+    assert all(t.valid and t.condition == "eyes_closed" and t.duration_s == 8.0 for t in res.trials)
+    assert col.of_type(ev.Countdown) == []
+    assert res.comparison.primary == "rms_ml_mm"
+    rms = res.comparison.side("rms_ml_mm")
+    assert rms.right_values == tuple(t.measures["rms_ml_mm"] for t in res.trials[2:4])
+    assert rms.noise.source == "literature"  # 2 + 2 trials: df 2 < 4, the literature default
+    # the stored session carries the spec it ran, as data
+    assert ProtocolSpec.from_dict(json.loads(json.dumps(res.summary()))["spec"]) == spec
