@@ -646,7 +646,10 @@ def parse(data: bytes | str, *, name: str = "<bytes>") -> Recording:
     FormatError
         Empty or unknown layout, or content that does not follow its layout.
     """
-    text = _decode(data, name)
+    return _parse_text(_decode(data, name), name)
+
+
+def _parse_text(text: str, name: str) -> Recording:
     if "\x00" in text[:4096]:
         raise FormatError(f"{name}: binary content, not a text recording; accepted layouts: {_ACCEPTED}")
     try:
@@ -704,8 +707,10 @@ def read_any(path: str | os.PathLike[str]) -> Recording:
         lists the accepted layouts) or malformed content.
     """
     p = Path(path)
-    raw = _read_bytes(p)
-    return parse(raw, name=str(p))
+    # The raw bytes are released before parsing: keeping them alive while the parser allocates
+    # made glibc return and re-map memory for every file (~1000 page faults, +2 ms per file).
+    text = read_text(p)
+    return _parse_text(text, str(p))
 
 
 # --------------------------------------------------------------------------------------------

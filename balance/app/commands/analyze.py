@@ -254,6 +254,31 @@ def _analyze_chunk(paths: Sequence[str], options: dict[str, Any]) -> list[dict[s
     return [analyze_file(p, options) for p in paths]
 
 
+def _keep_freed_memory() -> bool:
+    """Ask glibc's malloc to reuse freed memory instead of returning it to the system.
+
+    The analysis allocates and frees many arrays of a few hundred kB per file. With glibc's
+    defaults each such array is a fresh ``mmap`` whose pages fault in on first touch: about 2,300
+    page faults per 60 s trial, which made reading and analysing a file take ~11 ms instead of
+    ~7 ms on this machine. Raising the mmap and trim thresholds (``mallopt``) keeps those pages in
+    the heap. Set in this process before the workers fork, so they inherit it. No effect (and
+    False) on other C libraries and systems.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+    ok_mmap = mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # the largest glibc accepts on 64-bit
+    ok_trim = mallopt(m_trim_threshold, 128 * 1024 * 1024)
+    return bool(ok_mmap and ok_trim)
+
+
 def _pool_context() -> Any:
     import multiprocessing as mp
 
@@ -566,6 +591,8 @@ def run(args: argparse.Namespace) -> int:
     # importing before the worker pool starts lets forked workers inherit it.
     import balance.pipeline  # noqa: F401
     import drivers.formats  # noqa: F401
+
+    _keep_freed_memory()
 
     results = analyze_files(expand_paths(args.recordings), options, jobs=args.jobs, progress=not args.quiet)
     for r in results:
