@@ -157,36 +157,50 @@ def _solve_mode_variances(rms_mm: float, speed_mm_s: float, dt_s: float) -> tupl
     return var_s, var_f
 
 
+def _ar2_filter(e: NDArray[np.float64], p: complex, y_prev: complex) -> tuple[NDArray[np.float64], complex]:
+    """Run the AR(2) ``x_n = 2Re(p) x_(n-1) - |p|^2 x_(n-2) + e_n`` (poles ``p``, ``conj(p)``) over ``e``.
+
+    Vectorised through the complex first-order recursion ``y_n = p·y_(n-1) + e_n``, of which
+    ``x_n = Im(p·y_n)/Im(p)``; blocks of at most 128 samples keep ``|p|^-n`` small. Returns ``x`` and
+    the new state ``y``.
+    """
+    out = np.empty(e.size)
+    for lo in range(0, e.size, 128):
+        blk = e[lo : lo + 128]
+        pw = p ** np.arange(blk.size)
+        y = pw * (p * y_prev + np.cumsum(blk / pw))
+        out[lo : lo + blk.size] = (p * y).imag / p.imag
+        y_prev = complex(y[-1])
+    return out, y_prev
+
+
 class _Sway:
     """Two-axis, two-mode sway process sampled at the ADC ticks (stateful across chunks)."""
 
     def __init__(self, targets: SwayTargets, rng: np.random.Generator, *, dt_s: float) -> None:
-        from scipy.signal import lfilter, lfilter_zi  # noqa: F401 - imported lazily
-
         self._rng = rng
-        self._filters: list[tuple[NDArray[np.float64], float, NDArray[np.float64]]] = []
+        self._filters: list[tuple[complex, float, complex]] = []
         for rms, speed in ((targets.rms_ml_mm, targets.speed_ml_mm_s), (targets.rms_ap_mm, targets.speed_ap_mm_s)):
             var_s, var_f = _solve_mode_variances(rms, speed, dt_s)
             for (f_hz, zeta), var in ((_SLOW_MODE, var_s), (_FAST_MODE, var_f)):
-                phi1, phi2, gamma0, _ = _ar2(f_hz, zeta, dt_s)
-                a = np.array([1.0, -phi1, -phi2])
+                _, _, gamma0, _ = _ar2(f_hz, zeta, dt_s)
+                w = 2.0 * math.pi * f_hz
+                pole = complex(math.exp(-zeta * w * dt_s) * math.cos(w * math.sqrt(1 - zeta * zeta) * dt_s),
+                               math.exp(-zeta * w * dt_s) * math.sin(w * math.sqrt(1 - zeta * zeta) * dt_s))  # fmt: skip
                 scale = math.sqrt(var / gamma0)
                 # Start in the stationary distribution: a burn-in of several time constants.
                 burn = int(10.0 / (zeta * 2 * math.pi * f_hz) / dt_s) + 10
-                zi = np.zeros(2)
-                _, zi = lfilter([1.0], a, rng.standard_normal(burn) * scale, zi=zi)
-                self._filters.append((a, scale, zi))
+                _, state = _ar2_filter(rng.standard_normal(burn) * scale, pole, 0j)
+                self._filters.append((pole, scale, state))
 
     def next(self, n: int) -> NDArray[np.float64]:
         """The next ``n`` ticks, shape (n, 2): ML, AP (mm)."""
-        from scipy.signal import lfilter
-
         out = np.zeros((n, 2))
         if n == 0:
             return out
-        for i, (a, scale, zi) in enumerate(self._filters):
-            y, zi_new = lfilter([1.0], a, self._rng.standard_normal(n) * scale, zi=zi)
-            self._filters[i] = (a, scale, zi_new)
+        for i, (pole, scale, state) in enumerate(self._filters):
+            y, state = _ar2_filter(self._rng.standard_normal(n) * scale, pole, state)
+            self._filters[i] = (pole, scale, state)
             out[:, i // 2] += y
         return out
 
@@ -196,6 +210,13 @@ def _smooth(u: NDArray[np.float64]) -> NDArray[np.float64]:
     u = np.clip(u, 0.0, 1.0)
     return 0.5 - 0.5 * np.cos(np.pi * u)
 
+
+#: SampleFlag objects by value, so reading does not build them sample by sample.
+_FLAGS: tuple[SampleFlag, ...] = tuple(SampleFlag(i) for i in range(16))
+_EMPTY_RENDER: dict[str, Any] = {
+    "n": 0, "t": np.empty(0), "c": np.empty((0, 4)), "b": np.empty(0, bool), "f": np.empty(0, np.int64),
+    "tl": [], "cl": [], "bl": [], "fl": [],
+}  # fmt: skip
 
 # State vector of the person: load fraction, base ML, base AP, weight of bipedal sway, of left, of right.
 _STATE_OFF = (0.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -546,7 +567,7 @@ class SimulatedBoard(Board):
         self._prev_emitted: tuple[float, float, float, float] | None = None
         # Undelivered buffer: raw per-report ingredients, rendered into samples on demand.
         self._buf: dict[str, NDArray[Any]] | None = None
-        self._rendered: list[Sample] = []
+        self._r: dict[str, Any] = _EMPTY_RENDER
         self._pos = 0
         self._now = self._t0
         self._geom = WII_BALANCE_BOARD
@@ -585,6 +606,12 @@ class SimulatedBoard(Board):
             return max(self._now, time.monotonic())
         return self._now
 
+    @property
+    def start_s(self) -> float:
+        """The board clock at simulated time zero (0 s as fast as possible; ``time.monotonic()`` at creation
+        when realtime): the first report is stamped shortly after it."""
+        return self._t0
+
     def cue(self, instruction: str) -> float | None:
         """Tell the simulated person what to do (``"step_on_both"``, ``"stand_left"``, ``"stand_right"``,
         ``"step_off"``, ``"rest"``); they obey after 0.5-1.5 s when ``auto_follow`` is on.
@@ -618,9 +645,12 @@ class SimulatedBoard(Board):
         pass
 
     def _read_internal(self, timeout_s: float | None) -> tuple[Sample | None, bool]:
-        if self._pos >= len(self._rendered):
+        if self._pos >= self._r["n"]:
             self._generate()
-        s = self._rendered[self._pos]
+        i = self._pos
+        r = self._r
+        c = r["cl"][i]
+        s = Sample(r["tl"][i], c[0], c[1], c[2], c[3], r["bl"][i], _FLAGS[r["fl"][i]])
         if self.disconnect_at_s is not None and s.t_s >= self.disconnect_at_s:
             raise BoardDisconnected(
                 f"simulated board {self._serial} disconnected at t={self.disconnect_at_s:.3f} s "
@@ -644,44 +674,42 @@ class SimulatedBoard(Board):
         if not self.is_open:
             raise RuntimeError("SimulatedBoard is not open: use `with board:` or call open()")
         end = self.now_s + duration_s
-        parts: list[list[Sample]] = []
+        parts: list[tuple[NDArray[Any], ...]] = []
         while True:
-            if self._pos >= len(self._rendered):
+            if self._pos >= self._r["n"]:
                 self._generate()
-            rest = self._rendered[self._pos :]
-            ts = np.fromiter((s.t_s for s in rest), float, len(rest))
+            r, lo = self._r, self._pos
+            ts = r["t"][lo:]
             n = int(np.searchsorted(ts, end, side="left"))
-            if self.disconnect_at_s is not None:
-                n_dc = int(np.searchsorted(ts, self.disconnect_at_s, side="left"))
-                if n_dc < n:
-                    parts.append(rest[:n_dc])
-                    self._advance(n_dc)
-                    raise BoardDisconnected(
-                        f"simulated board {self._serial} disconnected at t={self.disconnect_at_s:.3f} s"
-                    )
-            parts.append(rest[:n])
+            dc = self.disconnect_at_s is not None and int(np.searchsorted(ts, self.disconnect_at_s, side="left")) < n
+            if dc:
+                n = int(np.searchsorted(ts, self.disconnect_at_s, side="left"))
+            parts.append((r["t"][lo : lo + n], r["c"][lo : lo + n], r["b"][lo : lo + n], r["f"][lo : lo + n]))
             self._advance(n)
-            if n < len(rest):
+            if dc:
+                raise BoardDisconnected(
+                    f"simulated board {self._serial} disconnected at t={self.disconnect_at_s:.3f} s"
+                )
+            if n < ts.size:
                 break
-        flat = [s for p in parts for s in p]
-        corners = np.array([s.corners_kg for s in flat], dtype=np.float64).reshape(-1, 4)
+        corners = np.concatenate([p[1] for p in parts]) if parts else np.empty((0, 4))
         if self._profile is not None:
             from drivers.calibration import apply_profile
 
             corners = apply_profile(corners, self._profile)
         return SampleArrays(
-            t_s=np.fromiter((s.t_s for s in flat), float, len(flat)),
+            t_s=np.concatenate([p[0] for p in parts]),
             corners_kg=corners,
-            button=np.fromiter((s.button for s in flat), bool, len(flat)),
-            flags=np.fromiter((int(s.flags) for s in flat), np.int64, len(flat)),
+            button=np.concatenate([p[2] for p in parts]),
+            flags=np.concatenate([p[3] for p in parts]).astype(np.int64),
         )
 
     def _advance(self, n: int) -> None:
         if n:
-            s = self._rendered[self._pos + n - 1]
+            i = self._pos + n - 1
             self._pos += n
-            self._now = s.t_s
-            self._prev_emitted = s.corners_kg
+            self._now = float(self._r["t"][i])
+            self._prev_emitted = tuple(self._r["cl"][i])
 
     # -- generation ------------------------------------------------------------------------------
     def _generate(self) -> None:
@@ -726,29 +754,30 @@ class SimulatedBoard(Board):
             "vals": per_report,
         }
         # Keep what is still undelivered, then append.
-        if self._buf is not None and self._pos < len(self._rendered):
+        if self._buf is not None and self._pos < self._r["n"]:
             keep = slice(self._pos, None)
             self._buf = {key: np.concatenate([v[keep], chunk[key]]) for key, v in self._buf.items()}
         else:
             self._buf = chunk
-        self._rendered = self._render(self._buf)
+        self._r = self._render(self._buf)
         self._pos = 0
 
     def _on_person_change(self, t_s: float) -> None:
         """Re-render undelivered samples after a change of the person's plan."""
-        if self._buf is None or self._pos >= len(self._rendered):
+        if self._buf is None or self._pos >= self._r["n"]:
             return
         keep = slice(self._pos, None)
         self._buf = {key: v[keep] for key, v in self._buf.items()}
-        self._rendered = self._render(self._buf)
+        self._r = self._render(self._buf)
         self._pos = 0
 
-    def _render(self, buf: dict[str, NDArray[Any]]) -> list[Sample]:
+    def _render(self, buf: dict[str, NDArray[Any]]) -> dict[str, Any]:
+        """Samples from their ingredients, as arrays (``t``, ``c``, ``b``, ``f``) and lists for :meth:`read`."""
         t_tick = buf["tick_t"]
         vals = buf["vals"]
         n = t_tick.size
         if n == 0:
-            return []
+            return _EMPTY_RENDER
         # The person's state, evaluated once per distinct tick then spread to the reports.
         state = self.person.state_at(t_tick)
         factor, button = self.person.load_factor_at(t_tick)
@@ -783,11 +812,7 @@ class SimulatedBoard(Board):
         flags = np.where(dup, int(SampleFlag.DUPLICATE), 0) | np.where(
             np.any(corners < -0.05, axis=1), int(SampleFlag.BELOW_ZERO), 0
         )
-        t = buf["t"].tolist()
-        c = corners.tolist()
-        b = button.tolist()
-        f = flags.tolist()
-        return [
-            Sample(t[i], c[i][0], c[i][1], c[i][2], c[i][3], b[i], SampleFlag(f[i]))
-            for i in range(n)
-        ]
+        return {
+            "n": n, "t": buf["t"], "c": corners, "b": button, "f": flags,
+            "tl": buf["t"].tolist(), "cl": corners.tolist(), "bl": button.tolist(), "fl": flags.tolist(),
+        }  # fmt: skip
