@@ -24,23 +24,24 @@ CHILD = HERE / "e2_crash_child.py"
 
 
 @pytest.mark.slow
-def test_kill_9_never_loses_a_committed_trial(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["synthetic", "engine"])
+def test_kill_9_never_loses_a_committed_trial(tmp_path: Path, mode: str) -> None:
     db = tmp_path / "crash.db"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE)]))
     rng = np.random.default_rng(4)
     committed: dict[int, str] = {}
     kills = 0
-    deadline = time.monotonic() + 25.0  # keep the whole test well under ~40 s
-    while kills < 30 and time.monotonic() < deadline:
+    deadline = time.monotonic() + (8.0 if mode == "synthetic" else 13.0)  # both modes together < ~30 s
+    while kills < 25 and time.monotonic() < deadline:
         proc = subprocess.Popen(
-            [sys.executable, str(CHILD), str(db), str(kills)],
+            [sys.executable, str(CHILD), str(db), str(kills), mode],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
         assert proc.stdout is not None
         first = proc.stdout.readline()  # wait until it writes (imports take a while)
         assert first.startswith("committed"), proc.stderr.read() if proc.stderr else first
         lines = [first]
-        time.sleep(float(rng.uniform(0.0, 0.25)))  # then kill it at a random moment
+        time.sleep(float(rng.uniform(0.0, 0.25 if mode == "synthetic" else 1.0)))  # then kill it at a random moment
         os.kill(proc.pid, signal.SIGKILL)
         out, _ = proc.communicate(timeout=10)
         assert proc.returncode == -signal.SIGKILL
@@ -54,14 +55,16 @@ def test_kill_9_never_loses_a_committed_trial(tmp_path: Path) -> None:
             assert s.integrity_check() == "ok"
             have = {r[0] for r in s._db.execute("SELECT id FROM trials")}
             assert set(committed) <= have
-    assert kills >= 10
+    assert kills >= (8 if mode == "synthetic" else 3)  # fewer on a loaded machine, never none
     with Store.open(db) as s:
         sessions = s.sessions("Crash")
-        assert len(sessions) == kills
+        if mode == "synthetic":
+            assert len(sessions) == kills
         by_id = {t.id: t for sess in sessions for t in sess.trials}
         for tid, path in committed.items():
             t = by_id[tid]
-            assert len(t.measures) == 20 and t.raw_path == path and Path(path).is_file()
+            assert t.raw_path == path and Path(path).is_file()
+            assert len(t.measures) == 20 if mode == "synthetic" else (not t.valid or "mean_velocity_ml_mm_s" in t.measures)
         # samples: the last committed trial of every run (the one nearest the kill) and a random sample
         last_of_run = {max(t.id for t in sess.trials if t.id in committed) for sess in sessions if sess.trials}
         sample = set(rng.choice(sorted(committed), size=min(100, len(committed)), replace=False).tolist())
@@ -72,6 +75,16 @@ def test_kill_9_never_loses_a_committed_trial(tmp_path: Path) -> None:
             from drivers.recording_file import read_recording
 
             raw = read_recording(path)  # the raw file was closed before the commit: complete
-            assert raw.meta["complete"] is True and len(raw) == t.n_samples
+            assert raw.meta["complete"] is (t.extra.get("status", "complete") != "incomplete")
+            assert len(raw) == t.n_samples
             np.testing.assert_allclose(raw.corners_kg, rec.corners_kg, atol=5e-5)
-    print(f"{kills} kills, {len(committed)} committed trials checked")
+        if mode == "engine":
+            # the trial in progress at each kill: not in the database, but its raw file is on disk and
+            # readable (marked incomplete unless the kill fell between closing it and the commit)
+            from drivers.recording_file import read_recording
+
+            stored = {Path(t.raw_path) for t in by_id.values() if t.raw_path}
+            orphans = [p for p in sorted(Path(s.raw_dir).rglob("*.csv")) if p not in stored]
+            assert len(orphans) <= kills
+            assert sum(read_recording(p).meta["complete"] is False for p in orphans) >= len(orphans) // 2
+    print(f"{mode}: {kills} kills, {len(committed)} committed trials checked")
