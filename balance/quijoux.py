@@ -572,31 +572,48 @@ def _first_exit_forward(
     whole. A descent over the levels costs O(log N) per sample; it is repeated only when a
     box straddles the circle while its points are all inside. Candidates are confirmed with
     the direct distance test, so the result is exact. A block reaching past ``end`` only makes
-    its box larger, so certificates stay valid.
+    its box larger, so certificates stay valid. (With the wide range of IEEE doubles, the
+    1e-12 margin is far above the rounding of the box test for any CoP in cm.)
     """
     n = s.shape[0]
-    levels = max(1, int(np.floor(np.log2(max(n, 1)))) + 1)
-    # per level k, four 1-D arrays (min x, min y, max x, max y) over s[i : min(i + 2**k, n)]
-    # (1-D arrays and np.take: 2-D fancy indexing is ~10x slower here)
+    # Level k holds the boxes of the full blocks s[i : i + 2**k], i = 0 .. n - 2**k, as four 1-D
+    # arrays (min x, min y, max x, max y; np.take on 1-D arrays, as 2-D fancy indexing is ~10x
+    # slower here), each followed by one sentinel box that never fits. Positions past the last
+    # full block are clipped onto the sentinel by take(mode="clip"), so near the end only the
+    # lower levels skip. Level k is built from level k-1 by two shifted slices, no copies.
     x, y = np.ascontiguousarray(s[:, 0]), np.ascontiguousarray(s[:, 1])
-    tables = [(x, y, x, y)]
-    for k in range(1, levels):
+
+    def with_sentinel(length: int, value: float) -> NDArray[np.float64]:
+        arr = np.empty(length + 1)
+        arr[length] = value
+        return arr
+
+    base = []
+    for arr, value in ((x, np.inf), (y, np.inf), (x, -np.inf), (y, -np.inf)):
+        b0 = with_sentinel(n, value)
+        b0[:n] = arr
+        base.append(b0)
+    tables = [tuple(base)]
+    r_diam2 = 4 * radius * radius
+    k = 1
+    while (1 << k) <= n:
         half = 1 << (k - 1)
+        full = n - (1 << k) + 1
+        prev = tables[-1]
         level = []
-        for arr, fn in zip(tables[-1], (np.minimum, np.minimum, np.maximum, np.maximum)):
-            new = arr.copy()  # entries within `half` of the end already span [i, n)
-            fn(arr[:-half], arr[half:], out=new[:-half])
+        for arr, fn, value in zip(prev, (np.minimum, np.minimum, np.maximum, np.maximum),
+                                  (np.inf, np.inf, -np.inf, -np.inf)):
+            new = with_sentinel(full, value)
+            fn(arr[:full], arr[half : half + full], out=new[:full])
             level.append(new)
         # a box fits in a disc of the radius only if its diagonal is at most the diameter:
-        # if no box of this level is that small, no block of this size (or larger) can be skipped
-        # (full blocks only; the clipped ones at the end are covered by the lower levels)
-        full = n - (1 << k) + 1
-        if full <= 0:
-            break
-        diag2 = (level[2][:full] - level[0][:full]) ** 2 + (level[3][:full] - level[1][:full]) ** 2
-        if diag2.min() > 4 * radius * radius:
+        # if no block of this size does, no block of this size or larger can be skipped
+        dx = level[2][:full] - level[0][:full]
+        dy = level[3][:full] - level[1][:full]
+        if (dx * dx + dy * dy).min() > r_diam2:
             break
         tables.append(tuple(level))
+        k += 1
     levels = len(tables)
     r2 = radius * radius * (1 - 1e-12)
 
@@ -610,11 +627,12 @@ def _first_exit_forward(
         ea = end.take(active)
         for k in range(levels - 1, -1, -1):
             x0, y0, x1, y1 = tables[k]
-            pc = np.minimum(pa, n - 1)
-            fx = np.maximum(np.abs(x0.take(pc) - qx), np.abs(x1.take(pc) - qx))
-            fy = np.maximum(np.abs(y0.take(pc) - qy), np.abs(y1.take(pc) - qy))
-            ok = (fx * fx + fy * fy <= r2) & (pa < ea)
-            pa = np.minimum(pa + ok * (1 << k), ea)
+            fx = np.maximum(np.abs(x0.take(pa, mode="clip") - qx), np.abs(x1.take(pa, mode="clip") - qx))
+            fy = np.maximum(np.abs(y0.take(pa, mode="clip") - qy), np.abs(y1.take(pa, mode="clip") - qy))
+            fx *= fx
+            fy *= fy
+            fx += fy
+            pa = np.minimum(pa + (fx <= r2) * (1 << k), ea)
         ended = pa >= ea
         pc = np.minimum(pa, n - 1)
         dx, dy = x.take(pc) - qx, y.take(pc) - qy
@@ -805,17 +823,18 @@ def _spectral(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
 
 
 def _msd(x: NDArray[np.float64], max_lag: int) -> NDArray[np.float64]:
-    """Mean squared displacement for lags 1..max_lag: mean((x[k:] - x[:-k])**2), via FFT."""
-    n = x.size
+    """Mean squared displacement for lags 1..max_lag, ``mean((x[k:] - x[:-k])**2, axis=0)``,
+    of each column of ``x`` (shape (n,) or (n, c)), via FFT autocorrelation and prefix sums."""
+    n = x.shape[0]
     nfft = 1 << int(np.ceil(np.log2(2 * n)))
-    fx = np.fft.rfft(x, nfft)
-    acf = np.fft.irfft(fx * np.conj(fx), nfft)[: max_lag + 1]
-    sq = x * x
-    csum = np.concatenate([[0.0], np.cumsum(sq)])
+    fx = np.fft.rfft(x, nfft, axis=0)
+    acf = np.fft.irfft(fx.real**2 + fx.imag**2, nfft, axis=0)[1 : max_lag + 1]
+    csum = np.concatenate([np.zeros((1,) + x.shape[1:]), np.cumsum(x * x, axis=0)], axis=0)
     k = np.arange(1, max_lag + 1)
     head = csum[n - k]  # sum x[:n-k]**2
     tail = csum[n] - csum[k]  # sum x[k:]**2
-    return (head + tail - 2 * acf[1:]) / (n - k)
+    denom = (n - k).reshape((-1,) + (1,) * (x.ndim - 1))
+    return (head + tail - 2 * acf) / denom
 
 
 def _ols_ranges(
@@ -823,13 +842,20 @@ def _ols_ranges(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Least-squares lines ``y = a + b x`` on ``x[start:stop]`` for every range: (a, b, rmse).
 
+    ``y`` may have several columns (shape (M, c)); the results then have shape (R, c).
     Prefix sums of the globally centred data give every fit in O(1) (no loop over ranges).
     """
-    mx, my = x.mean(), y.mean()
-    xc, yc = x - mx, y - my
-    cols = np.stack([np.ones_like(xc), xc, yc, xc * xc, xc * yc, yc * yc], axis=1)
-    pre = np.concatenate([np.zeros((1, 6)), np.cumsum(cols, axis=0)], axis=0)
-    n, sx, sy, sxx, sxy, syy = (pre[stop] - pre[start]).T
+    mx = x.mean()
+    my = y.mean(axis=0)
+    xc = x - mx
+    yc = (y - my).reshape(y.shape[0], -1)
+    xc2 = xc[:, None]
+    cols = np.concatenate([np.ones_like(xc2), xc2, xc2 * xc2, yc, xc2 * yc, yc * yc], axis=1)
+    pre = np.concatenate([np.zeros((1, cols.shape[1])), np.cumsum(cols, axis=0)], axis=0)
+    sums = pre[stop] - pre[start]
+    c = yc.shape[1]
+    n, sx, sxx = sums[:, 0:1], sums[:, 1:2], sums[:, 2:3]
+    sy, sxy, syy = sums[:, 3 : 3 + c], sums[:, 3 + c : 3 + 2 * c], sums[:, 3 + 2 * c :]
     xm, ym = sx / n, sy / n
     cxx = sxx - sx * xm
     cxy = sxy - sx * ym
@@ -837,6 +863,8 @@ def _ols_ranges(
     b = cxy / cxx
     a = (ym + my) - b * (xm + mx)
     rmse = np.sqrt(np.maximum(cyy - b * cxy, 0.0) / n)
+    if y.ndim == 1:
+        return a[:, 0], b[:, 0], rmse[:, 0]
     return a, b, rmse
 
 
@@ -850,15 +878,15 @@ def _line_exact(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[float, 
     return a, b, float(np.sqrt(np.mean(resid * resid)))
 
 
-def _best_line(
-    x: NDArray[np.float64], y: NDArray[np.float64], start: NDArray[np.intp], stop: NDArray[np.intp]
+def _pick_line(
+    x: NDArray[np.float64], y: NDArray[np.float64], start: NDArray[np.intp], stop: NDArray[np.intp],
+    rmse: NDArray[np.float64],
 ) -> tuple[float, float]:
-    """(a, b) of the range whose fit has the smallest rmse, the last one on ties (``<=``).
+    """(a, b) of the range with the smallest ``rmse``, the last one on ties (the reference's ``<=``).
 
-    Candidates within 1e-9 of the minimum by the prefix-sum rmse are re-fitted two-pass so
+    Candidates within 1e-9 of the minimum (by the prefix-sum rmse) are re-fitted two-pass so
     that rounding cannot change the choice.
     """
-    _, _, rmse = _ols_ranges(x, y, start, stop)
     near = np.flatnonzero(rmse <= rmse.min() * (1 + 1e-9) + 1e-300)
     fits = [_line_exact(x[start[i] : stop[i]], y[start[i] : stop[i]]) for i in near]
     exact = np.array([f[2] for f in fits])
@@ -866,8 +894,22 @@ def _best_line(
     return fits[best][0], fits[best][1]
 
 
+def _best_line(
+    x: NDArray[np.float64], y: NDArray[np.float64], start: NDArray[np.intp], stop: NDArray[np.intp]
+) -> tuple[float, float]:
+    """(a, b) of the range of ``y`` (1-D) whose least-squares line has the smallest rmse."""
+    _, _, rmse = _ols_ranges(x, y, start, stop)
+    return _pick_line(x, y, start, stop, rmse)
+
+
 def _diffusion(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
-    """Stabilogram-diffusion analysis as in the reference ``SDA`` (posturography.md §1.4)."""
+    """Stabilogram-diffusion analysis as in the reference ``SDA`` (posturography.md §1.4).
+
+    MSD up to a third of the record; for each axis, the short-term line is the best (least
+    rmse) log-log fit on the first ``i`` lags and the long-term line the best on lags ``i-1``
+    onward, ``i`` from 0.3 s to 2.5 s; "diffusion" = exp(intercept), scaling = slope / 2,
+    critical point = intersection (clamped to the last lag).
+    """
     n = sig.shape[0]
     max_ind = int(n * (1 / 3))
     time = np.arange(n) / fs
@@ -880,19 +922,24 @@ def _diffusion(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
             f"{3 * ind_stop / fs:.1f} s or more): record a longer trial"
         )
     cand = np.arange(ind_start, ind_stop + 1)
-    m = log_time.size
+    m, n_cand = log_time.size, cand.size
+    # short-term region: log_*[:i]; long-term region: log_*[i-1:], for i in cand
+    start = np.concatenate([np.zeros_like(cand), cand - 1])
+    stop = np.concatenate([cand, np.full_like(cand, m)])
+    msd = _msd(sig, max_ind)  # (max_ind, 2)
+    valid = np.all(msd > 0, axis=0)
+    log_msd = np.log(np.where(valid, msd, 1.0))
+    _, _, rmse = _ols_ranges(log_time, log_msd, start, stop)
     out: dict[str, float] = {}
     for col, axis in ((0, _DIFF_ML), (1, _DIFF_AP)):
-        msd = _msd(sig[:, col], max_ind)
-        if not np.all(msd > 0):  # a displacement that returns exactly: log-log fit undefined
+        if not valid[col]:  # a displacement that returns exactly: log-log fit undefined
             for name in ("short_time_diffusion", "long_time_diffusion", "critical_time",
                          "critical_displacement", "short_time_scaling", "long_time_scaling"):
                 out[f"{name}_{axis}"] = float("nan")
             continue
-        log_msd = np.log(msd)
-        # short-term region: log_*[:i]; long-term region: log_*[i-1:], for i in cand
-        as_, bs = _best_line(log_time, log_msd, np.zeros_like(cand), cand)
-        al, bl = _best_line(log_time, log_msd, cand - 1, np.full_like(cand, m))
+        y = log_msd[:, col]
+        as_, bs = _pick_line(log_time, y, start[:n_cand], stop[:n_cand], rmse[:n_cand, col])
+        al, bl = _pick_line(log_time, y, start[n_cand:], stop[n_cand:], rmse[n_cand:, col])
         log_ct = (al - as_) / (bs - bl)
         if log_ct > log_time[-1]:
             log_ct = log_time[-1]

@@ -313,6 +313,8 @@ def test_msd_and_ols_helpers():
     msd = quijoux._msd(x, 233)
     direct = np.array([np.mean((x[k:] - x[:-k]) ** 2) for k in range(1, 234)])
     np.testing.assert_allclose(msd, direct, rtol=1e-10)
+    two = np.column_stack([x, np.cumsum(rng.normal(size=700))])
+    np.testing.assert_allclose(quijoux._msd(two, 233)[:, 0], msd, rtol=1e-12)
     x = np.sort(rng.normal(size=60))
     y = 2 * x + 1 + 0.1 * rng.normal(size=60)
     start = np.array([0, 0, 10, 30])
