@@ -477,7 +477,10 @@ def _write_samples(path: Path, rec: Any, trial: Any) -> None:
     n = len(rec)
     t = np.asarray(rec.time_s, dtype=np.float64)
     corners = rec.corners_kg if rec.corners_kg is not None else np.full((n, 4), np.nan)
-    total = rec.total_kg if rec.total_kg is not None else np.nansum(corners, axis=1)
+    if rec.total_kg is not None:
+        total = np.asarray(rec.total_kg, dtype=np.float64)
+    else:
+        total = corners.sum(axis=1)  # NaN when the corners are unknown (a CoP-only import)
     start, end = trial.extra.get("start_s"), trial.extra.get("end_s")
     in_trial = (t >= start) & (t <= end + 1e-9) if start is not None and end is not None else np.ones(n, bool)
     win = trial.extra.get("analysis_window_s")

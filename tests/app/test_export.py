@@ -198,3 +198,23 @@ def test_full_disk_leaves_nothing(filled, tmp_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(ExportError):
         export_history(store, None, tmp_path / "full", overwrite=True)
     assert (tmp_path / "full" / "trials.csv").read_bytes() == before
+
+
+def test_cop_only_recording_exports_empty_corner_cells(tmp_path: Path) -> None:
+    """A force-plate import has CoP but no corner loads: those cells are empty, not zero."""
+    from balance.recording import Recording
+
+    t = np.arange(400) / 100.0
+    rec = Recording(time_s=t, cop_ml_mm=np.sin(t), cop_ap_mm=-np.cos(t), fs_hz=100.0)
+    trial = make_trial("both", 1, measures={"mean_velocity_mm_s": 1.0})
+    trial.recording = rec
+    with Store.open(tmp_path / "h.db") as s:
+        a = s.add_athlete("Lab")
+        s.add_trial(s.start_session(a, protocol="import", source="import"), trial)
+        export_history(s, None, tmp_path / "out")
+    rows = _read(tmp_path / "out" / "samples" / "trial_000001.csv")
+    header, body = rows[0], rows[1:]
+    assert len(body) == 400
+    for col in ("tl_kg", "tr_kg", "bl_kg", "br_kg", "total_kg"):
+        assert {r[header.index(col)] for r in body} == {""}
+    np.testing.assert_array_equal([float(r[header.index("cop_ap_mm")]) for r in body], -np.cos(t))
