@@ -48,13 +48,18 @@ def _runs_forward(x: NDArray[np.float64], y: NDArray[np.float64], r2: float, ski
     k_max = max(int(m - 1).bit_length() - 1, 0)
     xp = np.concatenate([x, np.full(1 << k_max, _BIG)])  # padding: blocks running off the end never fit
     yp = np.concatenate([y, np.full(1 << k_max, _BIG)])
-    tables = [np.column_stack([xp, -xp, yp, -yp])]
+    p = xp.shape[0]
+    # All levels in one allocation: one large block is kept by the allocator between calls, where a dozen
+    # smaller ones are returned to the OS and page-faulted back in on every call (2x slower).
+    store = np.empty((k_max + 1, p, 4))
+    store[0] = np.column_stack([xp, -xp, yp, -yp])
+    tables = [store[0]]
     d4 = 4.0 * r2
     for k in range(1, k_max + 1):
         h = 1 << (k - 1)
         prev = tables[-1]
         size = prev.shape[0] - h
-        nxt = np.maximum(prev[:size], prev[h : h + size])
+        nxt = np.maximum(prev[:size], prev[h : h + size], out=store[k, :size])
         ex = nxt[:m, 0] + nxt[:m, 1]
         ey = nxt[:m, 2] + nxt[:m, 3]
         if not np.any(ex * ex + ey * ey <= d4):
@@ -65,19 +70,17 @@ def _runs_forward(x: NDArray[np.float64], y: NDArray[np.float64], r2: float, ski
     active = np.delete(np.arange(m), skip) if skip >= 0 else np.arange(m)
     while active.size > _TAIL:
         off = np.column_stack([x[active], -x[active], y[active], -y[active]])
-        c = cur[active]
+        nxt = cur[active] + 1  # first sample not yet known to be inside
         for k in range(top, -1, -1):
-            d = np.take(tables[k], c + 1, axis=0)
+            d = np.take(tables[k], nxt, axis=0)
             d -= off
-            dx = np.maximum(d[:, 0], d[:, 1])
-            dy = np.maximum(d[:, 2], d[:, 3])
-            dx *= dx
-            dy *= dy
-            dx += dy
-            c += (dx <= r2).astype(np.intp) << k
-        cur[active] = c
-        nx = xp.take(c + 1) - off[:, 0]
-        ny = yp.take(c + 1) - off[:, 2]
+            d *= d  # (xmax − cx) + (cx − xmin) >= 0, so max(a, b)² = max(a², b²)
+            dd = np.maximum(d[:, 0], d[:, 1])
+            dd += np.maximum(d[:, 2], d[:, 3])
+            np.add(nxt, 1 << k, out=nxt, where=dd <= r2)
+        cur[active] = nxt - 1
+        nx = xp.take(nxt) - off[:, 0]
+        ny = yp.take(nxt) - off[:, 2]
         active = active[nx * nx + ny * ny <= r2]
     if active.size:
         cx = x[active][:, None]
