@@ -360,8 +360,12 @@ class Engine:
         self._read_for(self.spec.rest_s)
 
     def _intervention(self, phase: str | None) -> None:
+        """Between the phases of a before/after protocol: off the board, the intervention,
+        back on. Waits for the board to empty first (so a cue to step back on cannot overtake
+        the stepping off), then for ``confirm`` or ``spec.intervention_s``."""
         text = self.spec.intervention or f"Next: the {phase} phase"
-        self._say(text, cue="step_off")
+        self._say(f"Step off the board. {text}", cue="step_off")
+        self._wait_empty()
         if self.confirm is not None:
             self.confirm(text)
         else:
@@ -374,6 +378,24 @@ class Engine:
                 "intervention; step on with both feet and start again"
             )
         self.body_mass_kg = onset.load_kg
+
+    def _wait_empty(self, *, quiet_s: float = 0.5) -> bool:
+        """Read until the load stays under the step-off threshold for ``quiet_s`` (True), or
+        ``start.timeout_s`` passes (False: the protocol goes on anyway)."""
+        bm = self.body_mass_kg or 0.0
+        limit = max(self.spec.failure.step_off_load_pct_bw / 100.0 * bm, 5.0)
+        s = self._read()
+        deadline = s.t_s + self.spec.start.timeout_s
+        since: float | None = None
+        while s.t_s < deadline:
+            if s.total_kg < limit:
+                since = s.t_s if since is None else since
+                if s.t_s - since >= quiet_s:
+                    return True
+            else:
+                since = None
+            s = self._read()
+        return False
 
     def _read_for(self, seconds: float) -> None:
         s = self._read()

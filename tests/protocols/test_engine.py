@@ -189,6 +189,19 @@ def test_before_after_finds_the_change_on_the_right_leg():
     assert comp.side("mean_velocity_ml_mm_s", "before/eyes_open").more_side == "right"
 
 
+@pytest.mark.parametrize("seed", [40, 41, 42, 43])
+def test_before_after_without_confirm_steps_off_and_back_on(seed):
+    spec = get_protocol("before-after", duration_s=6.0, rest_s=0.5, trials_per_side=1)
+    with SimulatedBoard(seed=seed) as b:
+        res = Engine(spec, b).run()
+        stances = [e[2]["stance"] for e in b.person.events if e[1] == "stance"]
+    assert res.status == "complete" and len(res.valid_trials()) == 4
+    # left, both, right, off (the intervention), both, left, both, right, ...
+    assert stances[stances.index("off") + 1] == "both"
+    after = res.trials[2]
+    assert after.phase == "after" and after.start_s > res.trials[1].end_s
+
+
 # -- failures and retries -----------------------------------------------------------------------
 def _touch(p: SimulatedPerson, at: float) -> None:
     p.touch_down(at_s=at + 4.0, duration_s=0.5, fraction=0.3)
