@@ -334,14 +334,16 @@ def _side_sentence(measure: str, unit: str, lm: float, rm: float, more: str | No
         return f"{label}: no left/right difference ({_fmt(lm)} vs {_fmt(rm)} {unit})."
     less = "left" if more == "right" else "right"
     amount = f"{what}" if sway_like else f"{label.lower()}"
-    verdict = (
-        f"larger than this athlete's trial-to-trial noise (MDC {_fmt(nz.mdc95)} {unit})"
-        if beyond
-        else f"within trial-to-trial noise (MDC {_fmt(nz.mdc95)} {unit}): not a real difference"
-    )
-    src = "" if nz.source == "own" else "; noise from the literature until there are 3 trials per side"
+    if nz.source == "own":
+        noise_words = f"this athlete's trial-to-trial noise (MDC {_fmt(nz.mdc95)} {unit})"
+    else:
+        noise_words = (
+            f"the typical measurement noise (MDC {_fmt(nz.mdc95)} {unit}, a published value "
+            "used until there are 3 valid trials per side)"
+        )
+    verdict = f"larger than {noise_words}" if beyond else f"within {noise_words}: not a real difference"
     head = f"{more.capitalize()} leg: {pct:.0f} % more {amount} than {less}"
-    return f"{head} ({label} {_fmt(lm)} left vs {_fmt(rm)} right {unit}); {verdict}{src}."
+    return f"{head} ({label} {_fmt(lm)} left vs {_fmt(rm)} right {unit}); {verdict}."
 
 
 def compare_values(

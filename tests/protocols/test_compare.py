@@ -168,3 +168,10 @@ def test_si_mdc_delta_method_matches_monte_carlo():
     assert d["source"] == "own" and d["sem"] == pytest.approx(sd)
     assert d["mdc_si_pct"] == pytest.approx(mdc95(float(np.std(sims))), rel=0.02)
     assert d["mdc"] == pytest.approx(mdc95(sd))
+
+
+def test_single_trials_use_the_literature_noise_and_say_so():
+    c = compare_values([30.0], [40.0], measure="mean_velocity_ml_mm_s")
+    assert c.noise.source == "literature" and c.mdc95 == pytest.approx(0.189 * 35.0)
+    assert c.beyond_mdc  # 10 mm/s > 6.6 mm/s
+    assert "published value" in c.sentence and "this athlete's" not in c.sentence
