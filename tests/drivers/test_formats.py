@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from balance.cop import cop_from_corners
 from balance.recording import Recording
@@ -341,3 +343,54 @@ def test_nominal_rate() -> None:
     assert F.nominal_rate_hz(np.array([0.0, 0.01, 0.03])) is None
     assert F.nominal_rate_hz(np.array([0.0])) is None
     assert F.nominal_rate_hz(np.array([0.0, 0.0, 0.0])) is None
+
+
+# ------------------------------------------------------------------------------------------ fuzz
+
+_HEADERS = [
+    "Time[s]\tFx[N]\tFy[N]\tFz[N]\tMx[Nm]\tMy[Nm]\tMz[Nm]\tCOPx[cm]\tCOPy[cm]\r\n",
+    "\t".join(F._PDS_COLUMNS) + "\n",
+    "Format Version,1.0,\nMocapFrame, MocapTime, DeviceFrame, Fx, Fy, Fz, Mx, My, Mz, Cx, Cy, Cz\n",
+    "time_s,cop_ml_mm,cop_ap_mm\n",
+    "time_s;tl_kg;tr_kg;bl_kg;br_kg\n",
+    '# balance-recording 1 {"board": {}}\nt_s,tl_kg,tr_kg,bl_kg,br_kg,button,flags\n',
+    "",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.binary(max_size=600))
+def test_fuzz_arbitrary_bytes_give_a_recording_or_a_format_error(data: bytes) -> None:
+    try:
+        rec = F.parse(data, name="fuzz.bin")
+    except FormatError as err:
+        assert "fuzz.bin" in str(err)
+    else:
+        assert isinstance(rec, Recording)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    header=st.sampled_from(_HEADERS),
+    rows=st.lists(
+        st.lists(
+            st.one_of(
+                st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                st.integers(-10**6, 10**6).map(str),
+                st.text(alphabet="0123456789.-eE,;\t nan", max_size=8),
+            ),
+            max_size=24,
+        ),
+        max_size=8,
+    ),
+    sep=st.sampled_from([",", "\t", ";", " "]),
+)
+def test_fuzz_valid_header_with_arbitrary_rows(header: str, rows: list[list[str]], sep: str) -> None:
+    text = header + "".join(sep.join(r) + "\n" for r in rows)
+    try:
+        rec = F.parse(text.encode(), name="fuzz.txt")
+    except FormatError as err:
+        assert "fuzz.txt" in str(err)
+    else:
+        assert isinstance(rec, Recording)
+        assert rec.cop_ml_mm.shape == rec.time_s.shape == rec.cop_ap_mm.shape
