@@ -655,47 +655,50 @@ def _mean(x: NDArray[np.float64]) -> float:
 
 
 def _positional(sig: NDArray[np.float64], mean_cm: NDArray[np.float64]) -> dict[str, float]:
-    ml, ap = sig[:, 0], sig[:, 1]
+    """Positional features (reference ``descriptors/positional.py``), cm, cm², deg."""
     n = sig.shape[0]
-    radius = np.sqrt(ml * ml + ap * ap)
-    out: dict[str, float] = {
-        "mean_value_ML": float(mean_cm[0]),
-        "mean_value_AP": float(mean_cm[1]),
-    }
-    for axis, x in ((_ML, ml), (_AP, ap), (_R, radius)):
-        out[f"mean_distance_{axis}"] = float(np.mean(np.abs(x)))
-    for axis, x in ((_ML, ml), (_AP, ap), (_R, radius)):
-        out[f"maximal_distance_{axis}"] = float(np.max(np.abs(x)))
-    rms = {axis: float(np.sqrt(np.mean(x**2))) for axis, x in ((_ML, ml), (_AP, ap), (_R, radius))}
-    for axis in (_ML, _AP, _R):
-        out[f"rms_{axis}"] = rms[axis]
-    range_ml = float(np.max(ml) - np.min(ml))
-    range_ap = float(np.max(ap) - np.min(ap))
+    ml, ap = sig[:, 0], sig[:, 1]
+    sq = sig * sig
+    radius = np.sqrt(sq[:, 0] + sq[:, 1])
+    three = np.column_stack([np.abs(sig), radius])  # |ML|, |AP|, radius
+    mean_abs = three.mean(axis=0)
+    max_abs = three.max(axis=0)
+    rms3 = np.sqrt(np.column_stack([sq, radius * radius]).mean(axis=0))
+    hi, lo = sig.max(axis=0), sig.min(axis=0)
+    out: dict[str, float] = {"mean_value_ML": float(mean_cm[0]), "mean_value_AP": float(mean_cm[1])}
+    for name, vals in (("mean_distance", mean_abs), ("maximal_distance", max_abs), ("rms", rms3)):
+        for i, axis in enumerate((_ML, _AP, _R)):
+            out[f"{name}_{axis}"] = float(vals[i])
+    range_ml, range_ap = float(hi[0] - lo[0]), float(hi[1] - lo[1])
     out["range_ML"] = range_ml
     out["range_AP"] = range_ap
     out["range_ML_AND_AP"] = range_2d(sig)
     out["range_ratio_ML_AND_AP"] = range_ml / range_ap
-    s_ml, s_ap = rms[_ML], rms[_AP]
+    s_ml, s_ap = float(rms3[0]), float(rms3[1])
     out["planar_deviation_ML_AND_AP"] = float(np.sqrt(s_ml**2 + s_ap**2))
-    cov = (1 / n) * np.sum(ml * ap)
-    out["coefficient_sway_direction_ML_AND_AP"] = float(cov / (s_ml * s_ap))
+    cov = (1 / n) * float(np.dot(ml, ap))
+    out["coefficient_sway_direction_ML_AND_AP"] = cov / (s_ml * s_ap)
     # prediction ellipse with 1/n moments (posturography.md §1.2, "Quijoux confidence_ellipse_area")
     quant = _f_quantile_95(n)
     coeff = ((n + 1) * (n - 1)) / (n * (n - 2))
     det = (s_ml**2) * (s_ap**2) - cov**2
-    if not det > 0:
+    if not det > 1e-12 * (s_ml * s_ap) ** 2:  # |correlation| = 1 to rounding
         raise BalanceInputError(
             "the CoP lies on a straight line (ML and AP perfectly correlated), so the ellipse "
             "area is 0 and the area-based Quijoux features are undefined: check that ML and AP "
             "are two different channels"
         )
     out["confidence_ellipse_area_ML_AND_AP"] = float(2 * np.pi * quant * np.sqrt(det) * coeff)
-    # PCA: first principal axis of the (re-centred) cloud, angle to the AP axis in degrees
+    # PCA: first principal axis of the (re-centred) cloud, angle to the AP axis in degrees.
+    # Eigenvector of the largest eigenvalue of the 2x2 scatter matrix [[a, b], [b, c]], in
+    # closed form: (b, lam - a) or (lam - c, b), whichever is better conditioned.
     centred = sig - sig.mean(axis=0)
-    cmat = centred.T @ centred
-    _, vecs = np.linalg.eigh(cmat)
-    main = vecs[:, -1]
-    angle = np.arccos(np.abs(main[1]) / np.linalg.norm(main))
+    a_, c_ = float(np.dot(centred[:, 0], centred[:, 0])), float(np.dot(centred[:, 1], centred[:, 1]))
+    b_ = float(np.dot(centred[:, 0], centred[:, 1]))
+    lam = 0.5 * (a_ + c_) + np.hypot(0.5 * (a_ - c_), b_)
+    v1, v2 = (b_, lam - a_), (lam - c_, b_)
+    vx, vy = v1 if np.hypot(*v1) >= np.hypot(*v2) else v2
+    angle = np.arccos(abs(vy) / np.hypot(vx, vy))
     out["principal_sway_direction_ML_AND_AP"] = float(angle * (180 / np.pi))
     return out
 
@@ -741,40 +744,44 @@ def _velocity_peaks(v: NDArray[np.float64], axis: str) -> dict[str, float]:
 def _dynamic(
     sig: NDArray[np.float64],
     fs: float,
-    mean_cm: NDArray[np.float64],
-    area: float,
-    rms_ml: float,
-    rms_ap: float,
+    pos: dict[str, float],
     want_velocity_peaks: bool,
 ) -> dict[str, float]:
+    """Dynamic features (reference ``descriptors/dynamic.py``): cm/s, cm²/s, Hz, 1/cm, 1.
+
+    ``pos`` holds the positional features (ellipse area, rms, mean distances) they reuse.
+    """
     n = sig.shape[0]
     ml, ap = sig[:, 0], sig[:, 1]
     d = np.diff(sig, axis=0)
+    abs_d = np.abs(d)
     step = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
-    length = {_ML: float(np.sum(np.abs(d[:, 0]))), _AP: float(np.sum(np.abs(d[:, 1]))),
-              _MLAP: float(np.sum(step))}
+    path_ml, path_ap = abs_d.sum(axis=0)
+    path = float(np.sum(step))
     out: dict[str, float] = {}
-    for axis in (_ML, _AP, _MLAP):
-        out[f"mean_velocity_{axis}"] = length[axis] * (fs / n)
+    for axis, length in ((_ML, path_ml), (_AP, path_ap), (_MLAP, path)):
+        out[f"mean_velocity_{axis}"] = float(length * (fs / n))
     duration = (n - 1) * (1 / fs)
     triangles = np.abs(ml[1:] * ap[:-1] - ap[1:] * ml[:-1])
     out["sway_area_per_second_ML_AND_AP"] = float(np.sum(triangles) / (2 * duration))
     speed = _savgol_speed(sig, fs)
-    out["phase_plane_parameter_ML"] = float(np.sqrt(rms_ml**2 + np.var(speed[:, 0])))
-    out["phase_plane_parameter_AP"] = float(np.sqrt(rms_ap**2 + np.var(speed[:, 1])))
-    out["LFS_ML_AND_AP"] = length[_MLAP] / area
+    var_speed = speed.var(axis=0)
+    out["phase_plane_parameter_ML"] = float(np.sqrt(pos["rms_ML"] ** 2 + var_speed[0]))
+    out["phase_plane_parameter_AP"] = float(np.sqrt(pos["rms_AP"] ** 2 + var_speed[1]))
+    area = pos["confidence_ellipse_area_ML_AND_AP"]
+    out["LFS_ML_AND_AP"] = path / area
     diameter = np.sqrt((area * 4) / np.pi)
-    out["fractal_dimension_ML_AND_AP"] = float(
-        np.log(n) / (np.log(n) + np.log(diameter) - np.log(length[_MLAP]))
-    )
+    out["fractal_dimension_ML_AND_AP"] = float(np.log(n) / (np.log(n) + np.log(diameter) - np.log(path)))
     if want_velocity_peaks:
         out.update(_velocity_peaks(speed[:, 0], _SPD_ML))
         out.update(_velocity_peaks(speed[:, 1], _SPD_AP))
-    radius_mean = float(np.mean(np.sqrt(ml * ml + ap * ap)))
-    inst_speed = step * fs  # |fs * diff|, as the reference's np.linalg.norm(fs * diff)
-    out["mean_frequency_ML"] = float((1 / (4 * np.sqrt(2))) * (np.mean(np.abs(fs * d[:, 0])) / np.mean(np.abs(ml))))
-    out["mean_frequency_AP"] = float((1 / (4 * np.sqrt(2))) * (np.mean(np.abs(fs * d[:, 1])) / np.mean(np.abs(ap))))
-    out["mean_frequency_ML_AND_AP"] = float((1 / (2 * np.pi)) * (np.mean(inst_speed) / radius_mean))
+    # mean speed |fs * diff| over the n - 1 steps, divided by the mean distance (Prieto's models)
+    k1 = 1 / (4 * np.sqrt(2))
+    out["mean_frequency_ML"] = float(k1 * ((fs * path_ml / (n - 1)) / pos["mean_distance_ML"]))
+    out["mean_frequency_AP"] = float(k1 * ((fs * path_ap / (n - 1)) / pos["mean_distance_AP"]))
+    out["mean_frequency_ML_AND_AP"] = float(
+        (1 / (2 * np.pi)) * ((fs * path / (n - 1)) / pos["mean_distance_Radius"])
+    )
     return out
 
 
@@ -790,36 +797,38 @@ def _sway_density_features(sig: NDArray[np.float64], fs: float, radius_cm: float
 
 
 def _spectral(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
+    """Spectral features (reference ``descriptors/frequentist.py``) on the 0.15-5 Hz band of
+    the Welch PSD: sums of bins (cm²/Hz), frequencies (Hz), ratios (1)."""
     freqs, psd = _welch(sig, fs)
     fmin, fmax = _BAND_HZ
     band = (freqs >= fmin) & (freqs <= fmax)
     f = freqs[band]
-    out: dict[str, float] = {}
-    per_axis: dict[str, dict[str, float]] = {}
-    for col, axis in ((0, _PSD_ML), (1, _PSD_AP)):
-        p = psd[band, col]
-        cum = np.cumsum(p)
-        m0 = np.sum(p)
-        m1 = np.sum(f * p)
-        m2 = np.sum((f**2) * p)
-        up = np.sum(psd[(freqs > 2) & (freqs <= 5) & band, col])
-        down = np.sum(psd[(freqs > 0) & (freqs <= 2) & band, col])
-        per_axis[axis] = {
-            "total_power": float(m0),
-            "power_frequency_50": float(f[cum >= cum[-1] * 0.5][0]),
-            "power_frequency_95": float(f[cum >= cum[-1] * 0.95][0]),
-            "frequency_mode": float(f[np.argmax(p)]),
-            "centroid_frequency": float(np.sqrt(m2 / m0)),
-            "frequency_dispersion": float(np.sqrt(1 - ((m1**2) / (m0 * m2)))),
-            "energy_content_below_05": float(np.sum(psd[(freqs > 0.0) & (freqs <= 0.5) & band, col])),
-            "energy_content_05_2": float(np.sum(psd[(freqs > 0.5) & (freqs <= 2) & band, col])),
-            "energy_content_above_2": float(np.sum(psd[(freqs > 2) & band, col])),
-            "frequency_quotient": float(up / down),
-        }
-    for name in per_axis[_PSD_ML]:
-        for axis in (_PSD_ML, _PSD_AP):
-            out[f"{name}_{axis}"] = per_axis[axis][name]
-    return out
+    p = psd[band]  # (F, 2)
+    cum = np.cumsum(p, axis=0)
+    m0 = p.sum(axis=0)
+    m1 = f @ p
+    m2 = (f * f) @ p
+
+    def band_sum(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+        return np.where(mask[:, None], p, 0.0).sum(axis=0)
+
+    values = {
+        "total_power": m0,
+        "power_frequency_50": f[np.argmax(cum >= cum[-1] * 0.5, axis=0)],
+        "power_frequency_95": f[np.argmax(cum >= cum[-1] * 0.95, axis=0)],
+        "frequency_mode": f[np.argmax(p, axis=0)],
+        "centroid_frequency": np.sqrt(m2 / m0),
+        "frequency_dispersion": np.sqrt(1 - ((m1**2) / (m0 * m2))),
+        "energy_content_below_05": band_sum((f > 0.0) & (f <= 0.5)),
+        "energy_content_05_2": band_sum((f > 0.5) & (f <= 2)),
+        "energy_content_above_2": band_sum(f > 2),
+        "frequency_quotient": band_sum((f > 2) & (f <= 5)) / band_sum((f > 0) & (f <= 2)),
+    }
+    return {
+        f"{name}_{axis}": float(v[col])
+        for name, v in values.items()
+        for col, axis in ((0, _PSD_ML), (1, _PSD_AP))
+    }
 
 
 def _msd(x: NDArray[np.float64], max_lag: int) -> NDArray[np.float64]:
@@ -1096,12 +1105,7 @@ def features(
     if groups & {"dynamic", "velocity_peaks"}:
         if not need_pos:
             out.update(_positional(sig, mean_cm))
-        out.update(
-            _dynamic(
-                sig, fs, mean_cm, out["confidence_ellipse_area_ML_AND_AP"], out["rms_ML"],
-                out["rms_AP"], "velocity_peaks" in groups,
-            )
-        )
+        out.update(_dynamic(sig, fs, out, "velocity_peaks" in groups))
     if "sway_density" in groups:
         out.update(_sway_density_features(sig, fs, radius))
     if "spectral" in groups:
