@@ -357,6 +357,8 @@ def plot_left_right(
     mdc: Mapping[str, float] | None = None,
     left_spread: Mapping[str, Sequence[float]] | None = None,
     right_spread: Mapping[str, Sequence[float]] | None = None,
+    tick_labels: tuple[str, str] = ("L", "R"),
+    colors: tuple[str, str] = (LEFT_COLOR, RIGHT_COLOR),
     axes: "Sequence[Axes] | None" = None,
 ) -> "Figure":
     """Left and right bars per measure, one small panel each (the units differ).
@@ -379,6 +381,10 @@ def plot_left_right(
         "beyond MDC".
     left_spread, right_spread : mapping of str to sequence of float, optional
         The individual trials per key, drawn as dots on the bars.
+    tick_labels : (str, str), optional
+        Labels under the two bars (another pair of groups, e.g. ``("EO", "EC")``).
+    colors : (str, str), optional
+        Bar colours.
     axes : sequence of Axes, optional
         One Axes per measure; a new figure when None.
 
@@ -406,7 +412,7 @@ def plot_left_right(
     for ax, key in zip(axes, measures):
         lv = float(left.get(key, np.nan))
         rv = float(right.get(key, np.nan))
-        bars = ax.bar([0, 1], [lv, rv], width=0.7, color=[LEFT_COLOR, RIGHT_COLOR], zorder=2)
+        bars = ax.bar([0, 1], [lv, rv], width=0.7, color=list(colors), zorder=2)
         bars.patches[0].set_gid("bar-left")
         bars.patches[1].set_gid("bar-right")
         top = np.nanmax([lv, rv, 0.0])
@@ -441,11 +447,12 @@ def plot_left_right(
             )
             txt.set_gid("beyond-mdc")
         elif head:
-            ax.text(0.5, 0.985, head + "\nwithin noise" * (mdc is not None and key in mdc),
+            within = mdc is not None and key in mdc and np.isfinite(mdc[key])
+            ax.text(0.5, 0.985, head + ("\nwithin noise" if within else ""),
                     transform=ax.transAxes, ha="center", va="top", fontsize="small", color="0.3")
         ax.set_xlim(-0.5, 1.5)
         ax.set_ylim(0.0, top * 1.35 if top > 0 else 1.0)
-        ax.set_xticks([0, 1], ["L", "R"])
+        ax.set_xticks([0, 1], list(tick_labels))
         unit = units.get(key, "")
         ax.set_title(labels.get(key, key), fontsize="medium")
         if unit:

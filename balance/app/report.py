@@ -121,9 +121,14 @@ class SideSummary:
     Attributes
     ----------
     side : str
-        ``"left"`` or ``"right"``.
+        ``"left"`` or ``"right"``; for sessions without single-leg trials (bilateral stance),
+        the condition of the group (``"eyes_open"`` ...).
     trials : list of ReportTrial
         Valid, non-practice trials.
+    label : str
+        Panel title word, e.g. ``"LEFT leg"`` or ``"eyes closed"``.
+    color : str
+        Colour of the group's trace and bar.
     shown : ReportTrial or None
         The representative trial (median mean velocity) drawn on the page.
     time_s, cop_ml_mm, cop_ap_mm : ndarray or None
@@ -136,6 +141,8 @@ class SideSummary:
 
     side: str
     trials: list[ReportTrial]
+    label: str = ""
+    color: str = "0.2"
     shown: ReportTrial | None = None
     time_s: np.ndarray | None = None
     cop_ml_mm: np.ndarray | None = None
@@ -163,6 +170,7 @@ class ReportData:
     summary: list[str]
     failures: list[str]
     measures: tuple[str, ...] = KEY_MEASURES
+    single_leg: bool = True
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -233,9 +241,11 @@ def analysed_cop(
     return res.time_s - lo, res.cop_ml_mm, res.cop_ap_mm
 
 
-def _side(trials: list[ReportTrial], side: str, analysis: Mapping[str, Any]) -> SideSummary:
-    mine = [t for t in trials if t.side == side and t.valid and not t.practice]
-    s = SideSummary(side=side, trials=mine)
+def _side(
+    trials: list[ReportTrial], side: str, analysis: Mapping[str, Any], *, label: str = "", color: str = "0.2"
+) -> SideSummary:
+    mine = [t for t in trials if t.valid and not t.practice]
+    s = SideSummary(side=side, trials=mine, label=label, color=color)
     for key in KEY_MEASURES:
         vals = [t.measures[key] for t in mine if key in t.measures and math.isfinite(t.measures[key])]
         s.values[key] = vals
@@ -298,7 +308,7 @@ def _preprocessing_text(params: Mapping[str, Any]) -> str:
         parts.append("no filter" if filt == "none" else str(filt))
     trim = params.get("trim_s")
     if trim is not None:
-        parts.append(f"first {float(trim):g} s after lift-off trimmed")
+        parts.append(f"first {float(trim):g} s trimmed (after lift-off in single-leg stance)")
     parts.append("mean removed; 95 % prediction ellipse (Duarte)")
     return "; ".join(parts)
 
@@ -430,23 +440,44 @@ def report_data(session: Any) -> ReportData:
     trials = [_trial(t) for t in (_get(session, "trials", None) or [])]
     spec = _get(session, "spec", None)
     analysis = _get(spec, "analysis", None) or {}
-    cond, conds = _main_condition([t for t in trials if t.side in ("left", "right")])
-    shown = [t for t in trials if t.condition == cond]
-    left, right = _side(shown, "left", analysis), _side(shown, "right", analysis)
-    rows = _comparison(session, cond, left, right)
-    si: dict[str, float] = {}
-    mdc: dict[str, float] = {}
-    beyond: dict[str, bool] = {}
-    for key in KEY_MEASURES:
-        r = rows.get(key, {})
-        si[key] = math.nan if r.get("si_pct") is None else float(r["si_pct"])
-        mdc[key] = math.nan if r.get("mdc") is None else float(r["mdc"])
-        beyond[key] = bool(r.get("beyond") or False)
+    from balance.app.plots import LEFT_COLOR, RIGHT_COLOR
+
+    single_leg = any(t.side in ("left", "right") for t in trials)
+    si: dict[str, float] = {k: math.nan for k in KEY_MEASURES}
+    mdc: dict[str, float] = {k: math.nan for k in KEY_MEASURES}
+    beyond: dict[str, bool] = {k: False for k in KEY_MEASURES}
+    if single_leg:
+        cond, conds = _main_condition([t for t in trials if t.side in ("left", "right")])
+        shown = [t for t in trials if t.condition == cond]
+        left = _side([t for t in shown if t.side == "left"], "left", analysis, label="LEFT leg", color=LEFT_COLOR)
+        right = _side([t for t in shown if t.side == "right"], "right", analysis, label="RIGHT leg",
+                      color=RIGHT_COLOR)
+        rows = _comparison(session, cond, left, right)
+        for key in KEY_MEASURES:
+            r = rows.get(key, {})
+            si[key] = math.nan if r.get("si_pct") is None else float(r["si_pct"])
+            mdc[key] = math.nan if r.get("mdc") is None else float(r["mdc"])
+            beyond[key] = bool(r.get("beyond") or False)
+        summary = _summary(left, right, rows)
+        others = [c for c in conds if c != cond]
+    else:
+        # bilateral stance, squats: the first two conditions side by side (eyes open / closed)
+        conds = list(dict.fromkeys(t.condition for t in trials))
+        a, b = (conds + ["", ""])[:2]
+        shown = [t for t in trials if t.condition in (a, b)]
+        left = _side([t for t in shown if t.condition == a], a, analysis, label=a.replace("_", " ") or "trials",
+                     color="0.2")
+        right = _side([t for t in shown if t.condition == b], b, analysis, label=b.replace("_", " ") or "-",
+                      color="#009E73")
+        comp = _get(session, "comparison", None)
+        summary = [str(x) for x in (_get(comp, "summary", None) or [])] if comp is not None else []
+        if not summary:
+            summary = ["No comparison could be made (no valid trial with sway measures)."]
+        others = conds[2:]
     athlete = _get(session, "athlete", None)
     athlete_text = str(_get(athlete, "code", None) or athlete or "unknown") if athlete is not None else "unknown"
     protocol = _get(spec, "title", None) or _get(session, "protocol", None) or "unknown"
     conditions = _conditions_text(shown, spec, _get(session, "conditions", None))
-    others = [c for c in conds if c != cond]
     if others:
         conditions += f" (shown; also recorded: {', '.join(c.replace('_', ' ') for c in others)})"
     first = next((t for t in shown if t.valid), shown[0] if shown else None)
@@ -463,8 +494,9 @@ def report_data(session: Any) -> ReportData:
         si_pct=si,
         mdc=mdc,
         beyond_mdc=beyond,
-        summary=_summary(left, right, rows),
+        summary=summary,
         failures=_failures(trials),
+        single_leg=single_leg,
     )
 
 
@@ -481,6 +513,12 @@ def _nice_half_range(*arrays: np.ndarray | None, ellipses: Sequence[Any] = ()) -
             r = max(r, abs(e.center_ml_mm) + e.semi_major_mm, abs(e.center_ap_mm) + e.semi_major_mm)
     step = 5.0 if r <= 50 else 10.0
     return step * math.ceil(r * 1.08 / step)
+
+
+def _short(condition: str) -> str:
+    """A bar label for a condition: ``eyes_open`` -> ``EO``."""
+    words = [w for w in condition.replace("/", "_").split("_") if w]
+    return "".join(w[0].upper() for w in words)[:4] or "-"
 
 
 def _wrap(text: str, width: int) -> str:
@@ -520,7 +558,8 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
     # header --------------------------------------------------------------------------------
     hx = fig.add_subplot(gs[0, :], label="header")
     hx.set_axis_off()
-    hx.text(0.0, 1.0, "Single-leg balance: session report", fontsize=15, fontweight="bold", va="top",
+    heading = "Single-leg balance: session report" if d.single_leg else "Balance session report"
+    hx.text(0.0, 1.0, heading, fontsize=15, fontweight="bold", va="top",
             transform=hx.transAxes)
     when = d.started_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if d.started_at else "unknown"
     rows = [
@@ -553,24 +592,25 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
     ylim = max([float(np.nanmax(np.abs(np.r_[s.cop_ml_mm, s.cop_ap_mm]))) for s in sides
                 if s.cop_ml_mm is not None] or [5.0]) * 1.15
     for col, s, ell in zip((0, 3), sides, ells):
-        color = plots.SIDE_COLORS[s.side]
+        color = s.color
         ax = fig.add_subplot(gs[1, col:col + 3], label=f"stato-{s.side}")
         tx = fig.add_subplot(gs[2, col:col + 3], label=f"time-{s.side}")
         n_valid = len(s.trials)
-        if s.shown is not None and s.cop_ml_mm is not None:
-            title = (f"{s.side.upper()} leg \u2014 trial {s.shown.trial_index} (median of {n_valid} valid)\n"
+        if s.shown is not None and s.cop_ml_mm is not None and ell is not None:
+            title = (f"{s.label} \u2014 trial {s.shown.trial_index} (median of {n_valid} valid)\n"
                      f"95 % prediction ellipse (black): {ell.area_mm2:,.0f} mm\u00b2")
             plots.plot_statokinesigram(s.cop_ml_mm, s.cop_ap_mm, ax=ax, ellipse=ell, half_range_mm=half,
                                        center_mm=(0.0, 0.0), color=color, title=title, legend=False)
             ax.title.set_fontsize(9.5)
             ax.title.set_color(color)
             plots.plot_cop_time(s.time_s, s.cop_ml_mm, s.cop_ap_mm, ax=tx, ylim_mm=(-ylim, ylim),
-                                legend=(s.side == "left"))
+                                legend=(col == 0))
             tx.set_xlim(0.0, t_max)
         else:
             for a in (ax, tx):
                 a.set_axis_off()
-            ax.text(0.5, 0.5, f"{s.side.upper()} leg: no valid trial", ha="center", va="center",
+            why = "no valid trial" if s.shown is None else "samples not stored"
+            ax.text(0.5, 0.5, f"{s.label}: {why}", ha="center", va="center",
                     transform=ax.transAxes, fontsize=11, color=color)
         for a in (ax, tx):
             a.tick_params(labelsize=7.5)
@@ -588,9 +628,11 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
     # left vs right bars ------------------------------------------------------------------------
     bar_axes = [fig.add_subplot(gs[3, i], label=f"bars-{k}") for i, k in enumerate(d.measures)]
     mdc = {k: v for k, v in d.mdc.items() if math.isfinite(v)}
+    ticks = ("L", "R") if d.single_leg else tuple(_short(s.side) for s in (d.left, d.right))
     plots.plot_left_right(
         d.left.means, d.right.means, measures=d.measures, labels=_LABELS, units=_UNITS, si_pct=d.si_pct,
         mdc=mdc or None, left_spread=d.left.values, right_spread=d.right.values, axes=bar_axes,
+        tick_labels=ticks, colors=(d.left.color, d.right.color),  # type: ignore[arg-type]
     )
     for a in bar_axes:
         a.title.set_fontsize(8)
@@ -621,12 +663,14 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
             tx.text(0.0, y, w, fontsize=body, va="top", transform=tx.transAxes)
             y -= (1.3 * body * (w.count("\n") + 1) + 0.25 * body) / h_pt
         y -= 0.3 * head / h_pt
-    foot = (
-        "Bars: mean of the valid trials (dots: each trial). SI = 100\u00b7(R\u2212L)/((R+L)/2), + means the right "
-        "sways more. Grey band: MDC95 = 1.96\u00b7\u221a2\u00b7SEM of this athlete's trials, centred on the L/R mean; "
-        "bars reaching past it differ by more than measurement noise. This report describes sway (mediolateral "
-        "sway as a proxy of hip control); it is not a diagnosis."
-    )
+    foot = "Bars: mean of the valid trials (dots: each trial). "
+    if d.single_leg:
+        foot += (
+            "SI = 100\u00b7(R\u2212L)/((R+L)/2), + means the right sways more. Grey band: MDC95 = "
+            "1.96\u00b7\u221a2\u00b7SEM of this athlete's trials, centred on the L/R mean; bars reaching past it "
+            "differ by more than measurement noise. "
+        )
+    foot += "This report describes sway (mediolateral sway as a proxy of hip control); it is not a diagnosis."
     fig.text(0.09, 0.012, _wrap(foot, 150), fontsize=6.3, color="0.35", va="bottom")
     return fig
 

@@ -155,3 +155,22 @@ def test_one_side_without_a_valid_trial(session) -> None:
 def test_unknown_suffix_is_refused(session, tmp_path) -> None:
     with pytest.raises(ValueError, match=r"\.pdf or \.png"):
         report.write_session_report(session, tmp_path / "r.jpg")
+
+
+def test_bilateral_session_compares_its_two_conditions(tmp_path) -> None:
+    s = Engine(get_protocol("bilateral", duration_s=15.0), SimulatedBoard(seed=2), athlete="B1").run()
+    d = report.report_data(s)
+    assert not d.single_leg
+    assert (d.left.side, d.right.side) == ("eyes_open", "eyes_closed")
+    assert d.summary == list(s.comparison.summary) and "Romberg" in d.summary[0]
+    fig = report.session_report_figure(s, data=d)
+    for cond in ("eyes_open", "eyes_closed"):
+        (trial,) = [t for t in s.trials if t.condition == cond and t.valid]
+        (ell,) = find_artists(_ax(fig, f"stato-{cond}"), "ellipse")
+        assert np.pi * ell.width * ell.height / 4 == pytest.approx(trial.measures["prediction_ellipse_area_mm2"],
+                                                                   rel=1e-9)
+    ax = _ax(fig, "bars-mean_velocity_ml_mm_s")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["EO", "EC"]
+    assert not find_artists(ax, "mdc-band")
+    out = report.write_session_report(s, tmp_path / "b.pdf")
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", out.read_bytes())) == 1
