@@ -136,7 +136,7 @@ def spectral_measures(
     for i, ax in enumerate(("ml", "ap")):
         total = float(mu0[i])
         ok = total > 0 and fb.size > 0
-        out[f"total_power_{ax}_mm2"] = total
+        out[f"total_power_{ax}_mm2"] = total if fb.size else float("nan")  # no bin in the band: undefined
         if ok:
             i50 = int(np.searchsorted(cum[i], 0.5 * total, side="left"))
             i95 = int(np.searchsorted(cum[i], 0.95 * total, side="left"))

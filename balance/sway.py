@@ -348,13 +348,17 @@ def measures(
         Stabilogram-diffusion settings (:func:`balance.diffusion.diffusion_measures`).
     sway_density_radius_mm, sway_density_cutoff_hz : float, optional
         Sway-density circle radius (mm, default 3) and curve low-pass (Hz, default 2.5); the
-        low-pass needs ``fs_hz > 2 * sway_density_cutoff_hz``.
+        low-pass needs ``fs_hz > 2 * sway_density_cutoff_hz``, below that the sway-density measures
+        are NaN.
 
     Returns
     -------
     dict of str to float
-        Measures keyed as in :data:`MEASURES` (units in the keys), in catalogue order. Ratios that are
-        undefined for the input (e.g. the AP mean frequency of a purely ML movement) are NaN.
+        Measures keyed as in :data:`MEASURES` (units in the keys), in catalogue order. Measures that are
+        undefined for the input are NaN: ratios such as the AP mean frequency of a purely ML movement,
+        spectral measures when no PSD bin falls in the band, diffusion measures when the record is too
+        short for a break search in ``diffusion_break_range_s`` (about 8 s at the defaults), sway
+        density at rates of 5 Hz or less.
 
     Raises
     ------
@@ -443,10 +447,13 @@ def measures(
             )
         )
     if "density" in groups:
-        out.update(
-            _density.sway_density_measures(
-                ml, ap, fs_hz=fs, radius_mm=sway_density_radius_mm, cutoff_hz=sway_density_cutoff_hz
+        if fs > 2.0 * sway_density_cutoff_hz:
+            out.update(
+                _density.sway_density_measures(
+                    ml, ap, fs_hz=fs, radius_mm=sway_density_radius_mm, cutoff_hz=sway_density_cutoff_hz
+                )
             )
-        )
+        else:  # the curve's low-pass is undefined at this rate (cut-off not below Nyquist)
+            out.update(dict.fromkeys(GROUPS["density"], float("nan")))
     order = [k for k in MEASURES if k in out and (keys is None or k in keys)]
     return {k: out[k] for k in order}

@@ -355,3 +355,14 @@ def test_welch_psd_equals_scipy_welch(n: int) -> None:
     f2, p2 = welch(x, 100.0, window="hann", nperseg=n // 2, noverlap=n // 4, nfft=n // 2, detrend="constant")
     np.testing.assert_allclose(f, f2, rtol=1e-14)
     np.testing.assert_allclose(p, p2, rtol=1e-12, atol=1e-14 * np.abs(p2).max())
+
+
+def test_short_or_slow_records_give_nan_not_errors() -> None:
+    rng = np.random.default_rng(0)
+    ml, ap = np.cumsum(rng.normal(size=(2, 16)), axis=1)
+    m = sway.measures(ml, ap, fs_hz=100.0)  # 0.16 s: no PSD bin in 0.15-5 Hz, no diffusion break
+    assert np.isnan(m["total_power_ml_mm2"])
+    assert np.isnan(m["critical_time_s"])
+    assert m["path_length_mm"] > 0
+    m = sway.measures(ml, ap, fs_hz=4.0)  # sway-density low-pass (2.5 Hz) impossible at 4 Hz
+    assert all(np.isnan(m[k]) for k in sway.GROUPS["density"])
