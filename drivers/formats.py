@@ -188,7 +188,7 @@ def nominal_rate_hz(time_s: NDArray[np.float64], *, tolerance: float = 0.01) -> 
     Returns
     -------
     float or None
-        ``1 / median(diff(time_s))`` rounded to 6 significant decimals (text files store times
+        ``1 / median(diff(time_s))`` rounded to 6 decimals (text files store times
         with a few decimals, so 0.01 s steps give exactly 100.0), or None when fewer than two
         samples, a non-positive step, or irregular intervals.
     """

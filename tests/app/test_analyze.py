@@ -65,6 +65,22 @@ def test_help_in_a_subprocess() -> None:
         assert option in sub.stdout, option
 
 
+def test_help_states_the_pipeline_defaults() -> None:
+    """The defaults written in `balance analyze --help` are the pipeline's (no drift)."""
+    import argparse
+
+    from balance.app.commands import analyze as cmd
+    from balance.pipeline import DEFAULTS
+
+    sub = argparse.ArgumentParser().add_subparsers()
+    text = " ".join(cmd.register(sub).format_help().split())
+    assert f"low-pass cut-off (Hz), default {DEFAULTS['cutoff_hz']:g}" in text
+    assert f"filter order, default {DEFAULTS['order']}" in text
+    assert f"start, default {DEFAULTS['trim_s']:g}" in text
+    assert f"resampled (SWARII) to {DEFAULTS['resample_fs_hz']:g} Hz" in text
+    assert f"longer than {DEFAULTS['max_gap_s']:g} s" in text
+
+
 # ---------------------------------------------------------------------------------------- published values
 
 

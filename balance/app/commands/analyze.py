@@ -97,10 +97,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "analyze",
         help="sway measures of recording files (table, CSV or JSON)",
         description=(
-            "Compute the centre-of-pressure sway measures of each RECORDING and print one row per "
-            "file. The layout is detected from the file's content (plain or .gz): HBEDB BDS*.txt, "
-            "PDS *grf.txt, Motive/Quijoux force-plate CSV, CoP CSV (time_s,cop_ml_mm,cop_ap_mm), "
-            "four-corner CSV (time_s,tl_kg,tr_kg,bl_kg,br_kg) and balance recording files."
+            "Compute the centre-of-pressure sway measures of each RECORDING and print one row per file.\n"
+            "The layout is detected from the file's content (plain or .gz): HBEDB BDS*.txt, PDS *grf.txt,\n"
+            "Motive/Quijoux force-plate CSV, CoP CSV (time_s,cop_ml_mm,cop_ap_mm), four-corner CSV\n"
+            "(time_s,tl_kg,tr_kg,bl_kg,br_kg) and balance recording files. Every preprocessing choice is\n"
+            "recorded with the results (--csv / --json)."
         ),
         epilog=(
             "Exit code 0 when every file was analysed, 1 when any file failed (each failure is "
@@ -128,10 +129,21 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--csv", action="store_true", help="print CSV: every measure and parameter, one row per file")
     out.add_argument("--json", action="store_true", help="print JSON: every measure and parameter per file")
-    p.add_argument("--fs-hz", type=_positive_float, metavar="HZ", help="resample to this rate (Hz)")
-    p.add_argument("--cutoff-hz", type=_positive_float, metavar="HZ", help="low-pass cut-off (Hz)")
-    p.add_argument("--order", type=_positive_int, metavar="N", help="Butterworth filter order")
-    p.add_argument("--trim-s", type=_nonneg_float, metavar="S", help="seconds dropped at the start")
+    p.add_argument(
+        "--fs-hz",
+        type=_positive_float,
+        metavar="HZ",
+        help="rate of the analysed signal (Hz); default: a uniform stream keeps its rate, an irregular "
+        "one is resampled (SWARII) to 50 Hz",
+    )
+    p.add_argument(
+        "--cutoff-hz",
+        type=_positive_float,
+        metavar="HZ",
+        help="zero-phase Butterworth low-pass cut-off (Hz), default 10",
+    )
+    p.add_argument("--order", type=_positive_int, metavar="N", help="Butterworth filter order, default 4")
+    p.add_argument("--trim-s", type=_nonneg_float, metavar="S", help="seconds dropped at the start, default 0")
     p.add_argument(
         "--gap-policy",
         choices=("error", "longest"),
