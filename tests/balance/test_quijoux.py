@@ -415,3 +415,19 @@ def test_units_table_is_consistent_with_scaling():
         assert fk[key] == pytest.approx(f1[key] * k ** power[unit], rel=1e-8, abs=1e-12), key
     assert fk["mean_value_ML"] == pytest.approx(k * f1["mean_value_ML"], rel=1e-12)
     assert fk["phase_plane_parameter_AP"] == pytest.approx(k * f1["phase_plane_parameter_AP"], rel=1e-12)
+
+
+@pytest.mark.parametrize("theta_deg", [0.0, 13.0, 45.0, 90.0, 120.0, 179.0])
+def test_principal_sway_direction_equals_svd(theta_deg):
+    # sklearn's PCA (used by the reference) = first right singular vector of the centred data
+    rng = np.random.default_rng(int(theta_deg))
+    cloud = rng.normal(size=(800, 2)) * [2.0, 0.5]
+    th = np.deg2rad(theta_deg)
+    rot = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+    sig = cloud @ rot.T + [0.3, -0.2]
+    _, _, vt = np.linalg.svd(sig - sig.mean(axis=0), full_matrices=False)
+    expected = np.degrees(np.arccos(abs(vt[0, 1]) / np.linalg.norm(vt[0])))
+    got = quijoux._positional(sig, np.zeros(2))["principal_sway_direction_ML_AND_AP"]
+    assert got == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    # the long axis (x before rotation) makes an angle of |90 - theta| with AP (folded to 0..90)
+    assert got == pytest.approx(90 - min(theta_deg % 180, 180 - theta_deg % 180), abs=5.0)
