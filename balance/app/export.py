@@ -429,7 +429,7 @@ def _write_all(
                 "athlete_name": s.athlete.name,
                 "session_id": s.id,
                 "trial_id": t.id,
-                "date": t.recorded_at[:10] if t.recorded_at else s.date,
+                "date": s.date,
                 "recorded_at": t.recorded_at,
                 "protocol": t.protocol or s.protocol,
                 "side": t.side,
