@@ -109,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
             complete = False
             outcome = f"board disconnected: {err}"
             writer.close(complete=False, reason=outcome)
+        except BoardError as err:  # before OSError: a BoardTimeout is also a TimeoutError
+            writer.close(complete=False, reason=f"board error: {err}")
+            return fail("record", f"{err}; the {n} samples recorded so far are kept in {args.out} (marked incomplete)")
         except KeyboardInterrupt:
             writer.close(complete=False, reason="interrupted")
             print(f"interrupted: {n} samples kept in {args.out} (marked incomplete)", file=err_out)
