@@ -5,7 +5,7 @@ Run on demand from the repository root::
     .venv/bin/python bench/bench_measures.py [--repeat 300]
 
 The trial is the first 30 s of HBEDB BDS00001 (raw 100 Hz CoP, shipped in data/hbedb). Prints the median
-(and 10th/90th percentiles) of ``balance.sway.measures`` over all measures, of each measure group alone,
+(and 10th/90th percentiles, and the median CPU time of this process) of ``balance.sway.measures`` over all measures, of each measure group alone,
 and of the whole default pipeline ``balance.pipeline.analyze`` (checks, 10 Hz low-pass, measures).
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import time
 from pathlib import Path
 
@@ -30,15 +31,19 @@ def _trial() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return a[:, 0], a[:, 8] * 10.0, a[:, 7] * 10.0  # time, ML (COPy), AP (COPx), cm -> mm
 
 
-def _times(fn, repeat: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _times(fn, repeat: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Wall-clock and CPU (this process) milliseconds per call."""
     for _ in range(5):  # warm-up: imports, caches
         fn()
-    out = np.empty(repeat)
+    wall = np.empty(repeat)
+    cpu = np.empty(repeat)
     for i in range(repeat):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
-        out[i] = time.perf_counter() - t0
-    return out * 1e3
+        wall[i] = time.perf_counter() - t0
+        cpu[i] = time.process_time() - c0
+    return wall * 1e3, cpu * 1e3
 
 
 def main() -> None:
@@ -47,11 +52,16 @@ def main() -> None:
     args = ap_.parse_args()
     t, ml, ap = _trial()
     print(f"trial: HBEDB BDS00001, first {t.size} samples at 100 Hz ({t.size / 100:.0f} s); {args.repeat} repeats")
-    print(f"{'what':38s} {'median ms':>10s} {'p10':>8s} {'p90':>8s}")
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print(f"{'what':38s} {'median ms':>10s} {'p10':>8s} {'p90':>8s} {'CPU median':>11s}")
 
-    def row(name: str, ms: np.ndarray) -> float:
-        med = float(np.median(ms))
-        print(f"{name:38s} {med:10.3f} {np.percentile(ms, 10):8.3f} {np.percentile(ms, 90):8.3f}")
+    def row(name: str, ms: tuple[np.ndarray, np.ndarray]) -> float:
+        wall, cpu = ms
+        med = float(np.median(wall))
+        print(
+            f"{name:38s} {med:10.3f} {np.percentile(wall, 10):8.3f} {np.percentile(wall, 90):8.3f} "
+            f"{np.median(cpu):11.3f}"
+        )
         return med
 
     total = row(f"sway.measures, all {len(sway.MEASURES)} measures", _times(lambda: sway.measures(ml, ap, fs_hz=100.0), args.repeat))
@@ -59,6 +69,7 @@ def main() -> None:
     for g in sway.GROUPS:
         parts[g] = row(f"  group {g!r} alone", _times(lambda g=g: sway.measures(ml, ap, fs_hz=100.0, select=[g]), args.repeat))
     row("pipeline.analyze (checks+filter+all)", _times(lambda: analyze((t, ml, ap)), args.repeat))
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())} (other jobs slow the wall-clock figures)")
     print()
     print(f"all measures: median {total:.3f} ms (target <= 2 ms: {'met' if total <= 2.0 else 'NOT met'})")
     top = sorted(parts.items(), key=lambda kv: -kv[1])
