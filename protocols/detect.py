@@ -643,10 +643,28 @@ class LiveDetector:
         self._buf = _Buffer()
         self._since_check = 0
         self.failure: Failure | None = None
+        # Fast path: while every raw sample of the examined window lies inside all the
+        # thresholds, no smoothed value can cross one (a mean of values inside a band stays
+        # inside it), so the detector can be skipped with the same answer.
+        self._lo_kg = (1.0 - rules.touch_down_drop_pct_bw / 100.0) * body_mass_kg
+        self._hi_kg = rules.hop_spike_pct_bw / 100.0 * body_mass_kg
+        self._toward = 1.0 if stance == "left" else -1.0
+        self._last_unquiet_s = -math.inf
+
+    def _quiet(self, total_kg: float, cop_ml_mm: float) -> bool:
+        if not (self._lo_kg <= total_kg <= self._hi_kg):
+            return False
+        if self.stance == "both" or self.baseline_ml_mm is None:
+            return True
+        if math.isnan(cop_ml_mm):
+            return True
+        return (cop_ml_mm - self.baseline_ml_mm) * self._toward <= self.rules.touch_down_cop_jump_mm
 
     def update(self, t_s: float, total_kg: float, cop_ml_mm: float) -> Failure | None:
         """Add one sample; return the failure the first time one is certain, else None."""
         self._buf.append(t_s, total_kg, cop_ml_mm)
+        if not self._quiet(total_kg, cop_ml_mm):
+            self._last_unquiet_s = t_s
         if self.failure is not None:
             return None
         self._since_check += 1
@@ -664,7 +682,10 @@ class LiveDetector:
     def _check(self, *, final: bool) -> Failure | None:
         if self._buf.n == 0:
             return None
-        t, w, ml = self._buf.tail(max(self.start_s - 0.5, float(self._buf._a[0, self._buf.n - 1]) - self.lookback_s))
+        since = max(self.start_s - 0.5, float(self._buf._a[0, self._buf.n - 1]) - self.lookback_s)
+        if self._last_unquiet_s < since:
+            return None
+        t, w, ml = self._buf.tail(since)
         found = detect_failures(
             t,
             w,

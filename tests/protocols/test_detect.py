@@ -245,3 +245,34 @@ def test_squat_reps_analytic(period_s, reps):
     peak = 100 * (1 + 0.35 * (2 * np.pi / period_s) ** 2 / 2 / 9.80665)
     assert got[0].peak_load_pct_bw == pytest.approx(peak, abs=1.0)
     assert squat_reps(t, np.full(t.size, BW), body_mass_kg=BW) == []
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_live_detector_first_failure_equals_offline(seed):
+    """Random trials with a random event (or none): the live path (with its quiet-window fast
+    path) reports the same first failure as the offline detector on the whole trial."""
+    rng = np.random.default_rng(seed)
+    t, w, ml = _clean(15.0, seed=seed)
+    at = rng.uniform(3, 12)
+    kind = ["none", "drop", "off", "hop", "jump"][seed % 5]
+    m = (t >= at) & (t < at + 0.5)
+    if kind == "drop":
+        w[m] *= 1 - rng.uniform(0.12, 0.4)
+    elif kind == "off":
+        w[t >= at] = 0.0
+    elif kind == "hop":
+        w[(t >= at) & (t < at + 0.25)] = 0.0
+    elif kind == "jump":
+        ml[m] += 70.0
+    offline = detect_failures(t, w, ml, body_mass_kg=BW, stance="left", baseline_ml_mm=-100.0)
+    live = LiveDetector(body_mass_kg=BW, stance="left", baseline_ml_mm=-100.0, start_s=0.0, check_every=3)
+    got = None
+    for i in range(t.size):
+        got = live.update(t[i], w[i], ml[i]) or got
+    got = got or live.finish()
+    if kind == "none":
+        assert offline == [] and got is None
+    else:
+        assert got is not None and offline
+        assert (got.kind, got.onset_s) == pytest.approx((offline[0].kind, offline[0].onset_s))
+        assert abs(got.onset_s - at) <= 0.2
