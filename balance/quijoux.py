@@ -199,17 +199,22 @@ def _savgol_5_3_deriv1() -> tuple[NDArray[np.float64], NDArray[np.float64], NDAr
 
 
 def _savgol_speed(sig: NDArray[np.float64], fs: float) -> NDArray[np.float64]:
-    """``savgol_filter(sig, 5, 3, deriv=1, delta=1/fs, axis=0)`` (mode "interp"), in cm/s."""
+    """``savgol_filter(sig, 5, 3, deriv=1, delta=1/fs, axis=0)`` (mode "interp"), in cm/s.
+
+    ``sig`` is (N,) or (N, k); the result has the same shape.
+    """
     start, centre, end = _savgol_5_3_deriv1()
     n = sig.shape[0]
     if n < 5:
         raise BalanceInputError(f"{n} samples are too few for the speed (5 are needed)")
-    out = np.empty_like(sig)
-    win = np.lib.stride_tricks.sliding_window_view(sig, 5, axis=0)  # (n - 4, 2, 5)
-    out[2 : n - 2] = win @ centre
+    if sig.ndim > 1:
+        return np.column_stack([_savgol_speed(np.ascontiguousarray(sig[:, j]), fs) for j in range(sig.shape[1])])
+    out = np.empty(n)
+    out[2 : n - 2] = np.lib.stride_tricks.sliding_window_view(sig, 5) @ centre
     out[:2] = start @ sig[:5]
     out[n - 2 :] = end @ sig[n - 5 :]
-    return out * fs
+    out *= fs
+    return out
 
 
 def _welch(sig: NDArray[np.float64], fs: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -657,14 +662,14 @@ def _mean(x: NDArray[np.float64]) -> float:
 def _positional(sig: NDArray[np.float64], mean_cm: NDArray[np.float64]) -> dict[str, float]:
     """Positional features (reference ``descriptors/positional.py``), cm, cm², deg."""
     n = sig.shape[0]
-    ml, ap = sig[:, 0], sig[:, 1]
-    sq = sig * sig
-    radius = np.sqrt(sq[:, 0] + sq[:, 1])
-    three = np.column_stack([np.abs(sig), radius])  # |ML|, |AP|, radius
-    mean_abs = three.mean(axis=0)
-    max_abs = three.max(axis=0)
-    rms3 = np.sqrt(np.column_stack([sq, radius * radius]).mean(axis=0))
-    hi, lo = sig.max(axis=0), sig.min(axis=0)
+    # contiguous 1-D columns: reductions along axis 0 of an (N, k) array are much slower
+    ml, ap = np.ascontiguousarray(sig[:, 0]), np.ascontiguousarray(sig[:, 1])
+    radius = np.sqrt(ml * ml + ap * ap)
+    aml, aap = np.abs(ml), np.abs(ap)
+    mean_abs = (aml.mean(), aap.mean(), radius.mean())
+    max_abs = (aml.max(), aap.max(), radius.max())
+    rms3 = (np.sqrt(np.dot(ml, ml) / n), np.sqrt(np.dot(ap, ap) / n), np.sqrt(np.dot(radius, radius) / n))
+    hi, lo = (ml.max(), ap.max()), (ml.min(), ap.min())
     out: dict[str, float] = {"mean_value_ML": float(mean_cm[0]), "mean_value_AP": float(mean_cm[1])}
     for name, vals in (("mean_distance", mean_abs), ("maximal_distance", max_abs), ("rms", rms3)):
         for i, axis in enumerate((_ML, _AP, _R)):
@@ -692,9 +697,8 @@ def _positional(sig: NDArray[np.float64], mean_cm: NDArray[np.float64]) -> dict[
     # PCA: first principal axis of the (re-centred) cloud, angle to the AP axis in degrees.
     # Eigenvector of the largest eigenvalue of the 2x2 scatter matrix [[a, b], [b, c]], in
     # closed form: (b, lam - a) or (lam - c, b), whichever is better conditioned.
-    centred = sig - sig.mean(axis=0)
-    a_, c_ = float(np.dot(centred[:, 0], centred[:, 0])), float(np.dot(centred[:, 1], centred[:, 1]))
-    b_ = float(np.dot(centred[:, 0], centred[:, 1]))
+    mlc, apc = ml - ml.mean(), ap - ap.mean()
+    a_, c_, b_ = float(np.dot(mlc, mlc)), float(np.dot(apc, apc)), float(np.dot(mlc, apc))
     lam = 0.5 * (a_ + c_) + np.hypot(0.5 * (a_ - c_), b_)
     v1, v2 = (b_, lam - a_), (lam - c_, b_)
     vx, vy = v1 if np.hypot(*v1) >= np.hypot(*v2) else v2
@@ -752,11 +756,10 @@ def _dynamic(
     ``pos`` holds the positional features (ellipse area, rms, mean distances) they reuse.
     """
     n = sig.shape[0]
-    ml, ap = sig[:, 0], sig[:, 1]
-    d = np.diff(sig, axis=0)
-    abs_d = np.abs(d)
-    step = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
-    path_ml, path_ap = abs_d.sum(axis=0)
+    ml, ap = np.ascontiguousarray(sig[:, 0]), np.ascontiguousarray(sig[:, 1])
+    dml, dap = np.diff(ml), np.diff(ap)
+    step = np.sqrt(dml * dml + dap * dap)
+    path_ml, path_ap = float(np.abs(dml).sum()), float(np.abs(dap).sum())
     path = float(np.sum(step))
     out: dict[str, float] = {}
     for axis, length in ((_ML, path_ml), (_AP, path_ap), (_MLAP, path)):
@@ -764,17 +767,16 @@ def _dynamic(
     duration = (n - 1) * (1 / fs)
     triangles = np.abs(ml[1:] * ap[:-1] - ap[1:] * ml[:-1])
     out["sway_area_per_second_ML_AND_AP"] = float(np.sum(triangles) / (2 * duration))
-    speed = _savgol_speed(sig, fs)
-    var_speed = speed.var(axis=0)
-    out["phase_plane_parameter_ML"] = float(np.sqrt(pos["rms_ML"] ** 2 + var_speed[0]))
-    out["phase_plane_parameter_AP"] = float(np.sqrt(pos["rms_AP"] ** 2 + var_speed[1]))
+    speed_ml, speed_ap = _savgol_speed(ml, fs), _savgol_speed(ap, fs)
+    out["phase_plane_parameter_ML"] = float(np.sqrt(pos["rms_ML"] ** 2 + speed_ml.var()))
+    out["phase_plane_parameter_AP"] = float(np.sqrt(pos["rms_AP"] ** 2 + speed_ap.var()))
     area = pos["confidence_ellipse_area_ML_AND_AP"]
     out["LFS_ML_AND_AP"] = path / area
     diameter = np.sqrt((area * 4) / np.pi)
     out["fractal_dimension_ML_AND_AP"] = float(np.log(n) / (np.log(n) + np.log(diameter) - np.log(path)))
     if want_velocity_peaks:
-        out.update(_velocity_peaks(speed[:, 0], _SPD_ML))
-        out.update(_velocity_peaks(speed[:, 1], _SPD_AP))
+        out.update(_velocity_peaks(speed_ml, _SPD_ML))
+        out.update(_velocity_peaks(speed_ap, _SPD_AP))
     # mean speed |fs * diff| over the n - 1 steps, divided by the mean distance (Prieto's models)
     k1 = 1 / (4 * np.sqrt(2))
     out["mean_frequency_ML"] = float(k1 * ((fs * path_ml / (n - 1)) / pos["mean_distance_ML"]))
