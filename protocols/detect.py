@@ -33,6 +33,7 @@ __all__ = [
     "moving_mean",
     "true_runs",
     "stable_stance",
+    "lift_off",
     "detect_failures",
     "squat_reps",
     "load_share_left_pct",
@@ -293,6 +294,27 @@ def stable_stance(
         load_kg=float(np.median(w[j0 : i + 1])),
         cop_ml_mm=float(np.median(ml[j0 : i + 1])),
     )
+
+
+def lift_off(
+    time_s: ArrayLike,
+    total_kg: ArrayLike,
+    cop_ml_mm: ArrayLike,
+    *,
+    stance: Literal["left", "right"],
+    body_mass_kg: float | None = None,
+    rule: StartRule = StartRule(),
+) -> float | None:
+    """Board time (s) the free foot left the board before a stable single-leg stance.
+
+    The start of the uninterrupted run of samples on the stance side that led to the first
+    stable stance (:func:`stable_stance`): the CoP ML crossed ``rule.side_offset_mm`` towards
+    the stance foot and stayed there. None if no stable single-leg stance was found.
+    """
+    if stance not in ("left", "right"):
+        raise ValueError(f"stance={stance!r}: lift-off is for single-leg stance, 'left' or 'right'")
+    got = stable_stance(time_s, total_kg, cop_ml_mm, stance=stance, body_mass_kg=body_mass_kg, rule=rule)
+    return None if got is None else got.onset_s
 
 
 def load_share_left_pct(corners_kg: ArrayLike) -> NDArray[np.float64]:

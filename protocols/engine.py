@@ -612,6 +612,8 @@ class Engine:
             started_at=st.started_at,
             body_mass_kg=None if st.onset is None else st.onset.load_kg,
         )
+        if st.failure is not None:
+            tr.extra["failure_detail"] = st.failure.detail
         self._trial = None
         if started:
             self._analyse(tr, st)

@@ -96,8 +96,9 @@ class TrialResult:
         ``hold_time_s``, ``weight_left_pct``/``weight_right_pct`` (bilateral, squat),
         ``rep_count`` (squat), ...
     extra : dict
-        Protocol details that are not single numbers, e.g. ``"reps"`` (list of dicts per
-        squat repetition).
+        Protocol details that are not single numbers: ``"reps"`` (list of dicts per squat
+        repetition), ``"failure_detail"`` (plain-words reason of a failure, e.g. "total load
+        dropped by 24 % of body weight: free foot touched down").
     analysis_error : str or None
         Why the analysis failed (e.g. the held part was too short), when it did.
     started_at : datetime or None

@@ -11,6 +11,7 @@ from protocols.detect import (
     LiveDetector,
     LiveStance,
     detect_failures,
+    lift_off,
     load_share_left_pct,
     moving_mean,
     squat_reps,
@@ -76,6 +77,10 @@ def test_stable_stance_found_2s_after_liftoff():
     assert got.cop_ml_mm == pytest.approx(-100.0)
     # the right leg never stood alone
     assert stable_stance(t, w, ml, stance="right", body_mass_kg=BW) is None
+    assert lift_off(t, w, ml, stance="left", body_mass_kg=BW) == got.onset_s
+    assert lift_off(t, w, ml, stance="right") is None
+    with pytest.raises(ValueError, match="single-leg"):
+        lift_off(t, w, ml, stance="both")  # type: ignore[arg-type]
 
 
 def test_stable_stance_rejects_unsteady_load():

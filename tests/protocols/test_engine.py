@@ -220,6 +220,7 @@ def test_touch_down_fails_the_trial_keeps_it_and_auto_retries():
     assert first.duration_s == first.failure_time_s
     assert len(first.recording) > 0 and sink.trials[0].status == "failed"
     assert first.measures["hold_time_s"] == pytest.approx(4.0, abs=0.2)
+    assert "total load dropped by 30 % of body weight" in first.extra["failure_detail"]
     assert (retry.side, retry.trial_index, retry.attempt, retry.status) == ("left", 1, 2, "complete")
     assert right.side == "right" and right.valid
     fd = col.of_type(ev.FailureDetected)
