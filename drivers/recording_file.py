@@ -90,7 +90,11 @@ def header_from_board(board: Board | BoardInfo, **extra: Any) -> dict[str, Any]:
     """
     info = board.info if isinstance(board, Board) else board
     d = asdict(info)
-    return {"board": d, "calibration": d.get("calibration", {}), **extra}
+    calibration = dict(d.get("calibration", {}))
+    profile = board.calibration_profile if isinstance(board, Board) else None
+    if profile is not None and hasattr(profile, "to_dict"):
+        calibration["profile"] = profile.to_dict()  # the per-board known-mass profile applied to the samples
+    return {"board": d, "calibration": calibration, **extra}
 
 
 class RecordingWriter:

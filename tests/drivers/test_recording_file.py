@@ -182,3 +182,13 @@ def test_header_line_is_one_json_object(tmp_path: Path) -> None:
     first = p.read_text().splitlines()[0]
     assert rf.is_recording_text(first)
     assert json.loads(first.split(" ", 3)[3])["a"] == [1, 2]
+
+
+def test_header_records_the_applied_profile(tmp_path: Path) -> None:
+    from drivers.calibration import CalibrationProfile
+
+    with SimulatedBoard(seed=1) as b:
+        b.apply_calibration(CalibrationProfile(serial=b.info.serial or "", gains=(1.1, 1.0, 1.0, 0.9)))
+        h = header_from_board(b, stance="both")
+    assert h["calibration"]["profile"]["gains"] == [1.1, 1.0, 1.0, 0.9]
+    assert h["calibration"]["type"] == "simulated" and h["stance"] == "both"
