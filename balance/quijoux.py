@@ -491,6 +491,8 @@ def range_2d(points: ArrayLike) -> float:
         d = a - b
         return np.sqrt(d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1])
 
+    if p.shape[0] > 64:
+        p = _drop_interior(p)
     try:
         hull = ConvexHull(p)
     except (QhullError, ValueError):
@@ -503,10 +505,10 @@ def range_2d(points: ArrayLike) -> float:
     edges = np.roll(v, -1, axis=0) - v  # edge k goes from v[k] to v[k+1]
     ang = np.unwrap(np.arctan2(edges[:, 1], edges[:, 0]))
     ang = ang - ang[0]
-    # edge angles increase by 2*pi around a CCW polygon; vertex j supports the directions
-    # between the normals of edges j-1 and j, so the vertex opposite edge k (support of the
-    # direction rotated by +pi/2 from the outward normal... i.e. edge angle + pi) is where
-    # ang[k] + pi falls among the edge angles.
+    # Edge angles increase by 2*pi around a CCW polygon, and vertex j is the farthest point in
+    # the directions between the outward normals of edges j-1 and j. The vertex farthest
+    # behind edge k (the support point of the inward normal) therefore sits where ang[k] + pi
+    # falls among the edge angles.
     ext = np.concatenate([ang - 2 * np.pi, ang, ang + 2 * np.pi])
     j = (np.searchsorted(ext, ang + np.pi) - h) % h
     k = np.arange(h)
@@ -514,6 +516,28 @@ def range_2d(points: ArrayLike) -> float:
     d1 = dist(v[k][:, None, :], v[cand])
     d2 = dist(v[(k + 1) % h][:, None, :], v[cand])
     return float(max(d1.max(), d2.max()))
+
+
+def _drop_interior(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Drop the points strictly inside the octagon of extreme points (Akl & Toussaint 1978).
+
+    The octagon's corners are the extreme points along x, y, x + y and x - y, in
+    counter-clockwise order; no point strictly inside it can be a hull vertex.
+    """
+    x, y = p[:, 0], p[:, 1]
+    s, d = x + y, x - y
+    corners = [np.argmin(y), np.argmax(d), np.argmax(x), np.argmax(s),
+               np.argmax(y), np.argmin(d), np.argmin(x), np.argmin(s)]
+    poly = p[corners]
+    keep_corner = np.any(poly != np.roll(poly, 1, axis=0), axis=1)  # drop repeated corners
+    poly = poly[keep_corner]
+    if poly.shape[0] < 3:
+        return p
+    a = poly
+    e = np.roll(poly, -1, axis=0) - poly  # edges a -> b
+    cross = e[:, 0] * (y[:, None] - a[:, 1]) - e[:, 1] * (x[:, None] - a[:, 0])  # (N, corners)
+    inside = np.all(cross > 0, axis=1)
+    return p[~inside]
 
 
 def sway_density(signal_cm: ArrayLike, *, fs_hz: float, radius_cm: float = 0.3) -> NDArray[np.float64]:
