@@ -127,6 +127,36 @@ class Board(ABC):
     def is_open(self) -> bool:
         return self._is_open
 
+    def reconnect(self, *, attempts: int = 3, delay_s: float = 1.0) -> bool:
+        """Close and re-open the board (after :class:`~drivers.errors.BoardDisconnected`).
+
+        Parameters
+        ----------
+        attempts : int
+            How many times to try.
+        delay_s : float
+            Pause between attempts (s).
+
+        Returns
+        -------
+        bool
+            True when the board is open again; the calibration profile stays applied.
+        """
+        from drivers.errors import BoardError
+
+        for i in range(max(0, attempts)):
+            try:
+                self.close()
+            except BoardError:
+                self._is_open = False
+            try:
+                self.open()
+                return True
+            except BoardError:
+                if i + 1 < attempts:
+                    time.sleep(delay_s)
+        return False
+
     def __enter__(self) -> "Board":
         return self.open()
 

@@ -568,6 +568,7 @@ class SimulatedBoard(Board):
         # Undelivered buffer: raw per-report ingredients, rendered into samples on demand.
         self._buf: dict[str, NDArray[Any]] | None = None
         self._r: dict[str, Any] = _EMPTY_RENDER
+        self._disconnected = False
         self._pos = 0
         self._now = self._t0
         self._geom = WII_BALANCE_BOARD
@@ -639,7 +640,9 @@ class SimulatedBoard(Board):
         )
 
     def _open(self) -> None:
-        pass
+        if self._disconnected:  # reconnecting after a simulated drop: the link is back
+            self.disconnect_at_s = None
+            self._disconnected = False
 
     def _close(self) -> None:
         pass
@@ -652,6 +655,7 @@ class SimulatedBoard(Board):
         c = r["cl"][i]
         s = Sample(r["tl"][i], c[0], c[1], c[2], c[3], r["bl"][i], _FLAGS[r["fl"][i]])
         if self.disconnect_at_s is not None and s.t_s >= self.disconnect_at_s:
+            self._disconnected = True
             raise BoardDisconnected(
                 f"simulated board {self._serial} disconnected at t={self.disconnect_at_s:.3f} s "
                 "(disconnect_at_s); reconnect or open a new board"
@@ -687,6 +691,7 @@ class SimulatedBoard(Board):
             parts.append((r["t"][lo : lo + n], r["c"][lo : lo + n], r["b"][lo : lo + n], r["f"][lo : lo + n]))
             self._advance(n)
             if dc:
+                self._disconnected = True
                 raise BoardDisconnected(
                     f"simulated board {self._serial} disconnected at t={self.disconnect_at_s:.3f} s"
                 )

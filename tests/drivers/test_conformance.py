@@ -136,3 +136,9 @@ class TestBoardConformance:
             s1, s2 = read_samples_from(b1, 5)[-1], read_samples_from(b2, 5)[-1]
         assert s2.tr_kg == pytest.approx(2 * s1.tr_kg) and s2.br_kg == pytest.approx(0.5 * s1.br_kg)
         assert b2.calibration_profile is not None
+
+    def test_reconnect(self, make_board: Callable[[], Board]) -> None:
+        with make_board() as b:
+            read_samples_from(b, 3)
+            assert b.reconnect(attempts=1, delay_s=0.0) and b.is_open
+            assert isinstance(read_samples_from(b, 3)[-1], Sample)

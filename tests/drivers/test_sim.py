@@ -273,3 +273,12 @@ def test_ar2_recursion_matches_scipy_lfilter() -> None:
         long = lfilter([1.0], [1.0, -phi1, -phi2], np.random.default_rng(1).standard_normal(400_000))[20_000:]
         assert long.var() == pytest.approx(gamma0, rel=0.05)
         assert np.corrcoef(long[1:], long[:-1])[0, 1] == pytest.approx(rho1, abs=0.002)
+
+
+def test_reconnect_after_a_simulated_drop() -> None:
+    with SimulatedBoard(seed=1, disconnect_at_s=1.0) as b:
+        with pytest.raises(BoardDisconnected):
+            b.read_arrays(2.0)
+        assert b.reconnect(attempts=1, delay_s=0.0)
+        a = b.read_arrays(1.0)
+    assert len(a) > 90 and a.t_s[0] >= 1.0  # the stream goes on where it stopped

@@ -272,3 +272,23 @@ def test_hid_not_imported_by_drivers_package() -> None:
 
 def test_protocol_constants() -> None:
     assert (wp.VENDOR_ID, wp.PRODUCT_IDS[0]) == (0x057E, 0x0306)
+
+
+def test_reconnect_fails_cleanly_when_the_board_stays_gone() -> None:
+    fake = FakeWiiBoard(load=(3, 3, 3, 3), disconnect_after=5)
+    b = board_for(fake)
+    with b:
+        read_n(b, 5)
+        with pytest.raises(BoardDisconnected):
+            b.read(timeout_s=0.5)
+        assert b.reconnect(attempts=2, delay_s=0.0) is False
+        assert not b.is_open
+
+
+def test_reconnect_reinitialises() -> None:
+    fake = FakeWiiBoard(load=(3, 3, 3, 3))
+    with board_for(fake) as b:
+        read_n(b, 3)
+        assert b.reconnect(attempts=1, delay_s=0.0)
+        read_n(b, 3)
+    assert len(fake.outputs(0x15)) == 2 and len(fake.outputs(0x12)) == 2  # the whole init sequence again

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
 from balance.app.commands._board import add_board_arguments, board_error_message, open_cli_board
@@ -63,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     except BoardError as err:
         return fail("record", board_error_message(err, args.board))
     n = 0
+    reconnected: bool | None = None
     malformed = 0
     outcome = "finished"
     complete = True
@@ -109,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
             complete = False
             outcome = f"board disconnected: {err}"
             writer.close(complete=False, reason=outcome)
+            print(f"the board disconnected after {n} samples; {args.out} is kept and marked INCOMPLETE; "
+                  "trying to reconnect...", file=err_out)  # fmt: skip
+            reconnected = board.reconnect(attempts=args.reconnect_attempts, delay_s=1.0)
         except BoardError as err:  # before OSError: a BoardTimeout is also a TimeoutError
             writer.close(complete=False, reason=f"board error: {err}")
             return fail("record", f"{err}; the {n} samples recorded so far are kept in {args.out} (marked incomplete)")
@@ -124,10 +127,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         board.close()
 
-    reconnected = None
     if not complete:
-        print(f"the board disconnected after {n} samples; {args.out} is kept and marked INCOMPLETE", file=err_out)
-        reconnected = _try_reconnect(args, sim)
         print("reconnected: the board is back; record again to get a complete trial" if reconnected
               else "could not reconnect: check the board's batteries and Bluetooth (`balance boards`)", file=err_out)  # fmt: skip
     if malformed and not args.quiet:
@@ -140,18 +140,3 @@ def run(args: argparse.Namespace) -> int:
     elif not args.quiet:
         print(f"wrote {n} samples to {args.out} ({'complete' if complete else 'incomplete'})")
     return 0 if complete else 1
-
-
-def _try_reconnect(args: argparse.Namespace, sim: dict[str, Any]) -> bool:
-    from drivers.errors import BoardError
-
-    sim = {k: v for k, v in sim.items() if k != "disconnect_at_s"}
-    for attempt in range(max(0, args.reconnect_attempts)):
-        try:
-            board, _ = open_cli_board(args, sim=sim, apply_profile=False)
-        except BoardError:
-            time.sleep(min(1.0, 0.2 * (attempt + 1)))
-            continue
-        board.close()
-        return True
-    return False
