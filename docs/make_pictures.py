@@ -48,7 +48,7 @@ def live_snapshot(out: Path, *, at_s: float = 15.0) -> None:
             if isinstance(e, ev.Elapsed) and self.side == "right" and e.t_s >= at_s and not self.done:
                 self.done = True
                 view.update()
-                view.fig.savefig(out, dpi=70)
+                view.save(out, dpi=70)
 
     board = SimulatedBoard(seed=5, mass_kg=70.0, ml_sway_ratio_right_over_left=1.4)
     Engine(get_protocol("single-leg", trials_per_side=1), board, athlete="DEMO", listeners=[view, Snap()]).run()

@@ -79,6 +79,8 @@ class LiveView:
         Below this total load (kg) the CoP is undefined (nobody on the board).
     capacity : int, optional
         Samples kept for the trace (oldest dropped first); 20000 is over 3 min at 100 Hz.
+    blit : bool, optional
+        Redraw only the moving parts over a cached background when the canvas can (default).
 
     Notes
     -----
@@ -96,6 +98,7 @@ class LiveView:
         zoom_half_range_mm: float = 30.0,
         min_total_kg: float = 5.0,
         capacity: int = 20000,
+        blit: bool = True,
     ) -> None:
         if trail_s <= 0:
             raise ValueError(f"trail_s={trail_s} must be positive (seconds of bright trace, e.g. 3)")
@@ -124,6 +127,7 @@ class LiveView:
         self.frames = 0
         self.samples_seen = 0
         self._on_close: list[Callable[[], None]] = []
+        self._want_blit = bool(blit)
         self._build(fig)
 
     # -- listener side (any thread, never blocks) -------------------------------------------------
@@ -166,9 +170,46 @@ class LiveView:
         return n_used
 
     def render(self) -> None:
-        """Draw the figure now (``canvas.draw``; the GUI shows it at its next paint)."""
-        self.fig.canvas.draw()
+        """Draw a frame now.
+
+        With ``blit=True`` (the default where the canvas supports it, e.g. Agg, TkAgg, QtAgg)
+        only the moving parts are redrawn over a cached background (a few ms a frame); the
+        background is redrawn in full after a resize. Otherwise the whole figure is drawn.
+        """
+        canvas = self.fig.canvas
+        if not (self.blit and canvas.supports_blit):
+            canvas.draw()
+        else:
+            if self._background is None:
+                canvas.draw()  # draw_event -> _on_draw caches the background and draws the dynamic parts
+            else:
+                canvas.restore_region(self._background)
+                self._draw_dynamic()
+            canvas.blit(self.fig.bbox)
         self.frames += 1
+
+    def save(self, path: Any, **savefig_kwargs: Any) -> None:
+        """Save the current frame as an image (``Figure.savefig`` with every artist drawn)."""
+        for a in self._dynamic:
+            a.set_animated(False)
+        try:
+            self.fig.savefig(path, **savefig_kwargs)
+        finally:
+            for a in self._dynamic:
+                a.set_animated(self.blit)
+            self._background = None
+
+    def _on_draw(self, _event: Any) -> None:
+        """After a full draw (first frame, resize): cache the background, then draw the moving parts."""
+        if not self.blit:
+            return
+        canvas = self.fig.canvas
+        self._background = canvas.copy_from_bbox(self.fig.bbox)
+        self._draw_dynamic()
+
+    def _draw_dynamic(self) -> None:
+        for a in self._dynamic:
+            self.fig.draw_artist(a)
 
     def step(self) -> int:
         """:meth:`update` then :meth:`render`; what the window's timer calls each frame."""
@@ -275,6 +316,12 @@ class LiveView:
                 fig.canvas.manager.set_window_title("balance: live sway")  # type: ignore[union-attr]
             except AttributeError:  # headless canvases have no manager
                 pass
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        if type(fig.canvas) is FigureCanvasBase:  # a bare Figure(): give it a real (Agg) canvas to draw on
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            FigureCanvasAgg(fig)
         fig.clear()
         self.fig = fig
         gs = fig.add_gridspec(3, 3, width_ratios=[1.75, 1.0, 1.2], height_ratios=[0.15, 1.0, 0.14],
@@ -346,6 +393,13 @@ class LiveView:
         self._timer_text.set_gid("timer")
         self._side_text.set_gid("side")
         fig.canvas.mpl_connect("close_event", lambda _evt: self.close())
+        self._dynamic = [self._old, self._new, self._head, self._zold, self._znew, self._zhead, self._instr_text,
+                         self._side_text, self._timer_text, self._timer_sub, self._load_bar, self._load_text]
+        self._background: Any = None
+        self.blit = self._want_blit and fig.canvas.supports_blit
+        for a in self._dynamic:
+            a.set_animated(self.blit)
+        fig.canvas.mpl_connect("draw_event", self._on_draw)
         self._refresh_artists()
 
     def _refresh_artists(self) -> None:
@@ -461,8 +515,7 @@ def run_live(
 
         def tick() -> None:
             view.update()
-            view.fig.canvas.draw_idle()
-            view.frames += 1
+            view.render()
             if not worker.is_alive():
                 if not done_at:
                     done_at.append(time.monotonic())

@@ -189,3 +189,27 @@ def test_closing_the_window_stops_the_test_and_keeps_the_recording() -> None:
 
 def test_display_detection_is_false_under_agg() -> None:
     assert live.display_available() is False
+
+
+def test_blitted_frame_shows_what_a_full_draw_shows(tmp_path) -> None:
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    samples = _samples(800, stance="right")
+    view = live.LiveView(fig=Figure(figsize=(13.0, 6.5), dpi=50), body_mass_kg=72.0)
+    assert view.blit
+    view.on_event(ev.TrialStarted("right", 1, duration_s=30.0))
+    for i in range(0, len(samples), 4):
+        for s in samples[i : i + 4]:
+            view.on_sample(s)
+        view.on_event(ev.Elapsed(i / 100.0, duration_s=30.0))
+        view.step()
+    shown = np.asarray(view.fig.canvas.buffer_rgba())[..., :3].astype(int)  # what the window shows
+    view.save(tmp_path / "full.png", dpi=50)  # every artist drawn in one pass
+    with Image.open(tmp_path / "full.png") as im:
+        full = np.asarray(im.convert("RGB")).astype(int)
+    assert shown.shape == full.shape
+    differs = np.abs(shown - full).max(axis=2) > 40
+    assert differs.mean() < 0.02  # anti-aliasing at overlaps only
+    # and the moving parts are really there: the side's colour is on screen
+    assert np.any(np.all(np.abs(shown - np.array([0xD5, 0x5E, 0x00])) < 30, axis=2))
