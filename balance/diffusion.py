@@ -75,28 +75,37 @@ def mean_square_displacement(x: NDArray[np.float64], *, max_lag: int) -> NDArray
     return np.asarray(msd)
 
 
-def _prefix_sums(t: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Prefix sums of (1, t, t², y, t·y, y²) for OLS over index ranges; shape (6, S, L+1) for y of shape (S, L)."""
+def _prefix_sums(t: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Prefix sums for OLS of y on t over index ranges.
+
+    Returns ``ct`` of shape (3, L+1): prefix sums of (1, t, t²), shared by all series, and ``cy`` of
+    shape (3, S, L+1): prefix sums of (y, t·y, y²) per series, for ``y`` of shape (S, L).
+    """
     s, n = y.shape
-    terms = np.empty((6, s, n + 1))
-    terms[:, :, 0] = 0.0
-    terms[0, :, 1:] = 1.0
-    terms[1, :, 1:] = t
-    terms[2, :, 1:] = t * t
-    terms[3, :, 1:] = y
-    terms[4, :, 1:] = t * y
-    terms[5, :, 1:] = y * y
-    np.cumsum(terms[:, :, 1:], axis=-1, out=terms[:, :, 1:])
-    return terms
+    ct = np.zeros((3, n + 1))
+    ct[0, 1:] = np.arange(1, n + 1)
+    np.cumsum(t, out=ct[1, 1:])
+    np.cumsum(t * t, out=ct[2, 1:])
+    cy = np.zeros((3, s, n + 1))
+    np.cumsum(y, axis=-1, out=cy[0, :, 1:])
+    np.cumsum(t * y, axis=-1, out=cy[1, :, 1:])
+    np.cumsum(y * y, axis=-1, out=cy[2, :, 1:])
+    return ct, cy
 
 
-def _ols(c: NDArray[np.float64], a: NDArray[np.intp], b: NDArray[np.intp]) -> tuple[NDArray[np.float64], ...]:
+def _ols(
+    c: tuple[NDArray[np.float64], NDArray[np.float64]], a: NDArray[np.intp], b: NDArray[np.intp]
+) -> tuple[NDArray[np.float64], ...]:
     """Slope, intercept and SSE of OLS fits over index ranges [a, b) (per series), from prefix sums ``c``.
 
     ``a`` and ``b`` have shape (S, C) (C ranges per series); results have shape (S, C).
     """
-    rows = np.arange(c.shape[1])[:, None]
-    n, st, stt, sy, sty, syy = (c[i][rows, b] - c[i][rows, a] for i in range(6))
+    ct, cy = c
+    s, width = cy.shape[1], cy.shape[2]
+    n, st, stt = ct[:, b] - ct[:, a]
+    flat = cy.reshape(3, s * width)
+    offs = (np.arange(s) * width)[:, None]
+    sy, sty, syy = flat[:, b + offs] - flat[:, a + offs]
     with np.errstate(divide="ignore", invalid="ignore"):
         vt = stt - st * st / n
         cty = sty - st * sy / n

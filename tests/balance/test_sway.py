@@ -366,3 +366,12 @@ def test_short_or_slow_records_give_nan_not_errors() -> None:
     assert m["path_length_mm"] > 0
     m = sway.measures(ml, ap, fs_hz=4.0)  # sway-density low-pass (2.5 Hz) impossible at 4 Hz
     assert all(np.isnan(m[k]) for k in sway.GROUPS["density"])
+
+
+@pytest.mark.parametrize("noise", [0.0, 1e-13, 1e-6])
+def test_range_of_nearly_collinear_points(noise: float) -> None:
+    rng = np.random.default_rng(1)
+    t = rng.uniform(0, 10, size=400)
+    p = np.column_stack([3 * t, -2 * t]) + noise * rng.normal(size=(400, 2))
+    brute = np.sqrt(((p[:, None, :] - p[None, :, :]) ** 2).sum(-1)).max()
+    assert sway.max_distance(p[:, 0], p[:, 1]) == pytest.approx(brute, rel=1e-9)
