@@ -491,7 +491,7 @@ def range_2d(points: ArrayLike) -> float:
         d = a - b
         return np.sqrt(d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1])
 
-    if p.shape[0] > 64:
+    if p.shape[0] > 1000:  # pays off only for large sets
         p = _drop_interior(p)
     try:
         hull = ConvexHull(p)
