@@ -17,7 +17,6 @@ al. 2013, ``../shared/docs/posturography.md`` §3.1). Left is drawn in blue, rig
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 

@@ -133,6 +133,11 @@ def test_from_the_store(session, tmp_path) -> None:
         assert bl.get_height() == pytest.approx(np.mean(vals), rel=1e-12)
         (band,) = find_artists(ax, "mdc-band")
         assert band.get_height() == pytest.approx(session.comparison.side(key).noise.mdc95, rel=1e-9)
+    for side in ("left", "right"):  # the statokinesigram redrawn from the stored samples
+        shown = report.report_data(stored).left if side == "left" else report.report_data(stored).right
+        (ell,) = find_artists(_ax(fig, f"stato-{side}"), "ellipse")
+        assert np.pi * ell.width * ell.height / 4 == pytest.approx(
+            shown.shown.measures["prediction_ellipse_area_mm2"], rel=1e-9)
     d = report.report_data(stored)
     assert d.athlete == "P01" and "Simulated board" in d.board
     assert d.failures and "touched down" in d.failures[0]
