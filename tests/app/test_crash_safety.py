@@ -66,7 +66,7 @@ def test_kill_9_never_loses_a_committed_trial(tmp_path: Path, mode: str) -> None
             assert t.raw_path == path and Path(path).is_file()
             assert len(t.measures) == 20 if mode == "synthetic" else (not t.valid or "mean_velocity_ml_mm_s" in t.measures)
         # samples: the last committed trial of every run (the one nearest the kill) and a random sample
-        last_of_run = {max(t.id for t in sess.trials if t.id in committed) for sess in sessions if sess.trials}
+        last_of_run = {max((t.id for t in sess.trials if t.id in committed), default=-1) for sess in sessions} - {-1}
         sample = set(rng.choice(sorted(committed), size=min(100, len(committed)), replace=False).tolist())
         for tid in sorted(last_of_run | sample):
             t, path = by_id[tid], committed[tid]
