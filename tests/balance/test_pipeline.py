@@ -140,8 +140,10 @@ def test_long_nan_run_is_an_error_or_the_longest_stretch() -> None:
         (lambda t, ml, ap: (t, ml * 1000, ap * 1000), "micrometres"),
         (lambda t, ml, ap: (t, np.full_like(ml, np.nan), ap), "every CoP sample is NaN"),
         (lambda t, ml, ap: (t, ml[:-1], ap), "same length"),
+        (lambda t, ml, ap: (np.r_[t[:10], np.nan, t[11:]], ml, ap), "timestamp 10 is nan"),
     ],
-    ids=["empty", "short", "duplicates", "non-monotonic", "constant", "metres", "micrometres", "all-nan", "shape"],
+    ids=["empty", "short", "duplicates", "non-monotonic", "constant", "metres", "micrometres", "all-nan", "shape",
+         "nan-time"],
 )
 def test_bad_input_errors_name_problem_and_fix(make, match: str) -> None:  # type: ignore[no-untyped-def]
     t, ml, ap = _sway()
@@ -197,3 +199,19 @@ def test_quijoux_preset_delegates() -> None:
     )
     with pytest.raises(ValueError, match="authors' own preprocessing"):
         analyze((t, ml, ap), preset="quijoux", cutoff_hz=5.0)
+
+
+def test_corner_recording_gives_the_same_measures_as_its_cop() -> None:
+    # Corner loads built so that the Wii-board CoP formula returns a known CoP (70 kg person).
+    from balance.cop import WII_BALANCE_BOARD as G
+
+    t, ml, ap = _sway()
+    u = ml / (G.width_mm / 2)  # ((TR+BR) − (TL+BL)) / Σ
+    v = ap / (G.length_mm / 2)  # ((TL+TR) − (BL+BR)) / Σ
+    w = 70.0 / 4
+    tl, tr, bl, br = w * (1 - u + v), w * (1 + u + v), w * (1 - u - v), w * (1 + u - v)
+    rec = Recording.from_corners(t, np.column_stack([tl, tr, bl, br]), fs_hz=100.0)
+    a = analyze(rec).measures
+    b = analyze((t, ml, ap)).measures
+    for k in a:
+        assert a[k] == pytest.approx(b[k], rel=1e-9, abs=1e-12, nan_ok=True), k
