@@ -202,7 +202,7 @@ def analyze(
         ).items()
         if v is not None
     }
-    if cutoff_hz != DEFAULTS["cutoff_hz"]:
+    if cutoff_hz != DEFAULTS["cutoff_hz"] and not (cutoff_hz is None and raw):  # raw already means "no filter"
         given["cutoff_hz"] = cutoff_hz
     t_in, ml_in, ap_in, nominal_fs = _unpack(recording_or_arrays)
     if preset == "quijoux":
