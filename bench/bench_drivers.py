@@ -61,7 +61,7 @@ def make_reports(n: int, seed: int = 0) -> np.ndarray:
 def batch_pipeline(reports: np.ndarray, profile: CalibrationProfile, tare_counts: np.ndarray) -> np.ndarray:
     d = wp.parse_data_reports(reports)
     kg = wp.raw_to_kg(d["raw"] - tare_counts, KENNER_CALIBRATION)
-    kg *= wp.temperature_correction_factor(d["temperature"], KENNER_CALIBRATION.reference_temperature)[:, None]
+    kg *= wp.temperature_correction_factor(d["temperature"], reference_temperature=KENNER_CALIBRATION.reference_temperature)[:, None]
     kg = apply_profile(kg, profile)
     r = cop_from_corners(kg[:, 0], kg[:, 1], kg[:, 2], kg[:, 3])
     return r.cop_ml_mm
@@ -76,7 +76,7 @@ def bench_batch(n: int, repeats: int) -> float:
     for i in range(0, 50, 10):
         rep = wp.parse_report(bytes(reports[i]))
         kg = wp.raw_to_kg(np.array(rep.raw) - tare, KENNER_CALIBRATION)  # type: ignore[union-attr]
-        kg = kg * wp.temperature_correction_factor(rep.temperature, KENNER_CALIBRATION.reference_temperature)  # type: ignore[union-attr]
+        kg = kg * wp.temperature_correction_factor(rep.temperature, reference_temperature=KENNER_CALIBRATION.reference_temperature)  # type: ignore[union-attr]
         kg = apply_profile(kg, profile)
         assert abs(float(cop_from_corners(*kg).cop_ml_mm) - ml[i]) < 1e-9
     times = []

@@ -369,7 +369,7 @@ class WiiBalanceBoard(Board):
             raise CalibrationError("the board is not initialised: open it first")
         kg = wp.raw_to_kg(np.asarray(raw, dtype=np.float64) - self.tare_counts, self.calibration)
         if self.temperature_correction and temperature is not None:
-            f = wp.temperature_correction_factor(temperature, self.calibration.reference_temperature)
+            f = wp.temperature_correction_factor(temperature, reference_temperature=self.calibration.reference_temperature)
             kg = kg * np.asarray(f)[..., None]
         return kg
 

@@ -400,7 +400,7 @@ def raw_to_kg(raw: ArrayLike, cal: WiiCalibration) -> NDArray[np.float64]:
     return np.where(r < c17, low, high)
 
 
-def temperature_correction_factor(temperature: ArrayLike, reference_temperature: float) -> NDArray[np.float64]:
+def temperature_correction_factor(temperature: ArrayLike, *, reference_temperature: float) -> NDArray[np.float64]:
     """Wii Fit's temperature and gravity correction factor (§3.3).
 
     ``w_corrected = w * 0.9990813732147217 * (1 - 0.007000000216066837 * (T - T_ref) / 10)``

@@ -149,10 +149,10 @@ class TestCalibration:
         assert np.all(below < 0)  # not clamped: a tare must be able to see it
 
     def test_temperature_correction(self) -> None:
-        assert wp.temperature_correction_factor(26, 26) == pytest.approx(0.9990813732147217, rel=1e-15)
-        assert wp.temperature_correction_factor(36, 26) == pytest.approx(0.9990813732147217 * (1 - 0.007000000216066837), rel=1e-15)
+        assert wp.temperature_correction_factor(26, reference_temperature=26) == pytest.approx(0.9990813732147217, rel=1e-15)
+        assert wp.temperature_correction_factor(36, reference_temperature=26) == pytest.approx(0.9990813732147217 * (1 - 0.007000000216066837), rel=1e-15)
         # "Stiffness varies by around 1 % for every 14 °C" (§3.3)
-        assert wp.temperature_correction_factor(40, 26) / wp.temperature_correction_factor(26, 26) == pytest.approx(0.99, abs=1e-3)
+        assert wp.temperature_correction_factor(40, reference_temperature=26) / wp.temperature_correction_factor(26, reference_temperature=26) == pytest.approx(0.99, abs=1e-3)
 
 
 def test_batch_parser_matches_single(rng: np.random.Generator | None = None) -> None:
