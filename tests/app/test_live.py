@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import time
 
-import matplotlib
+import matplotlib.colors
+import numpy as np
+import pytest
 
-matplotlib.use("Agg", force=True)
+from balance.app import live
+from balance.app.plots import find_artists
+from drivers.sim import SimulatedBoard
+from protocols import events as ev
+from protocols.engine import Engine
+from protocols.library import get_protocol
+from protocols.listeners import CollectingListener
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from balance.app import live  # noqa: E402
-from balance.app.plots import find_artists  # noqa: E402
-from drivers.sim import SimulatedBoard  # noqa: E402
-from protocols import events as ev  # noqa: E402
-from protocols.engine import Engine  # noqa: E402
-from protocols.library import get_protocol  # noqa: E402
-from protocols.listeners import CollectingListener  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _samples(n: int, *, seed: int = 0, stance: str = "left") -> list:

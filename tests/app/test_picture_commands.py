@@ -8,18 +8,14 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
-import matplotlib
+import pytest
+from PIL import Image
 
-matplotlib.use("Agg", force=True)
-
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from balance.app.cli import main  # noqa: E402
-from balance.app.store import Store  # noqa: E402
-from drivers.sim import SimulatedBoard  # noqa: E402
-from protocols.engine import Engine  # noqa: E402
-from protocols.library import get_protocol  # noqa: E402
+from balance.app.cli import main
+from balance.app.store import Store
+from drivers.sim import SimulatedBoard
+from protocols.engine import Engine
+from protocols.library import get_protocol
 
 
 @pytest.fixture(scope="module")

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import matplotlib
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from scipy import stats
 
-matplotlib.use("Agg", force=True)
+from balance import sway
+from balance.app import plots
+from balance.app.plots import find_artists
+from balance.cop import WII_BALANCE_BOARD
 
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from scipy import stats  # noqa: E402
-
-from balance.app import plots  # noqa: E402
-from balance import sway  # noqa: E402
-from balance.app.plots import find_artists  # noqa: E402
-from balance.cop import WII_BALANCE_BOARD  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _inside(geo, x: np.ndarray, y: np.ndarray) -> np.ndarray:

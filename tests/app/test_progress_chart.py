@@ -6,27 +6,17 @@ import math
 import re
 from datetime import datetime, timedelta, timezone
 
-import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+import pytest
+from PIL import Image
 
-matplotlib.use("Agg", force=True)
-
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from balance.app import progress_chart as pc  # noqa: E402
-from balance.app.plots import find_artists  # noqa: E402
-from balance.app.store import HistoryPoint  # noqa: E402
+from balance.app import progress_chart as pc
+from balance.app.plots import find_artists
+from balance.app.store import HistoryPoint
 
 KEY = "mean_velocity_ml_mm_s"
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _points(values: dict[int, tuple[tuple[float, ...], tuple[float, ...]]], dates: list[datetime],

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import re
 
-import matplotlib
+import matplotlib.text
+import numpy as np
+import pytest
+from PIL import Image
 
-matplotlib.use("Agg", force=True)
+from balance import pipeline
+from balance.app import report
+from balance.app.plots import find_artists
+from drivers.sim import SimulatedBoard
+from protocols.engine import Engine
+from protocols.library import get_protocol
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from balance import pipeline  # noqa: E402
-from balance.app import report  # noqa: E402
-from balance.app.plots import find_artists  # noqa: E402
-from drivers.sim import SimulatedBoard  # noqa: E402
-from protocols.engine import Engine  # noqa: E402
-from protocols.library import get_protocol  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")
