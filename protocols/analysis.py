@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from balance.recording import Recording
-from protocols.detect import load_share_left_pct, squat_reps
+from protocols.detect import foot_share_left_pct, squat_reps
 
 __all__ = ["Analyzer", "pipeline_analyzer", "weight_bearing", "squat_measures"]
 
@@ -38,20 +38,22 @@ def pipeline_analyzer(recording: Recording, **params: Any) -> tuple[dict[str, fl
     return dict(res.measures), dict(res.params)
 
 
-def weight_bearing(recording: Recording) -> dict[str, float]:
-    """Mean share of the load on the left and right halves of the board (% of total).
+def weight_bearing(
+    recording: Recording, *, feet_ml_mm: tuple[float, float] = (-100.0, 100.0)
+) -> dict[str, float]:
+    """Mean share of the body weight on each foot (% of the load on the board).
 
-    ``weight_left_pct = mean(100·(TL+BL)/Σ)`` over the samples; right = 100 − left. With the
-    person facing forward on the board, the left half carries the left foot.
+    ``weight_left_pct`` is the mean of :func:`protocols.detect.foot_share_left_pct` (lever
+    rule between the feet at ``feet_ml_mm``) over the samples; right = 100 − left.
 
     Returns
     -------
     dict
-        ``weight_left_pct``, ``weight_right_pct`` (%); empty without corner loads.
+        ``weight_left_pct``, ``weight_right_pct`` (%); empty when the CoP is all NaN.
     """
-    if recording.corners_kg is None or len(recording) == 0:
+    if len(recording) == 0:
         return {}
-    share = load_share_left_pct(recording.corners_kg)
+    share = foot_share_left_pct(recording.cop_ml_mm, feet_ml_mm=feet_ml_mm)
     if not np.any(np.isfinite(share)):
         return {}
     left = float(np.nanmean(share))
@@ -59,7 +61,11 @@ def weight_bearing(recording: Recording) -> dict[str, float]:
 
 
 def squat_measures(
-    recording: Recording, *, body_mass_kg: float, **detect_params: Any
+    recording: Recording,
+    *,
+    body_mass_kg: float,
+    feet_ml_mm: tuple[float, float] = (-100.0, 100.0),
+    **detect_params: Any,
 ) -> tuple[dict[str, float], list[dict[str, float]]]:
     """Squat repetitions and the left/right load share through each.
 
@@ -69,6 +75,8 @@ def squat_measures(
         The squat trial (corner loads needed).
     body_mass_kg : float
         Quiet-stance load (kg).
+    feet_ml_mm : (float, float)
+        ML positions of the feet (mm), for the load share (:func:`weight_bearing`).
     **detect_params
         Passed to :func:`protocols.detect.squat_reps`.
 
@@ -83,11 +91,11 @@ def squat_measures(
         ``weight_left_pct``, ``weight_left_pct_bottom``, ``weight_left_pct_min``,
         ``weight_left_pct_max``.
     """
-    if recording.corners_kg is None or recording.total_kg is None:
-        raise ValueError("squat analysis needs corner loads; record the squats on a four-sensor board")
+    if recording.total_kg is None:
+        raise ValueError("squat analysis needs the total load; record the squats on a board or force plate")
     t = recording.time_s
     found = squat_reps(t, recording.total_kg, body_mass_kg=body_mass_kg, **detect_params)
-    share = load_share_left_pct(recording.corners_kg)
+    share = foot_share_left_pct(recording.cop_ml_mm, feet_ml_mm=feet_ml_mm)
     reps: list[dict[str, float]] = []
     for r in found:
         m = (t >= r.start_s) & (t < r.end_s) & np.isfinite(share)

@@ -37,6 +37,7 @@ __all__ = [
     "detect_failures",
     "squat_reps",
     "load_share_left_pct",
+    "foot_share_left_pct",
     "LiveDetector",
     "LiveStance",
 ]
@@ -337,6 +338,44 @@ def load_share_left_pct(corners_kg: ArrayLike) -> NDArray[np.float64]:
     left = c[:, 0] + c[:, 2]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total >= 1.0, 100.0 * left / np.where(total >= 1.0, total, 1.0), np.nan)
+
+
+def foot_share_left_pct(
+    cop_ml_mm: ArrayLike,
+    *,
+    feet_ml_mm: tuple[ArrayLike, ArrayLike] = (-100.0, 100.0),
+) -> NDArray[np.float64]:
+    """Share of the body weight on the left foot, % per sample, from the CoP and the feet.
+
+    Statics (lever rule): the CoP of two feet lies between the feet's own centres of pressure,
+    ``CoP = f·x_L + (1 − f)·x_R``, so ``f = (x_R − CoP)/(x_R − x_L)``. A board's left half
+    (TL+BL, :func:`load_share_left_pct`) is not the left foot: with the feet 200 mm apart a
+    person with all the weight on the left foot puts only 73 % on the left half.
+
+    Parameters
+    ----------
+    cop_ml_mm : array_like, shape (N,)
+        CoP ML (mm, positive to the right).
+    feet_ml_mm : (float or array_like, float or array_like)
+        ML positions (mm) of the left and right feet's centres of pressure; scalars, or
+        arrays of shape (N,) when known per sample (two force plates). Default ±100 mm: the
+        feet centred on the two halves of the board, about hip-width (the simulated board's
+        placement); a protocol sets its own with ``ProtocolSpec.feet_ml_mm``.
+
+    Returns
+    -------
+    ndarray, shape (N,)
+        Percent, clipped to 0-100; NaN where the CoP is NaN.
+    """
+    ml = np.asarray(cop_ml_mm, dtype=np.float64)
+    xl = np.asarray(feet_ml_mm[0], dtype=np.float64)
+    xr = np.asarray(feet_ml_mm[1], dtype=np.float64)
+    if np.any(xr <= xl):
+        raise ValueError(
+            f"feet_ml_mm={feet_ml_mm!r}: the left foot must be left of the right foot (x_L < x_R, mm)"
+        )
+    with np.errstate(invalid="ignore"):
+        return np.clip(100.0 * (xr - ml) / (xr - xl), 0.0, 100.0)
 
 
 # ------------------------------------------------------------------------------------------

@@ -632,13 +632,17 @@ class Engine:
             tr.analysis_window_s = (st.start_s, st.end_s)
             bm = tr.body_mass_kg or self.body_mass_kg or float("nan")
             try:
-                m, reps = squat_measures(seg, body_mass_kg=bm)
+                m, reps = squat_measures(seg, body_mass_kg=bm, feet_ml_mm=self.spec.feet_ml_mm)
             except ValueError as err:
                 tr.analysis_error = str(err)
                 return
             tr.measures.update(m)
             tr.extra["reps"] = reps
-            tr.analysis_params = {"detector": "protocols.detect.squat_reps", "body_mass_kg": bm}
+            tr.analysis_params = {
+                "detector": "protocols.detect.squat_reps",
+                "body_mass_kg": bm,
+                "feet_ml_mm": list(self.spec.feet_ml_mm),
+            }
             tr.valid = tr.status == "complete" and m["rep_count"] >= 1
             if tr.status == "complete" and m["rep_count"] < 1:
                 tr.analysis_error = "no squat repetition was found in the total load"
@@ -661,7 +665,8 @@ class Engine:
         tr.analysis_params["window_s"] = [lo, hi]
         tr.analysis_params["trim_s"] = self.spec.trim_s
         if p.stance == "bilateral":
-            tr.measures.update(weight_bearing(seg))
+            tr.analysis_params["feet_ml_mm"] = list(self.spec.feet_ml_mm)
+            tr.measures.update(weight_bearing(seg, feet_ml_mm=self.spec.feet_ml_mm))
         tr.valid = tr.status == "complete"
 
     # -- reading -----------------------------------------------------------------------------

@@ -275,6 +275,10 @@ class ProtocolSpec:
         Before/after: seconds allowed for the intervention when nobody confirms by hand.
     analysis : dict
         Keyword parameters for ``balance.pipeline.analyze``.
+    feet_ml_mm : (float, float)
+        Where the feet stand in two-legged stances: ML of the left and right feet's centres
+        (mm) for the weight-bearing share (:func:`protocols.detect.foot_share_left_pct`).
+        Default ±100 mm (feet centred on the board's two halves, about hip-width).
     start : StartRule
     failure : FailureRules
     version : int
@@ -294,6 +298,7 @@ class ProtocolSpec:
     intervention: str | None = None
     intervention_s: float = 0.0
     analysis: Mapping[str, Any] = field(default_factory=dict)
+    feet_ml_mm: tuple[float, float] = (-100.0, 100.0)
     start: StartRule = field(default_factory=StartRule)
     failure: FailureRules = field(default_factory=FailureRules)
     version: int = 1
@@ -302,6 +307,11 @@ class ProtocolSpec:
         object.__setattr__(self, "blocks", tuple(self.blocks))
         object.__setattr__(self, "measures", tuple(self.measures))
         object.__setattr__(self, "analysis", dict(self.analysis))
+        object.__setattr__(self, "feet_ml_mm", tuple(float(v) for v in self.feet_ml_mm))
+        _check(
+            len(self.feet_ml_mm) == 2 and self.feet_ml_mm[0] < self.feet_ml_mm[1],
+            f"spec.feet_ml_mm={list(self.feet_ml_mm)} must be [left, right] with left < right (mm)",
+        )
         _check(bool(self.name) and isinstance(self.name, str), "spec.name must be a non-empty string")
         _check(len(self.blocks) > 0, f"spec {self.name!r} has no blocks; add at least one")
         _check(self.comparison in COMPARISONS, f"spec.comparison={self.comparison!r}; choose from {COMPARISONS}")

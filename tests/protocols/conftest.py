@@ -67,8 +67,8 @@ def squat_load_factor(t: NDArray[np.float64], *, start_s: float, reps: int, peri
 
 class SquattingPerson(SimulatedPerson):
     """A simulated person who can also do bodyweight squats (load = m·(g + z''), analytic)
-    while shifting their CoP by ``ml_shift_mm`` (towards the right offloads the left leg:
-    with the simulator's bilinear corner split the left share is 50 % − 100·ml/433 mm)."""
+    while shifting their CoP by ``ml_shift_mm`` (towards the right offloads the left leg: with
+    the feet at ±100 mm the left foot carries 50 % − 100·ml/200 mm)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,7 +99,8 @@ class SquattingPerson(SimulatedPerson):
         return st
 
 
-def left_share_for_shift(ml_shift_mm: float, width_mm: float = 433.0) -> float:
-    """Left load share (%) the simulator produces for a CoP ML of ``ml_shift_mm`` (bilinear split)."""
-    return 100.0 * (0.5 - ml_shift_mm / width_mm)
+def left_share_for_shift(ml_shift_mm: float, feet_ml_mm: tuple[float, float] = (-100.0, 100.0)) -> float:
+    """Left-foot share (%) for a CoP at ``ml_shift_mm`` between feet at ``feet_ml_mm`` (lever rule, by hand)."""
+    xl, xr = feet_ml_mm
+    return 100.0 * (xr - ml_shift_mm) / (xr - xl)
 
