@@ -7,6 +7,7 @@ Public API (other parts of the app call exactly these)::
     store = Store.open(path=None)            # --db PATH > $BALANCE_DB > <data dir>/balance.db
     a = store.add_athlete("Sam", birth_year=1998, mass_kg=72.0)   # or add_athlete(code="P07")
     a = store.get_athlete("Sam")             # by name or code; UnknownAthleteError if absent
+    store.update_athlete("Sam", mass_kg=74.0)
     store.list_athletes() -> list[Athlete]
     report = store.delete_athlete("Sam")     # DeleteReport: rows and raw files removed
     sid = store.start_session(a, protocol="single_leg", board={...}, conditions={...})
@@ -626,11 +627,7 @@ class Store:
         code = code.strip() if code else None
         if not name and not code:
             raise StoreError("an athlete needs a name or a code: e.g. `balance athlete add Sam` or `--code P07`")
-        this_year = datetime.now(timezone.utc).year
-        if birth_year is not None and not (1900 <= int(birth_year) <= this_year):
-            raise StoreError(f"birth year {birth_year} is not plausible: give a four-digit year between 1900 and {this_year}")
-        if mass_kg is not None and not (10.0 <= float(mass_kg) <= 300.0):
-            raise StoreError(f"mass {mass_kg} kg is not plausible: give the body mass in kg (10 to 300)")
+        _check_person(birth_year, mass_kg)
         with self._tx() as db:
             for label in (name, code):
                 if label is None:
@@ -660,6 +657,35 @@ class Store:
             )  # fmt: skip
             aid = cur.lastrowid
         return self._get_athlete_by_id(int(aid))
+
+    def update_athlete(
+        self,
+        name_or_code: str | Athlete,
+        *,
+        name: str | None = None,
+        birth_year: int | None = None,
+        mass_kg: float | None = None,
+        notes: str | None = None,
+    ) -> Athlete:
+        """Change an athlete's name, birth year, body mass (kg) or notes; None leaves a field as it is."""
+        a = self.get_athlete(name_or_code)
+        _check_person(birth_year, mass_kg)
+        new_name = name.strip() if name else None
+        with self._tx() as db:
+            if new_name and new_name.lower() != (a.name or "").lower():
+                hit = db.execute(
+                    "SELECT code FROM athletes WHERE (lower(code) = lower(?1) OR lower(name) = lower(?1)) AND id != ?2",
+                    (new_name, a.id),
+                ).fetchone()
+                if hit:
+                    raise DuplicateAthleteError(f"an athlete called {new_name!r} already exists (code {hit[0]})")
+            db.execute(
+                "UPDATE athletes SET name = coalesce(?, name), birth_year = coalesce(?, birth_year), "
+                "mass_kg = coalesce(?, mass_kg), notes = coalesce(?, notes) WHERE id = ?",
+                (new_name, None if birth_year is None else int(birth_year),
+                 None if mass_kg is None else float(mass_kg), notes, a.id),
+            )  # fmt: skip
+        return self._get_athlete_by_id(a.id)
 
     def _get_athlete_by_id(self, athlete_id: int) -> Athlete:
         with self._lock:
@@ -1111,6 +1137,14 @@ class Store:
             started, proto = info[(sid, cond, side)]
             out.append(HistoryPoint(sid, started, proto, cond, side, measure, tuple(finite), mean, sd))
         return out
+
+
+def _check_person(birth_year: int | None, mass_kg: float | None) -> None:
+    this_year = datetime.now(timezone.utc).year
+    if birth_year is not None and not (1900 <= int(birth_year) <= this_year):
+        raise StoreError(f"birth year {birth_year} is not plausible: give a four-digit year between 1900 and {this_year}")
+    if mass_kg is not None and not (10.0 <= float(mass_kg) <= 300.0):
+        raise StoreError(f"mass {mass_kg} kg is not plausible: give the body mass in kg (10 to 300)")
 
 
 #: TrialResult.summary() keys kept in their own columns (not duplicated into ``extra_json``).

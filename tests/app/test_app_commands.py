@@ -57,8 +57,11 @@ def test_athlete_commands(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and "already exists" in err
     code, _, err = run_cli(capsys, "athlete", "add", "--db", str(db))
     assert code == 2 and "NAME or --code" in err
+    code, out, _ = run_cli(capsys, "athlete", "edit", "Sam", "--mass-kg", "73.5", "--db", str(db), "--json")
+    assert code == 0 and json.loads(out)["mass_kg"] == 73.5
+    assert run_cli(capsys, "athlete", "edit", "Sam", "--db", str(db))[0] == 2
     code, out, _ = run_cli(capsys, "athlete", "show", "Sam", "--db", str(db))
-    assert code == 0 and "born 1998" in out and "72 kg" in out
+    assert code == 0 and "born 1998" in out and "73.5 kg" in out
     code, _, err = run_cli(capsys, "athlete", "delete", "P07", "--db", str(db))  # stdin is not a terminal
     assert code == 2 and "--yes" in err
     code, out, _ = run_cli(capsys, "athlete", "delete", "P07", "--yes", "--db", str(db))
@@ -312,3 +315,34 @@ def test_bilateral_test_prints_romberg_and_writes_report(db: Path, capsys: pytes
         # the table's eyes-open total sway speed is the stored trial's value
         v = sess.trials[0].measures["mean_velocity_mm_s"]
         assert f"{v:.1f}" in out
+
+
+def test_raw_file_disk_full_mid_trial(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The raw recording cannot be written (ENOSPC) in the 3rd trial: the test stops with a clear message;
+    the earlier trials are saved, and so are the samples of the interrupted one (in the database)."""
+    import errno
+    import os
+
+    from balance.app.sink import RawTrialWriter
+
+    run_cli(capsys, "athlete", "add", "Sam", "--db", str(db))
+    real_write = RawTrialWriter.write
+    state = {"trial": None, "n": 0}
+
+    def write(self: RawTrialWriter, sample: object) -> None:
+        if self is not state["trial"]:
+            state["trial"], state["n"] = self, 0
+        state["n"] += 1
+        if self.path.name.startswith("003_") and state["n"] == 400:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_write(self, sample)
+
+    monkeypatch.setattr(RawTrialWriter, "write", write)
+    code, res, err = _sim_test(capsys, db, "--seed", "6")
+    assert code == 1
+    assert "No space left on device" in err and "saved: 3 trial(s)" in err
+    with Store.open(db) as s:
+        sess = s.session(res["session_id"])
+        assert sess.status == "incomplete"
+        assert [t.extra["status"] for t in sess.trials] == ["complete", "complete", "incomplete"]
+        assert sess.trials[2].n_samples >= 399  # what was recorded before the failure is kept

@@ -70,6 +70,11 @@ def test_athlete_crud(store: Store) -> None:
         store.add_athlete("Kid", birth_year=98)
     with pytest.raises(StoreError, match="kg"):
         store.add_athlete("Heavy", mass_kg=72000)
+    sam2 = store.update_athlete("Sam", mass_kg=74.5, notes="knee")
+    assert (sam2.mass_kg, sam2.notes, sam2.birth_year, sam2.name) == (74.5, "knee", 1998, "Sam")
+    with pytest.raises(DuplicateAthleteError):
+        store.update_athlete("Sam", name="p07")
+    assert store.update_athlete("Sam", name="Samuel").name == "Samuel" and store.get_athlete("A001").name == "Samuel"
 
 
 def test_unknown_athlete_message_suggests(store: Store) -> None:

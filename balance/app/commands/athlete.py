@@ -23,6 +23,7 @@ examples:
   balance athlete add --code P07 --mass-kg 65      # pseudonymous: no name stored
   balance athlete list
   balance athlete show Sam --json
+  balance athlete edit Sam --mass-kg 74            # body mass changed
   balance athlete delete Sam --yes                 # deletes every session, trial and raw file of Sam
 """
 
@@ -30,7 +31,7 @@ examples:
 def register(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "athlete",
-        help="add, list, show or delete athletes",
+        help="add, edit, list, show or delete athletes",
         description="Manage the athletes in the history database. An athlete has a name and/or a "
         "pseudonymous code (A001, A002... unless you choose one), and optionally a birth year and body mass.",
         epilog=EXAMPLES,
@@ -43,13 +44,19 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     add.add_argument("--born", type=int, metavar="YEAR", help="birth year, e.g. 1998")
     add.add_argument("--mass-kg", type=float, metavar="KG", help="body mass in kg")
     add.add_argument("--notes", default="", help="free text")
+    edit = sub.add_parser("edit", help="change name, birth year, body mass or notes")
+    edit.add_argument("athlete", help="name or code")
+    edit.add_argument("--name", help="new name")
+    edit.add_argument("--born", type=int, metavar="YEAR", help="birth year")
+    edit.add_argument("--mass-kg", type=float, metavar="KG", help="body mass in kg")
+    edit.add_argument("--notes", default=None, help="free text (replaces the old notes)")
     lst = sub.add_parser("list", help="list athletes")
     show = sub.add_parser("show", help="one athlete and their sessions")
     show.add_argument("athlete", help="name or code")
     delete = sub.add_parser("delete", help="delete an athlete and ALL their data")
     delete.add_argument("athlete", help="name or code")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    for q in (add, lst, show, delete):
+    for q in (add, edit, lst, show, delete):
         add_db_argument(q)
         add_json_argument(q)
     p.set_defaults(_athlete_parser=p)
@@ -64,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         args._athlete_parser.print_help()
         return 2
     try:
-        return {"add": _add, "list": _list, "show": _show, "delete": _delete}[action](args)
+        return {"add": _add, "edit": _edit, "list": _list, "show": _show, "delete": _delete}[action](args)
     except StoreError as err:
         return fail("athlete", str(err))
 
@@ -90,6 +97,21 @@ def _add(args: argparse.Namespace) -> int:
             who = f"{a.name} (code {a.code})" if a.name else f"code {a.code}"
             print(f"added {who} to {store.path}")
             print(f"next: balance test single-leg --athlete {a.label}")
+    return 0
+
+
+def _edit(args: argparse.Namespace) -> int:
+    from balance.app.cli import UsageError
+
+    if args.name is None and args.born is None and args.mass_kg is None and args.notes is None:
+        raise UsageError("nothing to change: give --name, --born, --mass-kg or --notes")
+    with open_store(args, create=False) as store:
+        a = store.update_athlete(args.athlete, name=args.name, birth_year=args.born, mass_kg=args.mass_kg,
+                                 notes=args.notes)  # fmt: skip
+        if args.json:
+            print_json(_athlete_dict(a))
+        else:
+            print(f"updated {a.label} ({a.code})")
     return 0
 
 
