@@ -244,6 +244,10 @@ class Engine:
         SessionResult
             ``status`` is ``"complete"``, or ``"stopped"`` after :meth:`stop`.
 
+        A ``KeyboardInterrupt`` (Ctrl-C) during the run ends it like :meth:`stop` (the trial in
+        progress kept and marked incomplete, :class:`~protocols.events.SessionEnded` sent,
+        :attr:`result` set) and is then re-raised.
+
         Raises
         ------
         SessionAborted
@@ -266,11 +270,17 @@ class Engine:
         self._result = session
         abort: SessionAborted | None = None
         cause: BaseException | None = None
+        interrupted = False
         try:
             self._session_body(session)
         except _Stop:
             session.status = "stopped"
             session.error = "stopped before the end; the trials recorded so far are kept"
+        except KeyboardInterrupt:
+            # Ctrl-C: end like a stop (everything kept, SessionEnded sent), then re-raise
+            interrupted = True
+            session.status = "stopped"
+            session.error = "interrupted (Ctrl-C); the trials recorded so far are kept"
         except _Lost as err:
             session.status = "disconnected"
             session.error = str(err)
@@ -299,6 +309,8 @@ class Engine:
         session.body_mass_kg = self.body_mass_kg
         session.comparison = _compare(session)
         self._emit(ev.SessionEnded(session, at_s=self._now_s))
+        if interrupted:
+            raise KeyboardInterrupt
         if abort is not None:
             if cause is not None:
                 raise abort from cause

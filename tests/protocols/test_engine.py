@@ -463,3 +463,39 @@ def test_a_protocol_written_as_json_runs_as_written():
     assert rms.noise.source == "literature"  # 2 + 2 trials: df 2 < 4, the literature default
     # the stored session carries the spec it ran, as data
     assert ProtocolSpec.from_dict(json.loads(json.dumps(res.summary()))["spec"]) == spec
+
+
+def test_ctrl_c_ends_like_a_stop_then_propagates():
+    class CtrlC:
+        def on_event(self, e: Any) -> None:
+            if isinstance(e, ev.Elapsed) and e.t_s >= 2.0 and e.at_s > 30.0:
+                raise KeyboardInterrupt
+
+    spec = fast_single_leg(trials_per_side=2)
+    sink = MemorySink()
+    with SimulatedBoard(seed=20) as b:
+        col = CollectingListener()
+        eng = Engine(spec, b, listeners=[col, CtrlC()], sink=sink)
+        with pytest.raises(KeyboardInterrupt):
+            eng.run()
+    res = eng.result
+    assert res is not None and res.status == "stopped" and "Ctrl-C" in res.error
+    assert res.trials[-1].status == "incomplete" and res.trials[-1].failure_kind == "stopped"
+    assert sink.trials[-1].status == "incomplete" and len(sink.trials[-1].samples) == len(res.trials[-1].recording)
+    assert isinstance(col.events[-1], ev.SessionEnded)
+
+
+def test_realtime_board_in_a_background_thread_stops_promptly():
+    spec = fast_single_leg(trials_per_side=1, duration_s=30.0)
+    with SimulatedBoard(seed=21, realtime=True) as b:
+        eng = Engine(spec, b)
+        eng.start()
+        time.sleep(1.0)
+        assert eng.join(timeout_s=0) is None  # still running, in real time
+        t0 = time.monotonic()
+        eng.stop()
+        res = eng.join(timeout_s=5)
+        waited = time.monotonic() - t0
+    assert res is not None and res.status == "stopped" and waited < 0.5
+    with pytest.raises(RuntimeError, match="already started"):
+        eng.start()
