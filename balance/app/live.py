@@ -48,14 +48,12 @@ def display_available() -> bool:
     False on a headless Linux machine (no ``DISPLAY``/``WAYLAND_DISPLAY``) or when the
     configured matplotlib backend is a non-interactive one (Agg, PDF ...).
     """
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
     import matplotlib
 
     backend = str(matplotlib.get_backend()).lower()
-    if backend in {"agg", "pdf", "ps", "svg", "cairo", "pgf", "template"} or "inline" in backend:
-        return False
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        return False
-    return True
+    return not (backend in {"agg", "pdf", "ps", "svg", "cairo", "pgf", "template"} or "inline" in backend)
 
 
 class LiveView:
@@ -264,8 +262,9 @@ class LiveView:
             self.instruction = str(ev.text)
             self.alert = False
             side = _CUE_SIDE.get(getattr(ev, "cue", None) or "")
-            if side is not None:
+            if side is not None:  # a new stance: start a fresh trace
                 self.side = side
+                self._clear_trace()
         elif name == "Countdown":
             self.countdown = int(ev.seconds_left)
             self.timer_s = None

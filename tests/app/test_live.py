@@ -67,6 +67,7 @@ def test_events_set_side_timer_instruction_and_clear_the_trace() -> None:
     view.on_event(ev.Countdown(3))
     view.update()
     assert view.side == "left"
+    assert len(view.trace[0]) == 0  # a new stance starts a fresh trace
     (timer,) = find_artists(view.fig, "timer")
     assert timer.get_text() == "3"
     view.on_event(ev.TrialStarted("left", 1, duration_s=30.0))
