@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = [
+    "safe_output",
     "add_db_argument",
     "add_json_argument",
     "open_store",
@@ -22,6 +23,17 @@ __all__ = [
 
 #: Keeps the examples in an epilog laid out as written.
 EXAMPLES_FORMATTER = argparse.RawDescriptionHelpFormatter
+
+
+def safe_output() -> None:
+    """Never crash on a terminal or file that cannot show ·, √, → (e.g. cp1252 or ASCII): replace them."""
+    for stream in (sys.stdout, sys.stderr):
+        enc = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if enc not in ("utf8", "utf8sig") and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):  # pragma: no cover - detached or closed stream
+                pass
 
 
 def add_db_argument(parser: argparse.ArgumentParser) -> None:

@@ -64,6 +64,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from balance.app.commands._common import safe_output
+
+    safe_output()
     from balance.app.store import StoreError
 
     action = getattr(args, "athlete_command", None)

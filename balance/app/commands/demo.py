@@ -66,6 +66,9 @@ def _reset(demo_dir: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from balance.app.commands._common import safe_output
+
+    safe_output()
     from datetime import datetime, timedelta, timezone
 
     from drivers.sim import SimulatedBoard

@@ -100,6 +100,9 @@ def history_data(store: Any, athlete: Any, measure: str, *, protocol: str | None
 
 
 def run(args: argparse.Namespace) -> int:
+    from balance.app.commands._common import safe_output
+
+    safe_output()
     from balance.app.export import measure_info
     from balance.app.store import StoreError
 

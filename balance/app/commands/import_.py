@@ -46,6 +46,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from balance.app.commands._common import safe_output
+
+    safe_output()
     import math
     import shutil
     from pathlib import Path

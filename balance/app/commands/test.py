@@ -87,6 +87,9 @@ def live_available(requested: bool | None) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from balance.app.commands._common import safe_output
+
+    safe_output()
     from drivers.errors import BoardError
     from protocols.library import get_protocol
     from protocols.retry import AutoRetry
