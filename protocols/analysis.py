@@ -15,7 +15,10 @@ import numpy as np
 from balance.recording import Recording
 from protocols.detect import foot_share_left_pct, squat_reps
 
-__all__ = ["Analyzer", "pipeline_analyzer", "weight_bearing", "squat_measures"]
+__all__ = ["Analyzer", "CURVE_POINTS", "pipeline_analyzer", "weight_bearing", "squat_measures"]
+
+#: Points of the per-rep load-share curve (0, 5, ..., 100 % of the rep).
+CURVE_POINTS = 21
 
 #: ``analyzer(recording, **params) -> (measures, params)``: the sway analysis the engine runs
 #: on each trial's analysed window. It may raise ``balance.errors.BalanceInputError``.
@@ -66,7 +69,7 @@ def squat_measures(
     body_mass_kg: float,
     feet_ml_mm: tuple[float, float] = (-100.0, 100.0),
     **detect_params: Any,
-) -> tuple[dict[str, float], list[dict[str, float]]]:
+) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """Squat repetitions and the left/right load share through each.
 
     Parameters
@@ -89,14 +92,15 @@ def squat_measures(
     reps : list of dict
         Per rep: ``start_s``, ``bottom_s``, ``end_s`` (board time), ``peak_load_pct_bw``,
         ``weight_left_pct``, ``weight_left_pct_bottom``, ``weight_left_pct_min``,
-        ``weight_left_pct_max``.
+        ``weight_left_pct_max``, ``weight_left_pct_curve`` (list of :data:`CURVE_POINTS`
+        values from the rep's start to its end, evenly spaced in time).
     """
     if recording.total_kg is None:
         raise ValueError("squat analysis needs the total load; record the squats on a board or force plate")
     t = recording.time_s
     found = squat_reps(t, recording.total_kg, body_mass_kg=body_mass_kg, **detect_params)
     share = foot_share_left_pct(recording.cop_ml_mm, feet_ml_mm=feet_ml_mm)
-    reps: list[dict[str, float]] = []
+    reps: list[dict[str, Any]] = []
     for r in found:
         m = (t >= r.start_s) & (t < r.end_s) & np.isfinite(share)
         mb = (np.abs(t - r.bottom_s) <= 0.2) & np.isfinite(share)
@@ -112,6 +116,10 @@ def squat_measures(
                 "weight_left_pct_bottom": float(np.mean(share[mb])) if np.any(mb) else float("nan"),
                 "weight_left_pct_min": float(np.min(share[m])),
                 "weight_left_pct_max": float(np.max(share[m])),
+                # the share through the rep: 21 points from its start (0 %) to its end (100 %)
+                "weight_left_pct_curve": np.interp(
+                    np.linspace(r.start_s, r.end_s, CURVE_POINTS), t[m], share[m]
+                ).tolist(),
             }
         )
     out: dict[str, float] = {"rep_count": float(len(reps))}

@@ -472,8 +472,6 @@ class Engine:
         st.start_s = self._now_s
         st.started_at = _utcnow()
         self._emit(ev.Beep("start", at_s=st.start_s))
-        if p.eyes == "closed":
-            self._say("Eyes closed")
         self._emit(
             ev.TrialStarted(
                 p.side,
@@ -487,6 +485,8 @@ class Engine:
         )
         if p.stance == "squat":
             self._say(f"Squat {p.reps} times at an even pace", cue="squat")
+        else:
+            self._say("Hold still" + (", eyes closed" if p.eyes == "closed" else ""))
         self._hold(st, stance)
         self._emit(ev.Beep("end", at_s=self._now_s))
         self._say("Done: stand on both feet", cue="step_on_both")

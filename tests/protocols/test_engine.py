@@ -142,7 +142,7 @@ def test_bilateral_romberg_and_weight_bearing():
     eo, ec = res.trials
     for m, q in comp.values["romberg_quotient"].items():
         assert q == pytest.approx(ec.measures[m] / eo.measures[m])
-    assert "Eyes closed" in [e.text for e in col.of_type(ev.Instruction)]
+    assert "Hold still, eyes closed" in [e.text for e in col.of_type(ev.Instruction)]
     assert any("Romberg quotient" in line for line in comp.summary)
     assert any("Weight bearing, eyes open" in line for line in comp.summary)
 
@@ -160,6 +160,10 @@ def test_squat_reps_and_offloaded_side():
     bottoms = np.array([r["bottom_s"] for r in t.extra["reps"]])
     np.testing.assert_allclose(bottoms, start + 2.5 * (np.arange(5) + 0.5), atol=0.15)
     assert t.measures["weight_left_pct"] == pytest.approx(left_share_for_shift(shift), abs=1.0)
+    for r in t.extra["reps"]:
+        curve = r["weight_left_pct_curve"]
+        assert len(curve) == 21 and min(curve) >= r["weight_left_pct_min"] - 1e-9
+        assert np.mean(curve) == pytest.approx(r["weight_left_pct"], abs=1.0)
     # the trial ended once the reps were done, well before the 40 s allowed
     assert t.duration_s < 20.0
     c = res.comparison.headline
