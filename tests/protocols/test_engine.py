@@ -503,3 +503,29 @@ def test_realtime_board_in_a_background_thread_stops_promptly():
     assert res is not None and res.status == "stopped" and waited < 0.5
     with pytest.raises(RuntimeError, match="already started"):
         eng.start()
+
+
+def test_week_to_week_progress_from_simulated_sessions():
+    """Four weekly sessions of one simulated athlete whose right-leg mediolateral sway drops
+    from 1.6x the left to 1.0x in the last week: the right leg's change and the asymmetry are
+    flagged, the unchanged left leg is not."""
+    from datetime import datetime, timedelta, timezone
+
+    from protocols.compare import points_from_sessions, progress
+
+    spec = fast_single_leg(duration_s=20.0)
+    sessions = []
+    for week, ratio in enumerate([1.6, 1.6, 1.6, 1.0]):
+        with SimulatedBoard(seed=50 + week, ml_sway_ratio_right_over_left=ratio) as b:
+            res = Engine(spec, b).run()
+        res.started_at = datetime(2026, 9, 7, tzinfo=timezone.utc) + timedelta(weeks=week)
+        sessions.append(res)
+    pts = points_from_sessions(sessions, "mean_velocity_ml_mm_s")
+    assert [len(p.left) for p in pts] == [3] * 4
+    pr = progress(pts, measure="mean_velocity_ml_mm_s")
+    assert pr.right.noise.source == "own" and pr.right.noise.df == 8
+    assert pr.right.beyond_mdc and pr.right.change < 0
+    assert not pr.left.beyond_mdc
+    assert pr.asymmetry.beyond_mdc and pr.asymmetry.change < 0
+    assert pr.right.slope_per_week < 0
+    assert pr.right.sentence.startswith("Right leg:") and "less mediolateral sway than at baseline" in pr.right.sentence
