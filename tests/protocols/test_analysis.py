@@ -76,3 +76,15 @@ def test_squat_measures_needs_load():
         squat_measures(rec, body_mass_kg=70.0)
     with pytest.raises(ValueError, match="left must be left|left foot must be left"):
         foot_share_left_pct([0.0], feet_ml_mm=(100.0, -100.0))
+
+
+def test_every_protocol_measure_is_catalogued():
+    """Every measure key the protocols can add to a trial has a catalogue entry with a unit."""
+    from balance.sway import MEASURES
+    from protocols.analysis import PROTOCOL_MEASURES
+    from protocols.library import PROTOCOLS
+
+    keys = {m for spec in PROTOCOLS.values() for m in spec.measures}
+    assert keys <= set(MEASURES) | set(PROTOCOL_MEASURES)
+    assert not set(MEASURES) & set(PROTOCOL_MEASURES)
+    assert all(m.unit and m.description and m.reference for m in PROTOCOL_MEASURES.values())
