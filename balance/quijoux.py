@@ -590,6 +590,9 @@ def _exits(s: NDArray[np.float64], radius: float) -> tuple[NDArray[np.intp], NDA
     return fwd, bwd
 
 
+_SCAN_BELOW = 512  # _first_exit_forward scans directly once fewer queries are left
+
+
 def _first_exit_forward(
     s: NDArray[np.float64], t: NDArray[np.intp], end: NDArray[np.intp], radius: float
 ) -> NDArray[np.intp]:
@@ -650,7 +653,7 @@ def _first_exit_forward(
     active = np.arange(t.size)
     qx_all, qy_all = x.take(t), y.take(t)
     p = t + 1
-    while active.size:
+    while active.size > _SCAN_BELOW:
         qx, qy = qx_all.take(active), qy_all.take(active)
         pa = p.take(active)
         ea = end.take(active)
@@ -671,6 +674,26 @@ def _first_exit_forward(
         again = ~ended & ~outside
         p[active] = pa + again
         active = active[again]
+    # The few queries left (their boxes straddle the circle while their points stay inside)
+    # are finished by direct tests on blocks of points of doubling length: per-level
+    # overheads would dominate a descent on so few.
+    block = 16
+    while active.size:
+        qx, qy = qx_all.take(active), qy_all.take(active)
+        pa = p.take(active)
+        ea = end.take(active)
+        idx = pa[:, None] + np.arange(block)
+        valid = idx < ea[:, None]
+        flat = np.minimum(idx, n - 1).ravel()
+        dx = x.take(flat).reshape(idx.shape) - qx[:, None]
+        dy = y.take(flat).reshape(idx.shape) - qy[:, None]
+        far = valid & (np.sqrt(dx * dx + dy * dy) > radius)
+        hit = far.any(axis=1)
+        out[active[hit]] = pa[hit] + far.argmax(axis=1)[hit]
+        more = ~hit & valid[:, -1]
+        p[active] = pa + block
+        active = active[more]
+        block *= 2
     return out
 
 

@@ -229,9 +229,12 @@ def _sway_count_brute(s, radius):
     return out
 
 
+@pytest.mark.parametrize("scan_below", [0, 512, 10**9])  # lifting only, mixed, direct scan only
 @pytest.mark.parametrize("seed", range(5))
-def test_sway_density_equals_brute_force(seed):
+def test_sway_density_equals_brute_force(seed, scan_below, monkeypatch):
     from scipy.signal import butter, filtfilt
+
+    monkeypatch.setattr(quijoux, "_SCAN_BELOW", scan_below)
 
     rng = np.random.default_rng(seed)
     n = 300
