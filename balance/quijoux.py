@@ -883,8 +883,10 @@ def _spectral(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
 def _msd(x: NDArray[np.float64], max_lag: int) -> NDArray[np.float64]:
     """Mean squared displacement for lags 1..max_lag, ``mean((x[k:] - x[:-k])**2, axis=0)``,
     of each column of ``x`` (shape (n,) or (n, c)), via FFT autocorrelation and prefix sums."""
+    from scipy.fft import next_fast_len
+
     n = x.shape[0]
-    nfft = 1 << int(np.ceil(np.log2(2 * n)))
+    nfft = next_fast_len(2 * n - 1, real=True)  # no circular wrap for lags < n
     fx = np.fft.rfft(x, nfft, axis=0)
     acf = np.fft.irfft(fx.real**2 + fx.imag**2, nfft, axis=0)[1 : max_lag + 1]
     csum = np.concatenate([np.zeros((1,) + x.shape[1:]), np.cumsum(x * x, axis=0)], axis=0)

@@ -513,8 +513,11 @@ def run_live(
         done_at: list[float] = []
 
         def tick() -> None:
+            t0 = time.monotonic()
             view.update()
             view.render()
+            # the GUI re-arms the timer after this callback: keep the period, not the gap, at 1/fps
+            timer.interval = max(1, int(1000 * (period - (time.monotonic() - t0))))
             if not worker.is_alive():
                 if not done_at:
                     done_at.append(time.monotonic())
