@@ -19,6 +19,7 @@ Results
     :class:`~protocols.results.TrialResult`, :class:`~protocols.results.SessionResult`.
 Comparisons
     :func:`~protocols.compare.compare_session`, :func:`~protocols.compare.compare_sides`,
+    :func:`~protocols.compare.compare_values`, :func:`~protocols.compare.mdc_from_groups`,
     :func:`~protocols.compare.progress`, :func:`~protocols.compare.symmetry_index`,
     :func:`~protocols.compare.sem_pooled`, :func:`~protocols.compare.mdc95`.
 """
@@ -32,7 +33,9 @@ from protocols.compare import (
     SideComparison,
     compare_session,
     compare_sides,
+    compare_values,
     mdc95,
+    mdc_from_groups,
     points_from_sessions,
     progress,
     sem_pooled,
@@ -79,6 +82,8 @@ __all__ = [
     "Progress",
     "compare_session",
     "compare_sides",
+    "compare_values",
+    "mdc_from_groups",
     "points_from_sessions",
     "progress",
     "symmetry_index",
