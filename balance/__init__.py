@@ -15,7 +15,11 @@ resample
 filters
     Zero-phase Butterworth low-pass filtering.
 sway
-    Sway measures (Prieto 1996 set, spectral, diffusion, sway density).
+    Sway measures (Prieto 1996 set, spectral, diffusion, sway density) and their catalogue ``MEASURES``;
+    helpers in ``ellipse`` (95 % confidence/prediction ellipses), ``spectral``, ``diffusion``, ``density``.
+preprocess, pipeline
+    Input checks and the documented default analysis ``pipeline.analyze`` (resample, low-pass, trim,
+    centre, measures; every choice recorded).
 quijoux
     The 72 features of Quijoux et al. 2021, same definitions and keys.
 """
