@@ -535,9 +535,18 @@ def _drop_interior(p: NDArray[np.float64]) -> NDArray[np.float64]:
         return p
     a = poly
     e = np.roll(poly, -1, axis=0) - poly  # edges a -> b
-    cross = e[:, 0] * (y[:, None] - a[:, 1]) - e[:, 1] * (x[:, None] - a[:, 0])  # (N, corners)
-    inside = np.all(cross > 0, axis=1)
-    return p[~inside]
+    # points well inside the circle inscribed about the corners' centroid are interior
+    # (a cheap first cut); the others get the exact edge test
+    c = poly.mean(axis=0)
+    r_in = np.min((e[:, 0] * (c[1] - a[:, 1]) - e[:, 1] * (c[0] - a[:, 0])) / np.hypot(e[:, 0], e[:, 1]))
+    if r_in > 0:
+        dxc, dyc = x - c[0], y - c[1]
+        cand = np.flatnonzero(dxc * dxc + dyc * dyc >= (0.999 * r_in) ** 2)
+    else:
+        cand = np.arange(p.shape[0])
+    pc = p[cand]
+    cross = e[:, 0] * (pc[:, 1:2] - a[:, 1]) - e[:, 1] * (pc[:, 0:1] - a[:, 0])  # (M, corners)
+    return pc[~np.all(cross > 0, axis=1)]
 
 
 def sway_density(signal_cm: ArrayLike, *, fs_hz: float, radius_cm: float = 0.3) -> NDArray[np.float64]:
