@@ -384,7 +384,8 @@ def measures(
         path_ml = float(np.abs(dml).sum())
         path_ap = float(np.abs(dap).sum())
         sd_rd = float(np.sqrt(max(sxx + syy - mdist * mdist, 0.0)))
-        rng = max_distance(ml, ap)
+        wants_range = keys is None or bool(keys & {"range_mm", "fractal_dimension_pd"})
+        rng = max_distance(ml, ap) if wants_range else float("nan")
     if "time" in groups:
         out.update(
             {
