@@ -12,10 +12,15 @@ their outputs (cm, cm/s, cm², Hz, s...; see :data:`QUIJOUX_UNITS`). :func:`feat
 CoP in mm (this package's convention) and divides by 10 before anything else.
 
 What is computed differently (same result, faster): the 2-D range uses the convex hull and
-antipodal pairs (O(N log N)) instead of all pairs; sway density scans all samples at once, lag
-block by lag block; the diffusion plot uses FFT autocorrelation; the OLS fits of the
-stabilogram-diffusion analysis and the PCA are closed-form NumPy; SWARII is
+antipodal pairs (O(N log N)) instead of all pairs; sway density finds every run inside the
+disc at once by binary lifting over a sparse table of bounding boxes; the diffusion plot uses
+FFT autocorrelation; the OLS fits of the stabilogram-diffusion analysis (all candidate
+breakpoints at once, from prefix sums) and the PCA are closed-form NumPy; the Welch PSD,
+Savitzky-Golay derivative and ``filtfilt`` are re-implemented with cached designs; SWARII is
 :func:`balance.resample.swarii`. No statsmodels or scikit-learn is needed.
+
+The reference also defines ``vfy`` (speed variance over mean AP position) but never returns
+it (its axis label is missing from the list it iterates), so it is not among the 72 keys.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ __all__ = [
 
 _ML, _AP, _R, _MLAP = "ML", "AP", "Radius", "ML_AND_AP"
 _PSD_ML, _PSD_AP = "Power_Spectrum_Density_ML", "Power_Spectrum_Density_AP"
-_SPD_ML, _SPD_AP, _SPD_MLAP = "SPD_ML", "SPD_AP", "SPD_MLAP"
+_SPD_ML, _SPD_AP = "SPD_ML", "SPD_AP"
 _DIFF_ML, _DIFF_AP, _SWD = "Diffusion_ML", "Diffusion_AP", "Sway_Density"
 
 _UNIT_OF_FEATURE: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -961,14 +966,6 @@ def _pick_line(
     exact = np.array([f[2] for f in fits])
     best = len(fits) - 1 - int(np.argmin(exact[::-1]))
     return fits[best][0], fits[best][1]
-
-
-def _best_line(
-    x: NDArray[np.float64], y: NDArray[np.float64], start: NDArray[np.intp], stop: NDArray[np.intp]
-) -> tuple[float, float]:
-    """(a, b) of the range of ``y`` (1-D) whose least-squares line has the smallest rmse."""
-    _, _, rmse = _ols_ranges(x, y, start, stop)
-    return _pick_line(x, y, start, stop, rmse)
 
 
 def _diffusion(sig: NDArray[np.float64], fs: float) -> dict[str, float]:

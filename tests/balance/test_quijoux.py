@@ -329,10 +329,14 @@ def test_msd_and_ols_helpers():
         resid = ys - (icpt + slope * xs)
         assert (a[row], b[row]) == (pytest.approx(icpt, rel=1e-10), pytest.approx(slope, rel=1e-10))
         assert rmse[row] == pytest.approx(np.sqrt(np.mean(resid**2)), rel=1e-8)
-    # _best_line keeps the last range of smallest rmse
+    # _pick_line keeps the range of smallest rmse, the last one on ties
     best = np.argmin([np.sqrt(np.mean((y[i:j] - np.polyval(np.polyfit(x[i:j], y[i:j], 1), x[i:j])) ** 2))
                       for i, j in zip(start, stop)])
-    assert quijoux._best_line(x, y, start, stop) == (pytest.approx(a[best], rel=1e-10), pytest.approx(b[best], rel=1e-10))
+    picked = quijoux._pick_line(x, y, start, stop, rmse)
+    assert picked == (pytest.approx(a[best], rel=1e-10), pytest.approx(b[best], rel=1e-10))
+    tied = np.r_[start, start[best]], np.r_[stop, stop[best]]
+    rmse_tied = np.r_[rmse, rmse[best]]
+    assert quijoux._pick_line(x, y, tied[0], tied[1], rmse_tied) == picked
 
 
 def test_empty_windows_are_interpolated_like_the_reference():
