@@ -49,6 +49,22 @@ def ours(data_dir) -> tuple[dict[str, float], int, np.ndarray]:  # type: ignore[
     return sway.measures(sig_cm[:, 0] * 10.0, sig_cm[:, 1] * 10.0, fs_hz=fs), sig_cm.shape[0], mu_mm
 
 
+@pytest.fixture(scope="module")
+def their_psd(data_dir):  # type: ignore[no-untyped-def]
+    """Their PSD estimator (stato.py): Welch, 10 s Hann segments, 50 % overlap, linear detrend, nfft = N."""
+    import pandas as pd
+    from scipy.signal import welch
+
+    df = pd.read_csv(data_dir / "quijoux" / "test.csv.gz", header=[31], sep=",", index_col=0)
+    ml = (df[" My"] / df[" Fz"]).to_numpy()
+    ap = (df[" Mx"] / df[" Fz"]).to_numpy()
+    ml = 100 * (ml - np.nanmean(ml))
+    ap = 100 * (ap - np.nanmean(ap))
+    sig_cm, fs, _ = quijoux.preprocess_signal(ml[4000:7000], ap[4000:7000], fs_hz=100.0)
+    f, p = welch(sig_cm * 10.0, fs=fs, detrend="linear", nperseg=250, noverlap=125, axis=0, nfft=sig_cm.shape[0])
+    return f, p[:, 0], p[:, 1]
+
+
 # (their key, our key, their unit per ours: cm = mm / 10); definitions independent of the mean
 SAME = [
     ("range_ML", "range_ml_mm", 0.1),
@@ -111,3 +127,22 @@ def test_their_ellipse_is_the_prediction_ellipse_with_biased_moments(reference, 
     assert m["prediction_ellipse_area_mm2"] / 100 == pytest.approx(2.0397, abs=1e-4)
     assert m["confidence_ellipse_area_mm2"] / 100 == pytest.approx(2.0315, abs=1e-4)
     assert m["prediction_ellipse_chi2_area_mm2"] / 100 == pytest.approx(2.0261, abs=1e-4)
+
+
+def test_spectral_formulas_on_their_psd(reference, their_psd) -> None:  # type: ignore[no-untyped-def]
+    # Our spectral measures from *their* PSD estimate: the band (0.15-5 Hz, inclusive), the cumulative
+    # 50 %/95 % rule and the spectral moments are the same definitions. Their total power is a plain sum
+    # of bins (no Δf) in cm²/Hz; ours integrates (mm²).
+    from balance.spectral import spectral_measures
+
+    f, p_ml, p_ap = their_psd
+    m = spectral_measures(f, p_ml, p_ap)
+    df = f[1] - f[0]
+    for ax in ("ML", "AP"):
+        low = ax.lower()
+        tag = f"Power_Spectrum_Density_{ax}"
+        assert m[f"power_frequency_50_{low}_hz"] == pytest.approx(reference[f"power_frequency_50_{tag}"], rel=1e-12)
+        assert m[f"power_frequency_95_{low}_hz"] == pytest.approx(reference[f"power_frequency_95_{tag}"], rel=1e-12)
+        assert m[f"centroidal_frequency_{low}_hz"] == pytest.approx(reference[f"centroid_frequency_{tag}"], rel=1e-9)
+        assert m[f"frequency_dispersion_{low}"] == pytest.approx(reference[f"frequency_dispersion_{tag}"], rel=1e-9)
+        assert m[f"total_power_{low}_mm2"] / df / 100 == pytest.approx(reference[f"total_power_{tag}"], rel=1e-9)
