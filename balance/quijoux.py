@@ -150,7 +150,10 @@ def _butter_lowpass(
     from scipy.signal import butter, lfilter_zi
 
     b, a = butter(order, wn, btype="lowpass")
-    return b, a, lfilter_zi(b, a)
+    zi = lfilter_zi(b, a)
+    for arr in (b, a, zi):
+        arr.flags.writeable = False  # cached: shared by every call
+    return b, a, zi
 
 
 def _filtfilt(order: int, wn: float, x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -185,7 +188,9 @@ def _f_quantile_95(n: int) -> float:
 def _hann(nperseg: int) -> NDArray[np.float64]:
     from scipy.signal import get_window
 
-    return get_window("hann", nperseg)  # periodic Hann, scipy.signal.welch's default
+    win = get_window("hann", nperseg)  # periodic Hann, scipy.signal.welch's default
+    win.flags.writeable = False  # cached: shared by every call
+    return win
 
 
 @lru_cache(maxsize=1)
@@ -200,6 +205,7 @@ def _savgol_5_3_deriv1() -> tuple[NDArray[np.float64], NDArray[np.float64], NDAr
     coef = np.linalg.pinv(vander)  # (4, 5): polynomial coefficients per unit sample
     deriv = np.stack([3 * pos**2, 2 * pos, np.ones(5), np.zeros(5)], axis=1)  # d/dt of each column
     w = deriv @ coef  # (5 positions, 5 samples)
+    w.flags.writeable = False  # cached: shared by every call
     return w[:2], w[2], w[3:]
 
 
@@ -213,7 +219,8 @@ def _savgol_speed(sig: NDArray[np.float64], fs: float) -> NDArray[np.float64]:
     if n < 5:
         raise BalanceInputError(f"{n} samples are too few for the speed (5 are needed)")
     if sig.ndim > 1:
-        return np.column_stack([_savgol_speed(np.ascontiguousarray(sig[:, j]), fs) for j in range(sig.shape[1])])
+        cols = [_savgol_speed(np.ascontiguousarray(sig[:, j]), fs) for j in range(sig.shape[1])]
+        return np.column_stack(cols)
     out = np.empty(n)
     out[2 : n - 2] = np.lib.stride_tricks.sliding_window_view(sig, 5) @ centre
     out[:2] = start @ sig[:5]
