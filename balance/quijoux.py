@@ -441,6 +441,13 @@ def preprocess_signal(
     signal = np.column_stack([ml, ap])
     valid = ~np.isnan(signal).any(axis=1)
     signal, t = signal[valid], t[valid]
+    dt = np.diff(t)
+    if not np.all(dt > 0):  # also catches NaN timestamps
+        bad = int(np.flatnonzero(~(dt > 0))[0])
+        raise BalanceInputError(
+            f"time_s is not strictly increasing at sample {bad} ({t[bad]!r} s then {t[bad + 1]!r} s): "
+            "sort the samples by time and drop duplicate or missing timestamps"
+        )
     if signal.shape[0] < 10:
         raise BalanceInputError(
             f"the CoP has {signal.shape[0]} valid samples; the Quijoux features need a trial "

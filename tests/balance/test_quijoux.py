@@ -161,6 +161,8 @@ def test_bad_inputs():
         features(x)
     with pytest.raises(BalanceInputError, match="either fs_hz"):
         features(x, y)
+    with pytest.raises(BalanceInputError, match="strictly increasing"):
+        features(x, y, time_s=np.r_[np.arange(250), np.arange(250)] / 25.0)
     with pytest.raises(BalanceInputError, match="needs fs_hz"):
         features(x, y, time_s=np.arange(500) / 25.0, preprocess=False)
     with pytest.raises(BalanceInputError, match="constant"):
