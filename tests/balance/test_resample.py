@@ -223,3 +223,42 @@ def test_bad_parameters(kw):
     t = np.r_[0.0, 0.01, 0.5, 0.51]
     with pytest.raises(BalanceInputError):
         swarii(t, np.arange(4.0), **args)
+
+
+@given(
+    st.lists(st.floats(0.002, 0.2), min_size=2, max_size=80),
+    st.floats(5.0, 60.0),
+    st.floats(0.01, 0.3),
+    st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=80, deadline=None)
+def test_swarii_property_matches_definition(dts, fs, window, seed):
+    t = np.cumsum(dts)
+    x = np.random.default_rng(seed).normal(size=t.size)
+    t_ref, x_ref = _swarii_by_definition(t, x, fs, window)
+    t_out, x_out = swarii(t, x, fs_hz=fs, window_s=window, empty="nan")
+    filled = ~np.isnan(x_out)
+    np.testing.assert_array_equal(t_out[filled], t_ref)
+    np.testing.assert_allclose(x_out[filled], x_ref, rtol=0, atol=1e-12)
+    # every output lies within the range of the input (a weighted mean)
+    assert np.all(x_out[filled] >= x.min() - 1e-12) and np.all(x_out[filled] <= x.max() + 1e-12)
+
+
+@given(
+    st.lists(st.floats(0.002, 0.2), min_size=2, max_size=80),
+    st.floats(2.0, 60.0),
+    st.floats(0.01, 0.5),
+    st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=80, deadline=None)
+def test_window_average_property_matches_definition(dts, fs, window, seed):
+    t = np.cumsum(dts)
+    x = np.random.default_rng(seed).normal(size=t.size)
+    t_out, out = window_average(t, x, fs_hz=fs, window_s=window, empty="nan")
+    assert t_out[0] == t[0] and t_out[-1] <= t[-1] + 1e-9
+    for c, v in zip(t_out, out):
+        sel = (t >= c - 0.5 * window) & (t < c + 0.5 * window)
+        if sel.any():
+            assert v == pytest.approx(x[sel].mean(), rel=1e-12, abs=1e-12)
+        else:
+            assert np.isnan(v)
