@@ -102,17 +102,19 @@ def test_known_left_right_difference_names_the_side(seed, ratio, side):
 
 
 def test_no_difference_false_flag_rate_at_most_5_percent():
-    """40 simulated athletes with no left/right difference (fast mode): the headline flag
-    (mediolateral velocity) and the average per-measure flag rate stay at or under 5 %."""
+    """80 simulated athletes with no left/right difference (fast mode): the headline flag
+    (mediolateral velocity) and the average per-measure flag rate stay at or under 5 %.
+    (Measured over 200: 3.5 % and 3.2 %; the rule's exact rate for normal data is 2.7 %,
+    test_compare.test_false_flag_rate_matches_t_distribution.)"""
     spec = fast_single_leg()
-    n = 40
+    n = 80
     headline = 0
     per_measure = 0
     n_measures = 0
     for seed in range(n):
         with SimulatedBoard(seed=1000 + seed) as b:
             res = Engine(spec, b, retry=NoRetry()).run()
-        # clean trials: no touch-down/step-off/hop false alarm in any of the 240 trials
+        # clean trials: no touch-down/step-off/hop false alarm in any of the 480 trials
         assert [t.status for t in res.trials] == ["complete"] * 6
         comp = res.comparison
         headline += comp.headline.beyond_mdc
