@@ -46,11 +46,10 @@ def _runs_forward(x: NDArray[np.float64], y: NDArray[np.float64], r2: float, ski
     """
     m = x.shape[0]
     k_max = max(int(m - 1).bit_length() - 1, 0)
-    xp = np.concatenate([x, np.full(1 << k_max, _BIG)])  # padding: blocks running off the end never fit
-    yp = np.concatenate([y, np.full(1 << k_max, _BIG)])
-    p = xp.shape[0]
-    # All levels in one allocation: one large block is kept by the allocator between calls, where a dozen
-    # smaller ones are returned to the OS and page-faulted back in on every call (2x slower).
+    # one barrier at the end: a block running off the end is clipped to the last block, which holds it
+    xp = np.append(x, _BIG)
+    yp = np.append(y, _BIG)
+    p = m + 1
     store = np.empty((k_max + 1, p, 4))
     store[0] = np.column_stack([xp, -xp, yp, -yp])
     tables = [store[0]]
@@ -60,19 +59,20 @@ def _runs_forward(x: NDArray[np.float64], y: NDArray[np.float64], r2: float, ski
         prev = tables[-1]
         size = prev.shape[0] - h
         nxt = np.maximum(prev[:size], prev[h : h + size], out=store[k, :size])
-        ex = nxt[:m, 0] + nxt[:m, 1]
-        ey = nxt[:m, 2] + nxt[:m, 3]
+        ex = nxt[:, 0] + nxt[:, 1]
+        ey = nxt[:, 2] + nxt[:, 3]
         if not np.any(ex * ex + ey * ey <= d4):
             break  # no block of this length fits in a circle of radius R: longer ones cannot either
         tables.append(nxt)
     top = len(tables) - 1
+    last = [t.shape[0] - 1 for t in tables]  # last valid block start per level
     cur = np.arange(m)
     active = np.delete(np.arange(m), skip) if skip >= 0 else np.arange(m)
     while active.size > _TAIL:
         off = np.column_stack([x[active], -x[active], y[active], -y[active]])
         nxt = cur[active] + 1  # first sample not yet known to be inside
         for k in range(top, -1, -1):
-            d = np.take(tables[k], nxt, axis=0)
+            d = np.take(tables[k], np.minimum(nxt, last[k]), axis=0)
             d -= off
             d *= d  # (xmax − cx) + (cx − xmin) >= 0, so max(a, b)² = max(a², b²)
             dd = np.maximum(d[:, 0], d[:, 1])
@@ -87,9 +87,8 @@ def _runs_forward(x: NDArray[np.float64], y: NDArray[np.float64], r2: float, ski
         cy = y[active][:, None]
         c = cur[active]
         steps = np.arange(1, _CHUNK + 1)
-        last = xp.shape[0] - 1
         while active.size:
-            j = np.minimum(c[:, None] + steps, last)
+            j = np.minimum(c[:, None] + steps, m)
             ddx = xp.take(j) - cx
             ddy = yp.take(j) - cy
             out = ddx * ddx + ddy * ddy > r2
