@@ -229,40 +229,47 @@ def swarii(
     c = c[: int(np.searchsorted(c, t[-1], side="left"))]
 
     # Window membership |t_i - c| < h, i.e. -h < t_i - c < h evaluated exactly as written;
-    # searchsorted gives the bounds up to rounding, then at most two one-step corrections
-    # (t_i - c is monotone in i) make them exact.
+    # searchsorted gives the bounds up to rounding, then one-step corrections (t_i - c is
+    # monotone in i) make them exact; they stop as soon as none is needed (usually at once).
     h = window * 0.5
     m = t.size
     lo = np.searchsorted(t, c - h, side="right")
     hi = np.searchsorted(t, c + h, side="left")  # one past the last member
-    for _ in range(2):
-        back = (lo > 0) & (t[np.maximum(lo - 1, 0)] - c > -h)
-        lo = lo - back
-        fwd = (lo < m) & ~(t[np.minimum(lo, m - 1)] - c > -h)
-        lo = lo + fwd
-        back = (hi > 0) & ~(t[np.maximum(hi - 1, 0)] - c < h)
-        hi = hi - back
-        fwd = (hi < m) & (t[np.minimum(hi, m - 1)] - c < h)
-        hi = hi + fwd
+    tp = np.concatenate([[-np.inf], t, [np.inf]])  # tp[i + 1] = t[i], padded at both ends
+    while True:
+        # lo: t[lo - 1] must be out (t - c <= -h) and t[lo] in (t - c > -h)
+        back = tp.take(lo) - c > -h
+        fwd = ~(tp.take(lo + 1) - c > -h) & (lo < m)
+        # hi: t[hi - 1] must be in (t - c < h) and t[hi] out
+        hback = ~(tp.take(hi) - c < h) & (hi > 0)
+        hfwd = tp.take(hi + 1) - c < h
+        if not (back.any() or fwd.any() or hback.any() or hfwd.any()):
+            break
+        lo = lo - back + fwd
+        hi = hi - hback + hfwd
     count = hi - lo
 
     mid = 0.5 * (t[1:] + t[:-1])  # boundary between sample j and j+1
     own = np.zeros(m)  # interval owned by an interior sample j: mid[j] - mid[j-1]
     own[1:-1] = mid[1:] - mid[:-1]
-    stacked = np.concatenate([v * own[:, None], own[:, None]], axis=1)
 
-    out = np.full((c.size, v.shape[1]), np.nan)
-    one = count == 1
-    out[one] = v[lo[one]]
+    # per column (1-D gathers and reductions are much faster than row gathers of (N, k))
+    out = np.full((v.shape[1], c.size), np.nan)
+    one = np.flatnonzero(count == 1)
     many = np.flatnonzero(count >= 2)
+    lo_one = lo.take(one)
     if many.size:
-        lo_m, last_m, c_m = lo[many], hi[many] - 1, c[many]
-        w_first = mid[lo_m] - np.maximum(t[0], c_m - h)
-        w_last = np.minimum(t[-1], c_m + h) - mid[last_m - 1]
-        inner = _segment_sums(stacked, lo_m + 1, last_m)
-        num = v[lo_m] * w_first[:, None] + inner[:, :-1] + v[last_m] * w_last[:, None]
-        den = w_first + inner[:, -1] + w_last
-        out[many] = num / den[:, None]
+        lo_m, last_m, c_m = lo.take(many), hi.take(many) - 1, c.take(many)
+        w_first = mid.take(lo_m) - np.maximum(t[0], c_m - h)
+        w_last = np.minimum(t[-1], c_m + h) - mid.take(last_m - 1)
+        den = w_first + _segment_sums(own, lo_m + 1, last_m) + w_last
+    for j in range(v.shape[1]):  # loop over signal columns, not samples
+        col = np.ascontiguousarray(v[:, j])
+        out[j, one] = col.take(lo_one)
+        if many.size:
+            inner = _segment_sums(col * own, lo_m + 1, last_m)
+            out[j, many] = (col.take(lo_m) * w_first + inner + col.take(last_m) * w_last) / den
+    out = np.ascontiguousarray(out.T)
 
     t_out, out = _fill_empty(c, out, count >= 1, empty)
     out = _blank_gaps(t, t_out, out, max_gap_s)
