@@ -62,15 +62,20 @@ def butter_lowpass_sos(*, cutoff_hz: float, fs_hz: float, order: int = DEFAULT_O
         If the cut-off is not below Nyquist, or the order or rate is invalid.
     """
     _validate(cutoff_hz, fs_hz, order)
-    return _design(float(cutoff_hz), float(fs_hz), int(order)).copy()
+    return _design(float(cutoff_hz), float(fs_hz), int(order))[0].copy()
 
 
 @lru_cache(maxsize=64)
-def _design(cutoff_hz: float, fs_hz: float, order: int) -> NDArray[np.float64]:
-    """Cached design (kept private: never handed out, see butter_lowpass_sos); a batch reuses a few filters."""
-    from scipy.signal import butter
+def _design(cutoff_hz: float, fs_hz: float, order: int) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
+    """Cached design: second-order sections, their steady-state initial conditions and scipy's default
+    padding length for ``sosfiltfilt``. Kept private (never handed out mutable, see butter_lowpass_sos);
+    a batch of trials reuses the same few filters."""
+    from scipy.signal import butter, sosfilt_zi
 
-    return np.asarray(butter(order, cutoff_hz, btype="low", output="sos", fs=fs_hz), dtype=np.float64)
+    sos = np.asarray(butter(order, cutoff_hz, btype="low", output="sos", fs=fs_hz), dtype=np.float64)
+    # sosfiltfilt's default odd padding: 3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
+    padlen = 3 * (2 * sos.shape[0] + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum())))
+    return sos, np.asarray(sosfilt_zi(sos), dtype=np.float64), padlen
 
 
 def lowpass(
@@ -109,22 +114,39 @@ def lowpass(
         If ``cutoff_hz`` is not below ``fs_hz/2``, if ``x`` contains NaN or inf, or if ``x``
         is too short for the forward-backward padding (``3 * (2*n_sections + 1)`` samples).
     """
-    from scipy.signal import sosfiltfilt
-
     a = np.asarray(x, dtype=np.float64)
     _validate(cutoff_hz, fs_hz, order)
-    sos = _design(float(cutoff_hz), float(fs_hz), int(order))
+    sos, zi, padlen = _design(float(cutoff_hz), float(fs_hz), int(order))
     if not np.all(np.isfinite(a)):
         raise ValueError(
             "x contains NaN or inf: filtering would spread them over the whole signal; "
             "resample or remove the invalid samples first"
         )
-    # sosfiltfilt's default odd padding: 3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum()))
-    padlen = 3 * (2 * sos.shape[0] + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum())))
     n = a.shape[axis] if a.ndim else 0
     if n <= padlen:
         raise ValueError(
             f"x has {n} samples along axis {axis}; the order-{order} zero-phase filter needs more than "
             f"{padlen}: use a longer recording or a lower order"
         )
-    return np.asarray(sosfiltfilt(sos, a, axis=axis), dtype=np.float64)
+    return _sosfiltfilt(sos, zi, padlen, a, axis)
+
+
+def _sosfiltfilt(
+    sos: NDArray[np.float64], zi: NDArray[np.float64], padlen: int, a: NDArray[np.float64], axis: int
+) -> NDArray[np.float64]:
+    """``scipy.signal.sosfiltfilt(sos, a, axis=axis)`` with its defaults (odd extension of ``padlen``
+    samples, steady-state initial conditions), reusing the cached ``zi``; the same operations in the
+    same order, so the same numbers (tested)."""
+    from scipy.signal import sosfilt
+
+    b = np.moveaxis(a, axis, 0)
+    # odd extension at both ends, as scipy.signal._arraytools.odd_ext
+    left = 2.0 * b[:1] - b[padlen:0:-1]
+    right = 2.0 * b[-1:] - b[-2 : -(padlen + 2) : -1]
+    ext = np.concatenate([left, b, right], axis=0)
+    zshape = (zi.shape[0], 2) + (1,) * (b.ndim - 1)
+    z = zi.reshape(zshape)
+    y, _ = sosfilt(sos, ext, axis=0, zi=z * ext[:1])
+    y, _ = sosfilt(sos, y[::-1], axis=0, zi=z * y[-1:])
+    y = y[::-1][padlen:-padlen]
+    return np.ascontiguousarray(np.moveaxis(y, 0, axis))

@@ -83,3 +83,13 @@ def test_nan_and_short_input_rejected() -> None:
         lowpass(np.zeros(10), fs_hz=FS)
     with pytest.raises(ValueError, match="fs_hz"):
         lowpass(np.zeros(100), fs_hz=-1.0)
+
+
+@pytest.mark.parametrize("shape, axis", [((3000,), 0), ((500, 2), 0), ((2, 500), 1), ((40,), 0)])
+@pytest.mark.parametrize("cutoff, fs, order", [(10.0, 100.0, 4), (2.5, 50.0, 4), (1.0, 25.0, 3), (6.0, 40.0, 1)])
+def test_equals_scipy_sosfiltfilt(shape: tuple[int, ...], axis: int, cutoff: float, fs: float, order: int) -> None:
+    from scipy.signal import sosfiltfilt
+
+    x = np.random.default_rng(len(shape) + order).normal(size=shape)
+    expected = sosfiltfilt(butter(order, cutoff, fs=fs, output="sos"), x, axis=axis)
+    np.testing.assert_allclose(lowpass(x, fs_hz=fs, cutoff_hz=cutoff, order=order, axis=axis), expected, rtol=0, atol=1e-14)
