@@ -12,6 +12,9 @@ Run on demand (not a test)::
    of ``on_sample`` (what the recorder thread pays per sample): a queue put.
 2. ``write_session_report`` (PDF and PNG at 150 dpi) and ``write_progress`` (PDF, 3 measures,
    20 weekly sessions) on a simulated single-leg session: median wall time of ``--runs`` runs.
+3. With ``--window`` (needs a display, e.g. ``xvfb-run``): the real window path, ``run_live``
+   with the TkAgg backend, a simulated single-leg test paced to about 12x real time; prints the
+   frames per second while the test ran and checks every sample reached the view.
 """
 
 from __future__ import annotations
@@ -95,11 +98,54 @@ def bench_files(runs: int) -> None:
             print(f"  {name:<40s} median {statistics.median(ts):6.2f} s over {runs} runs")
 
 
+def bench_window(fps: float) -> None:
+    import matplotlib
+
+    matplotlib.use("TkAgg")
+    from balance.app.live import LiveView, display_available, run_live
+    from drivers.sim import SimulatedBoard
+    from protocols import events as ev
+    from protocols.engine import Engine
+    from protocols.library import get_protocol
+
+    if not display_available():
+        print("window: no display (run under xvfb-run or on a desktop)")
+        return
+
+    class Pace:  # about 12x real time, so the window has a test to show
+        n = 0
+
+        def on_sample(self, sample: object) -> None:
+            self.n += 1
+            time.sleep(0.0008)
+
+    pace = Pace()
+    view = LiveView(body_mass_kg=70.0)
+    marks: list[tuple[float, int]] = []
+
+    class Mark:
+        def on_event(self, e: object) -> None:
+            if isinstance(e, (ev.TrialStarted, ev.SessionEnded)):
+                marks.append((time.monotonic(), view.frames))
+
+    engine = Engine(get_protocol("single-leg", trials_per_side=1, duration_s=10.0),
+                    SimulatedBoard(seed=3, mass_kg=70.0), athlete="bench", listeners=[pace, view, Mark()])
+    result = run_live(engine.run, view=view, stop=engine.stop, fps=fps, linger_s=0.3)
+    (ta, fa), (tb, fb) = marks[0], marks[-1]
+    print(f"window ({matplotlib.get_backend()}, target {fps:g} frames/s): {(fb - fa) / (tb - ta):.1f} frames/s "
+          f"while the test ran; {view.samples_seen} of {pace.n} samples drawn; session {result.status}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=400)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--window", action="store_true", help="only the real window path (needs a display)")
+    ap.add_argument("--fps", type=float, default=30.0, help="target frames/s of the window")
     a = ap.parse_args()
+    if a.window:
+        bench_window(a.fps)
+        return
     bench_live(a.frames)
     print("files:")
     bench_files(a.runs)
