@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 
 #: Shortest analysed window (s); shorter held parts are kept but not analysed.
 MIN_ANALYSIS_S = 2.0
+#: A stance that breaks during the countdown this many times counts as not steady (no_stance).
+_MAX_COUNTDOWN_RESTARTS = 5
 
 
 class _Stop(Exception):
@@ -458,9 +460,12 @@ class Engine:
         stance = p.side if p.stance == "single_leg" else "both"
         text, cue = _stance_instruction(p)
         bm = self.body_mass_kg
-        while True:  # wait for a stable stance, count down; start again if it breaks
-            self._say(text, cue=cue)
-            onset = self._wait_stance(stance, body_mass_kg=bm)
+        restarts = 0
+        while True:  # wait for a stable stance and count down; start again if the stance breaks
+            onset = None
+            if restarts <= _MAX_COUNTDOWN_RESTARTS:
+                self._say(text, cue=cue)
+                onset = self._wait_stance(stance, body_mass_kg=bm)
             if onset is None:
                 self._say("The stance was not steady in time")
                 return self._finish_trial(status="incomplete", failure_kind="no_stance")
@@ -468,6 +473,7 @@ class Engine:
             self._emit(ev.StanceStable(stance, at_s=self._now_s))
             if self._countdown(onset, stance):
                 break
+            restarts += 1
             self._say("Hold still until the beep")
         st.start_s = self._now_s
         st.started_at = _utcnow()

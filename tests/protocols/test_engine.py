@@ -531,3 +531,29 @@ def test_week_to_week_progress_from_simulated_sessions():
     assert pr.asymmetry.beyond_mdc and pr.asymmetry.change < 0
     assert pr.right.slope_per_week < 0
     assert pr.right.sentence.startswith("Right leg:") and "less mediolateral sway than at baseline" in pr.right.sentence
+
+
+def test_stance_breaking_in_every_countdown_ends_as_not_steady():
+    """A person who touches down during every countdown: the engine restarts the countdown a
+    few times, then gives up on the trial (no_stance) instead of waiting forever."""
+    from protocols.engine import _MAX_COUNTDOWN_RESTARTS
+
+    class TouchInCountdown:
+        def __init__(self, person: SimulatedPerson) -> None:
+            self.person = person
+            self.n = 0
+
+        def on_event(self, e: Any) -> None:
+            if isinstance(e, ev.Countdown) and e.seconds_left == 3:
+                self.n += 1
+                self.person.touch_down(at_s=e.at_s + 0.5, duration_s=0.4, fraction=0.3)
+
+    spec = fast_single_leg(trials_per_side=1)
+    with SimulatedBoard(seed=22) as b:
+        toucher = TouchInCountdown(b.person)
+        col = CollectingListener()
+        res = Engine(spec, b, listeners=[toucher, col], retry=NoRetry()).run()
+    assert toucher.n == 2 * (_MAX_COUNTDOWN_RESTARTS + 1)
+    assert [t.failure_kind for t in res.trials] == ["no_stance", "no_stance"]
+    assert col.of_type(ev.TrialStarted) == []
+    assert "Hold still until the beep" in [e.text for e in col.of_type(ev.Instruction)]
