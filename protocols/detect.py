@@ -485,7 +485,9 @@ def detect_failures(
             if n_low and t[first_low] - t0 <= classify_after_s:
                 t0 = onset_of(a, push_off=True)
                 # went (nearly) to zero: flight or step-off; the low part decides
-                la, lb = first_low, first_low + int(np.argmin(low[first_low:b])) if not low[b - 1] else b
+                la = first_low
+                # end of the low part: the first sample back above the low band (or the drop's end)
+                lb = b if low[b - 1] else la + int(np.argmin(low[la:b]))
                 low_ongoing = lb == t.size
                 low_end = float(t[lb]) if not low_ongoing else t_end
                 flight = low_end - float(t[la])
