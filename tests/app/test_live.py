@@ -205,3 +205,74 @@ def test_blitted_frame_shows_what_a_full_draw_shows(tmp_path) -> None:
     assert differs.mean() < 0.02  # anti-aliasing at overlaps only
     # and the moving parts are really there: the side's colour is on screen
     assert np.any(np.all(np.abs(shown - np.array([0xD5, 0x5E, 0x00])) < 30, axis=2))
+
+
+_WINDOW_SCRIPT = r"""
+import time, matplotlib
+matplotlib.use("TkAgg")
+import matplotlib.pyplot as plt
+from balance.app.live import LiveView, run_live
+from drivers.sim import SimulatedBoard
+from protocols import events as ev
+from protocols.engine import Engine
+from protocols.library import get_protocol
+
+class Pace:  # about 12x real time
+    def on_sample(self, s):
+        time.sleep(0.0008)
+
+view = LiveView(body_mass_kg=70.0)
+marks = []
+class Mark:
+    def on_event(self, e):
+        if isinstance(e, (ev.TrialStarted, ev.TrialEnded)):
+            marks.append((time.monotonic(), view.frames))
+engine = Engine(get_protocol("single-leg", trials_per_side=2, duration_s=10.0), SimulatedBoard(seed=3),
+                athlete="T", listeners=[Pace(), view, Mark()])
+closer = view.fig.canvas.new_timer(interval=3000)
+closer.single_shot = True
+closer.add_callback(lambda: plt.close(view.fig))  # the coach closes the window mid-test
+closer.start()
+t0 = time.monotonic()
+res = run_live(engine.run, view=view, stop=engine.stop)
+(ta, fa), (tb, fb) = marks[0], marks[1]
+print("RESULT", res.status, len(res.trials), res.trials[0].status, round(time.monotonic() - t0, 1),
+      round((fb - fa) / (tb - ta), 1))
+"""
+
+
+def test_real_window_under_xvfb_redraws_and_closing_stops_the_test(tmp_path) -> None:
+    """The window path (TkAgg) on a virtual X display; skipped where Xvfb or tkinter is missing."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        pytest.skip("Xvfb not installed: the window path is exercised where it is (apt-get install xvfb)")
+    pytest.importorskip("tkinter")
+    display = f":{90 + os.getpid() % 800}"
+    server = subprocess.Popen([xvfb, display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        sock = f"/tmp/.X11-unix/X{display[1:]}"
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        env = {**os.environ, "DISPLAY": display}
+        env.pop("MPLBACKEND", None)
+        r = subprocess.run([sys.executable, "-c", _WINDOW_SCRIPT], capture_output=True, text=True, env=env,
+                           timeout=120, cwd=tmp_path)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert r.returncode == 0, r.stderr
+    assert "main loop" not in r.stderr
+    (line,) = [ln for ln in r.stdout.splitlines() if ln.startswith("RESULT")]
+    _, status, n_trials, first, wall_s, fps = line.split()
+    assert status == "stopped"  # closing the window stopped the test ...
+    assert int(n_trials) >= 1 and first == "complete"  # ... and kept what was recorded
+    assert float(wall_s) < 15.0  # promptly
+    assert float(fps) >= 20.0  # frames per second while the first trial ran
