@@ -248,14 +248,30 @@ def _welch(sig: NDArray[np.float64], fs: float) -> tuple[NDArray[np.float64], ND
     tc = tt - tt.mean()
     slope = (segs @ tc) / np.dot(tc, tc)
     segs = segs - segs.mean(axis=-1, keepdims=True) - slope[..., None] * tc
-    spec = np.fft.rfft(segs * win, n=n, axis=-1)
-    psd = (spec.real**2 + spec.imag**2) / (fs * np.dot(win, win))
+    segs = segs * win
+    if n >= 2 * nperseg - 1:
+        # The segments are zero-padded to nfft = N, so sum_s |FFT_N(seg_s)|^2 is the length-N
+        # DFT of the summed autocorrelations of the segments (lags below nperseg): one FFT of
+        # length N instead of one per segment (O(N log N) rather than O(N^2 / nperseg)).
+        from scipy.fft import next_fast_len
+
+        size = next_fast_len(2 * nperseg - 1, real=True)
+        spec = np.fft.rfft(segs, n=size, axis=-1)
+        acf = np.fft.irfft((spec.real**2 + spec.imag**2).sum(axis=0), size, axis=-1)  # (2, size)
+        lags = np.zeros(acf.shape[:-1] + (n,))
+        lags[..., :nperseg] = acf[..., :nperseg]
+        lags[..., n - nperseg + 1 :] = acf[..., size - nperseg + 1 :]
+        power = np.fft.rfft(lags, axis=-1).real
+    else:
+        spec = np.fft.rfft(segs, n=n, axis=-1)
+        power = (spec.real**2 + spec.imag**2).sum(axis=0)
+    psd = power / (n_seg * fs * np.dot(win, win))
     if n % 2:
         psd[..., 1:] *= 2
     else:
         psd[..., 1:-1] *= 2
     freqs = np.fft.rfftfreq(n, 1 / fs)
-    return freqs, psd.mean(axis=0).T
+    return freqs, psd.T
 
 
 # --------------------------------------------------------------------------------------------
