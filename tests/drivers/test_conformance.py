@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 import json
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -142,3 +143,15 @@ class TestBoardConformance:
             read_samples_from(b, 3)
             assert b.reconnect(attempts=1, delay_s=0.0) and b.is_open
             assert isinstance(read_samples_from(b, 3)[-1], Sample)
+
+
+HARDWARE = os.environ.get("BALANCE_TEST_HARDWARE", "")
+
+
+@pytest.mark.skipif(HARDWARE not in ("wii", "evdev"), reason="set BALANCE_TEST_HARDWARE=wii or evdev with a board attached")
+class TestRealBoardConformance(TestBoardConformance):
+    """The same contract on a physical board (python-can back2back style, gated by an environment flag)."""
+
+    @pytest.fixture
+    def make_board(self) -> Callable[[], Board]:  # type: ignore[override]
+        return lambda: board_class(HARDWARE)()
