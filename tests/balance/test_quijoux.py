@@ -180,8 +180,12 @@ def test_bad_inputs():
 
 
 def _range_brute(p):
-    d = p[:, None, :] - p[None, :, :]
-    return float(np.sqrt((d**2).sum(-1)).max())
+    """Largest pairwise distance, all pairs (in row blocks to bound memory)."""
+    best = 0.0
+    for i in range(0, len(p), 256):
+        d = p[i : i + 256, None, :] - p[None, :, :]
+        best = max(best, float(np.sqrt((d**2).sum(-1)).max()))
+    return best
 
 
 @pytest.mark.parametrize("seed", range(20))
