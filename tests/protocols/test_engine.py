@@ -4,6 +4,7 @@ stop and disconnect."""
 from __future__ import annotations
 
 import errno
+import json
 import threading
 import time
 from typing import Any
@@ -147,6 +148,7 @@ def test_bilateral_romberg_and_weight_bearing():
     assert "Hold still, eyes closed" in [e.text for e in col.of_type(ev.Instruction)]
     assert any("Romberg quotient" in line for line in comp.summary)
     assert any("Weight bearing, eyes open" in line for line in comp.summary)
+    assert json.loads(json.dumps(res.summary()))["comparison"]["kind"] == "romberg"
 
 
 def test_squat_reps_and_offloaded_side():
@@ -171,6 +173,7 @@ def test_squat_reps_and_offloaded_side():
     c = res.comparison.headline
     assert c.more_side == "right" and c.beyond_mdc
     assert "less on the left" in c.sentence
+    assert json.loads(json.dumps(res.summary()))["trials"][0]["extra"]["reps"][0]["weight_left_pct_curve"]
 
 
 def test_before_after_finds_the_change_on_the_right_leg():
@@ -193,6 +196,7 @@ def test_before_after_finds_the_change_on_the_right_leg():
     assert comp.headline is right
     assert right.sentence.startswith("Right leg:") and "less mediolateral sway after than before" in right.sentence
     assert comp.side("mean_velocity_ml_mm_s", "before/eyes_open").more_side == "right"
+    assert len(json.loads(json.dumps(res.summary()))["comparison"]["changes"]) == 2 * len(spec.measures)
 
 
 @pytest.mark.parametrize("seed", [40, 41, 42, 43])
@@ -446,8 +450,6 @@ def test_queue_listener_slow_consumer_does_not_slow_recording():
 
 def test_a_protocol_written_as_json_runs_as_written():
     """New protocols are data: blocked order, practice trials, no countdown, eyes closed."""
-    import json
-
     text = json.dumps({
         "name": "sls_ec_blocked", "title": "Single-leg, eyes closed, blocked", "comparison": "left_right",
         "blocks": [{"stance": "single_leg", "sides": ["right", "left"], "trials_per_side": 2,
