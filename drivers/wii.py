@@ -35,7 +35,7 @@ from drivers.errors import (
     ProtocolError,
 )
 
-__all__ = ["WiiBalanceBoard", "HidDevice", "discover", "kernel_driver_bound", "BELOW_ZERO_KG", "setup_help"]
+__all__ = ["WiiBalanceBoard", "HidDevice", "discover", "kernel_driver_bound", "kernel_bound_devices", "BELOW_ZERO_KG", "setup_help"]
 
 #: A corner more negative than this after calibration/tare is flagged BELOW_ZERO (kg): well above the
 #: ~10 g noise (§3.1), well below the offsets of an untared second-hand board (§7: -12 kg).
@@ -124,6 +124,17 @@ def kernel_driver_bound(path: bytes | str | None) -> bool:
         return os.path.basename(os.path.realpath(f"/sys/class/hidraw/{node}/device/driver")) == "wiimote"
     except OSError:
         return False
+
+
+def kernel_bound_devices(sysfs: str = "/sys/bus/hid/drivers/wiimote") -> list[str]:
+    """Linux: HID device ids (``0005:057E:0306.000A``) the kernel's hid-wiimote driver is bound to (§6)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    try:
+        names = os.listdir(sysfs)
+    except OSError:
+        return []
+    return sorted(n for n in names if ":057E:03" in n.upper())
 
 
 class _HidAdapter:

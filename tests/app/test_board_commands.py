@@ -50,6 +50,17 @@ class TestBoards:
         assert d["hardware_found"] is True and d["help"] is None
         assert [b["board"] for b in d["boards"]] == ["wii", "sim"]
 
+    def test_kernel_driver_holding_the_board_is_reported(self, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+        import drivers.wii
+
+        monkeypatch.setattr(sys, "platform", "linux")
+        monkeypatch.setattr(drivers.wii, "discover", lambda: [])
+        monkeypatch.setattr(drivers.wii, "kernel_bound_devices", lambda: ["0005:057E:0306.000A"])
+        assert main(["boards"]) == 0
+        out = capsys.readouterr().out
+        assert "hid-wiimote driver holds 0005:057E:0306.000A" in out and "use --board evdev" in out
+
     def test_real_scan_runs_without_hardware(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["boards", "--json"]) == 0
         d = json.loads(capsys.readouterr().out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -138,3 +139,11 @@ def test_driver_fuzzed_with_device_bytes(chunks: list[bytes]) -> None:
                 continue  # typed errors only (ProtocolError, BoardDisconnected, ...)
             if s is not None:
                 assert all(v == v for v in s.corners_kg)  # finite numbers, never NaN
+
+
+def test_kernel_bound_devices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    for name in ("0005:057E:0306.000A", "0005:057E:0330.0001", "bind", "unbind", "module", "0003:046D:C52B.0002"):
+        (tmp_path / name).touch()
+    assert wii_mod.kernel_bound_devices(str(tmp_path)) == ["0005:057E:0306.000A", "0005:057E:0330.0001"]
+    assert wii_mod.kernel_bound_devices(str(tmp_path / "missing")) == []

@@ -51,6 +51,14 @@ def scan() -> tuple[list[dict[str, Any]], list[str]]:
     except BoardError as err:
         notes.append(f"wii (hidapi): {str(err).splitlines()[0]}")
     if sys.platform.startswith("linux"):
+        from drivers.wii import kernel_bound_devices
+
+        bound = kernel_bound_devices()
+        if bound:
+            notes.append(
+                f"the kernel's hid-wiimote driver holds {', '.join(bound)}: use --board evdev, or unbind it for "
+                f"--board wii (echo {bound[0]} | sudo tee /sys/bus/hid/drivers/wiimote/unbind)"
+            )
         try:
             from drivers.evdev_board import find_devices
 
@@ -82,6 +90,6 @@ def run(args: argparse.Namespace) -> int:
     if not found:
         print()
         print(setup_help())
-        for n in notes:
-            print(f"  ({n})")
+    for n in notes:
+        print(f"  ({n})")
     return 0
