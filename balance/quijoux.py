@@ -454,24 +454,27 @@ def preprocess_signal(
                 "per sample"
             )
         fs = float("nan")
-    signal = np.column_stack([ml, ap])
-    valid = ~np.isnan(signal).any(axis=1)
-    signal, t = signal[valid], t[valid]
-    dt = np.diff(t)
-    if not np.all(dt > 0):  # also catches NaN timestamps
-        bad = int(np.flatnonzero(~(dt > 0))[0])
+    valid = ~(np.isnan(ml) | np.isnan(ap))
+    if not valid.all():
+        ml, ap, t = ml[valid], ap[valid], t[valid]
+    if time_s is not None:
+        dt = np.diff(t)
+        if not np.all(dt > 0):  # also catches NaN timestamps
+            bad = int(np.flatnonzero(~(dt > 0))[0])
+            raise BalanceInputError(
+                f"time_s is not strictly increasing at sample {bad} ({t[bad]!r} s then "
+                f"{t[bad + 1]!r} s): sort the samples by time and drop duplicate or missing timestamps"
+            )
+    if ml.size < 10:
         raise BalanceInputError(
-            f"time_s is not strictly increasing at sample {bad} ({t[bad]!r} s then {t[bad + 1]!r} s): "
-            "sort the samples by time and drop duplicate or missing timestamps"
-        )
-    if signal.shape[0] < 10:
-        raise BalanceInputError(
-            f"the CoP has {signal.shape[0]} valid samples; the Quijoux features need a trial "
+            f"the CoP has {ml.size} valid samples; the Quijoux features need a trial "
             "of a few seconds (at least 10 samples): record a longer trial"
         )
-    mean = signal.mean(axis=0)
+    mean = np.array([ml.mean(), ap.mean()])
     if center:
-        signal = signal - mean
+        signal = np.column_stack([ml - mean[0], ap - mean[1]])
+    else:
+        signal = np.column_stack([ml, ap])
     if resample:
         t, signal = purge_artefacts(t, signal)
         if t.size < 2:

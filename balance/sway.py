@@ -201,10 +201,14 @@ GROUPS: dict[str, tuple[str, ...]] = {
 
 
 def max_distance(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
-    """Largest distance between any two points (the diameter of the point set), O(N log N).
+    """Largest distance between any two points (the diameter of the point set), exact, without N² pairs.
 
-    The diameter is attained between two vertices of the convex hull (Qhull); only those are compared.
-    Collinear or repeated points (no 2-D hull) fall back to the extent along their common line.
+    A lower bound ``L`` is the largest distance between the 8 extreme points (in x, y, x+y, x−y). A
+    diameter endpoint ``p`` lies at distance ``D >= L`` from the other endpoint, which is inside the
+    bounding box, so the box corner farthest from ``p`` is at least ``L`` away. Only the points passing
+    that test (a few dozen for CoP data) are compared pairwise. When too many pass (points near a circle)
+    the diameter is taken over the vertices of the convex hull (Qhull) instead, O(N log N). Collinear or
+    repeated points fall back to the extent along their common line.
 
     Parameters
     ----------
@@ -216,14 +220,32 @@ def max_distance(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     float
         Diameter (mm).
     """
+    n = x.shape[0]
+    if n < 2:
+        return 0.0
+    s = x + y
+    d = x - y
+    ext = np.array([x.argmin(), x.argmax(), y.argmin(), y.argmax(), s.argmin(), s.argmax(), d.argmin(), d.argmax()])
+    ex, ey = x[ext], y[ext]
+    lower2 = float(((ex[:, None] - ex[None, :]) ** 2 + (ey[:, None] - ey[None, :]) ** 2).max())
+    fx = np.maximum(x.max() - x, x - x.min())
+    fy = np.maximum(y.max() - y, y - y.min())
+    keep = np.flatnonzero(fx * fx + fy * fy >= lower2 * (1.0 - 1e-9))  # margin for rounding: never drops an endpoint
+    if keep.size <= _PAIRWISE_MAX:
+        kx, ky = x[keep], y[keep]
+        return float(np.sqrt(max(((kx[:, None] - kx[None, :]) ** 2 + (ky[:, None] - ky[None, :]) ** 2).max(), lower2)))
+    return _hull_diameter(x, y)
+
+
+_PAIRWISE_MAX = 256
+
+
+def _hull_diameter(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+    """Diameter over the convex-hull vertices (Qhull), with an Akl-Toussaint pre-filter."""
     from scipy.spatial import ConvexHull, QhullError
 
     pts = np.column_stack([x, y])
-    n = pts.shape[0]
-    if n < 2:
-        return 0.0
-    # Akl-Toussaint pre-filter: points strictly inside the quadrilateral of the extreme points in x and y
-    # cannot be hull vertices. The answer stays exact and Qhull gets a few hundred points, not thousands.
+    # points strictly inside the quadrilateral of the extreme points in x and y cannot be hull vertices
     ext = np.unique(np.array([x.argmin(), y.argmin(), x.argmax(), y.argmax()]))
     cand = pts
     if ext.size >= 3:

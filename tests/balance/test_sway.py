@@ -375,3 +375,14 @@ def test_range_of_nearly_collinear_points(noise: float) -> None:
     p = np.column_stack([3 * t, -2 * t]) + noise * rng.normal(size=(400, 2))
     brute = np.sqrt(((p[:, None, :] - p[None, :, :]) ** 2).sum(-1)).max()
     assert sway.max_distance(p[:, 0], p[:, 1]) == pytest.approx(brute, rel=1e-9)
+
+
+@pytest.mark.parametrize("n", [3, 50, 300, 2000])
+def test_range_of_points_on_a_circle_uses_the_hull_path(n: int) -> None:
+    # every point of a circle passes the bounding-box test, so the hull fallback is exercised
+    th = np.random.default_rng(n).uniform(0, 2 * np.pi, size=n)
+    x, y = 5 * np.cos(th), 5 * np.sin(th)
+    p = np.column_stack([x, y])
+    brute = np.sqrt(((p[:, None, :] - p[None, :, :]) ** 2).sum(-1)).max()
+    assert sway.max_distance(x, y) == pytest.approx(brute, rel=1e-12)
+    assert sway._hull_diameter(x, y) == pytest.approx(brute, rel=1e-12)

@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             print("step on the board and stand still...", file=sys.stderr)
         t_start = None
+        live = not args.json and sys.stderr.isatty()
+        next_show = 0.0
         while weight is None:
             try:
                 s = board.read(timeout_s=1.0)
@@ -77,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
                 break
             ts.append(s.t_s)
             tot.append(s.total_kg)
+            if live and s.t_s >= next_show:  # a scale's running display
+                print(f"\r  {s.total_kg:6.1f} kg ", end="", file=sys.stderr, flush=True)
+                next_show = s.t_s + 0.25
             while ts and ts[0] < s.t_s - args.settle_s - 0.5:
                 ts.pop(0)
                 tot.pop(0)
@@ -85,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         return fail("weigh", board_error_message(err, args.board))
     finally:
         board.close()
+        if not args.json and sys.stderr.isatty():
+            print(file=sys.stderr)
     if weight is None:
         return fail("weigh", f"the load did not settle within {args.timeout_s:g} s: stand still on the board "
                     "(or raise --tolerance-kg)")  # fmt: skip
