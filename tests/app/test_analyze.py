@@ -270,9 +270,12 @@ def test_preprocessing_options_reach_the_pipeline(tmp_path: Path, capsys: pytest
     assert code == 0, err
     a = json.loads(out)["results"][0]
     params = a["params"]
-    flat = json.dumps(params)
-    for value in ("2.0", "5.0"):
-        assert value in flat, params
+    assert params["cutoff_hz"] == 2.0 and params["order"] == 2 and params["trim_s"] == 5.0, params
+    assert params["raw"] is False and params["preset"] == "standard"
+    # 30 s recorded, 5 s trimmed: 25 s (2500 samples at 100 Hz) analysed.
+    assert params["samples"] == 2500 and params["duration_s"] == pytest.approx(25.0, abs=0.011)
+    code, out, err = _run(capsys, "analyze", "--json", "--fs-hz", "50", f)
+    assert json.loads(out)["results"][0]["params"]["fs_hz"] == 50.0
     code, out, err = _run(capsys, "analyze", "--json", "--cutoff-hz", "8", f)
     b = json.loads(out)["results"][0]
     # A lower cut-off removes more of the fast sway: lower mean velocity.
