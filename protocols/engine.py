@@ -120,6 +120,7 @@ class Engine:
     confirm : callable, optional
         ``confirm(text)`` is called (and blocks) where a person must say they are ready: after
         the before/after intervention. Without it the engine waits ``spec.intervention_s``.
+        Samples are not read while it blocks, and :meth:`stop` takes effect when it returns.
     no_data_timeout_s : float
         Wall-clock seconds without any sample after which the board counts as lost.
     read_timeout_s : float
