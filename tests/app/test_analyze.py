@@ -65,6 +65,15 @@ def test_help_in_a_subprocess() -> None:
         assert option in sub.stdout, option
 
 
+def test_table_columns_exist_in_the_catalogues() -> None:
+    from balance.app.commands.analyze import KEY_MEASURES
+    from balance.quijoux import QUIJOUX_KEYS
+    from balance.sway import MEASURES
+
+    assert set(KEY_MEASURES["standard"]) <= set(MEASURES)
+    assert set(KEY_MEASURES["quijoux"]) <= set(QUIJOUX_KEYS)
+
+
 def test_help_states_the_pipeline_defaults() -> None:
     """The defaults written in `balance analyze --help` are the pipeline's (no drift)."""
     import argparse
