@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from balance import quijoux
 from balance.errors import BalanceInputError
@@ -444,3 +446,38 @@ def test_principal_sway_direction_equals_svd(theta_deg):
     assert got == pytest.approx(expected, rel=1e-9, abs=1e-9)
     # the long axis (x before rotation) makes an angle of |90 - theta| with AP (folded to 0..90)
     assert got == pytest.approx(90 - min(theta_deg % 180, 180 - theta_deg % 180), abs=5.0)
+
+
+_RESULTANT = [
+    "mean_distance_Radius", "maximal_distance_Radius", "rms_Radius", "range_ML_AND_AP",
+    "planar_deviation_ML_AND_AP", "confidence_ellipse_area_ML_AND_AP", "mean_velocity_ML_AND_AP",
+    "sway_area_per_second_ML_AND_AP", "LFS_ML_AND_AP", "fractal_dimension_ML_AND_AP",
+    "mean_peak_Sway_Density", "mean_distance_peak_Sway_Density", "mean_frequency_ML_AND_AP",
+]
+
+
+@given(st.floats(-np.pi, np.pi), st.floats(-500, 500), st.floats(-500, 500), st.integers(0, 2**32 - 1))
+@settings(max_examples=25, deadline=None)
+def test_invariances_without_preprocessing(angle, dx_mm, dy_mm, seed):
+    rng = np.random.default_rng(seed)
+    walk = np.cumsum(rng.normal(size=(1200, 2)), axis=0) * [0.4, 0.8]  # mm, 40 Hz, 30 s
+    base = features(walk[:, 0], walk[:, 1], fs_hz=40.0, preprocess=False)
+    # translation: only the raw means change (by the offset, in cm)
+    moved = features(walk[:, 0] + dx_mm, walk[:, 1] + dy_mm, fs_hz=40.0, preprocess=False)
+    for key in QUIJOUX_KEYS:
+        if key.startswith("mean_value"):
+            continue
+        assert moved[key] == pytest.approx(base[key], rel=1e-7, abs=1e-9), key
+    assert moved["mean_value_ML"] == pytest.approx(base["mean_value_ML"] + dx_mm / 10, rel=1e-9, abs=1e-9)
+    # rotation: the resultant (2-D) features do not change
+    c, s = np.cos(angle), np.sin(angle)
+    rot = walk @ np.array([[c, -s], [s, c]]).T
+    turned = features(rot[:, 0], rot[:, 1], fs_hz=40.0, preprocess=False, select=_RESULTANT)
+    for key in _RESULTANT:
+        assert turned[key] == pytest.approx(base[key], rel=1e-7), key
+    # axis swap: the ML and AP features trade places
+    swapped = features(walk[:, 1], walk[:, 0], fs_hz=40.0, preprocess=False)
+    for key in QUIJOUX_KEYS:
+        for a, b in (("_ML", "_AP"), ("_AP", "_ML")):
+            if key.endswith(a) and not key.endswith("ML_AND_AP"):
+                assert swapped[key[: -len(a)] + b] == pytest.approx(base[key], rel=1e-9, abs=1e-12), key
