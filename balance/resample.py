@@ -175,13 +175,14 @@ def swarii(
     first and last owned intervals being clipped to the window and to the record. A window
     holding a single sample takes that sample's value.
 
-    The result equals that of the authors' reference implementation
-    (``Local_SWARII.resample`` in ``Jythen/code_descriptors_postural_control``) to rounding
-    error, on any input whose first timestamp is >= 0: the grid starts at ``time_s[0]``,
-    advances by repeated addition of ``1 / fs_hz`` (as the reference does, so that grid
-    points on a window edge fall on the same side) and stops before ``time_s[-1]``.
-    The reference's artefact purge, which assumes cm, is not part of this function (see
-    :func:`balance.quijoux.purge_artefacts`).
+    Every grid point whose window holds a sample gets the value of the authors' reference
+    implementation (``Local_SWARII.resample`` in ``Jythen/code_descriptors_postural_control``)
+    to rounding error (1 ulp in our comparisons), for any input whose first timestamp is >= 0:
+    the grid starts at ``time_s[0]``, advances by repeated addition of ``1 / fs_hz`` (as the
+    reference does, so that grid points on a window edge fall on the same side) and stops
+    before ``time_s[-1]``. Where windows are empty the reference moves to a new grid
+    (``arange`` between the first and last filled windows, last point dropped); that quirk and
+    its artefact purge, which assumes cm, live in :func:`balance.quijoux.preprocess_signal`.
 
     Parameters
     ----------
