@@ -229,9 +229,12 @@ class Mark:
             marks.append((time.monotonic(), view.frames))
 engine = Engine(get_protocol("single-leg", trials_per_side=2, duration_s=10.0), SimulatedBoard(seed=3),
                 athlete="T", listeners=[Pace(), view, Mark()])
-closer = view.fig.canvas.new_timer(interval=3000)
-closer.single_shot = True
-closer.add_callback(lambda: plt.close(view.fig))  # the coach closes the window mid-test
+def close_after_first_trial():
+    if len(marks) >= 2:
+        plt.close(view.fig)  # the coach closes the window mid-test
+
+closer = view.fig.canvas.new_timer(interval=50)
+closer.add_callback(close_after_first_trial)
 closer.start()
 t0 = time.monotonic()
 res = run_live(engine.run, view=view, stop=engine.stop)
