@@ -452,6 +452,7 @@ class Engine:
             "planned_duration_s": p.duration_s,
             "athlete": self.athlete,
             "board_kind": getattr(self.board, "kind", None),
+            "session_started_at": None if self._result is None else self._result.started_at.isoformat(),
         }
         try:
             writer = self.sink.open_trial(meta)

@@ -54,7 +54,8 @@ class TrialResult:
         Condition label: ``"eyes_open"``, ``"eyes_closed"``; before/after protocols prefix
         the phase, ``"before/eyes_open"``.
     trial_index : int
-        Trial number (1-based) within its side and condition; a retry keeps the number.
+        Trial number (1-based) within its side and condition; a retry keeps the number;
+        0 for a practice trial.
     practice : bool
         A practice trial: recorded and stored, never compared.
     valid : bool

@@ -35,9 +35,12 @@ class TrialSink(Protocol):
     """Opens one writer per trial."""
 
     def open_trial(self, meta: dict[str, Any]) -> TrialWriter:
-        """Begin a trial described by ``meta`` (protocol, side, condition, trial_index,
-        attempt, practice, eyes, surface, phase, board kind/name/serial, athlete, session
-        start) and return its writer."""
+        """Begin a trial described by ``meta`` and return its writer.
+
+        ``meta`` keys: ``protocol``, ``side``, ``condition``, ``trial_index``, ``attempt``,
+        ``practice``, ``stance``, ``eyes``, ``surface``, ``phase``, ``planned_duration_s``,
+        ``athlete``, ``board_kind``, ``session_started_at`` (ISO 8601, UTC).
+        """
 
 
 class _NullWriter:
