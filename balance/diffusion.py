@@ -83,13 +83,15 @@ def _prefix_sums(t: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[NDArra
     """
     s, n = y.shape
     ct = np.zeros((3, n + 1))
-    ct[0, 1:] = np.arange(1, n + 1)
-    np.cumsum(t, out=ct[1, 1:])
-    np.cumsum(t * t, out=ct[2, 1:])
+    ct[0, 1:] = 1.0
+    ct[1, 1:] = t
+    ct[2, 1:] = t * t
+    np.cumsum(ct, axis=-1, out=ct)  # in place; the leading zero column stays zero
     cy = np.zeros((3, s, n + 1))
-    np.cumsum(y, axis=-1, out=cy[0, :, 1:])
-    np.cumsum(t * y, axis=-1, out=cy[1, :, 1:])
-    np.cumsum(y * y, axis=-1, out=cy[2, :, 1:])
+    cy[0, :, 1:] = y
+    cy[1, :, 1:] = t * y
+    cy[2, :, 1:] = y * y
+    np.cumsum(cy, axis=-1, out=cy)
     return ct, cy
 
 
@@ -102,17 +104,17 @@ def _ols(
     """
     ct, cy = c
     s, width = cy.shape[1], cy.shape[2]
-    n, st, stt = ct[:, b] - ct[:, a]
+    n, st, stt = np.take(ct, b, axis=1) - np.take(ct, a, axis=1)
     flat = cy.reshape(3, s * width)
     offs = (np.arange(s) * width)[:, None]
-    sy, sty, syy = flat[:, b + offs] - flat[:, a + offs]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vt = stt - st * st / n
-        cty = sty - st * sy / n
-        vy = syy - sy * sy / n
-        slope = cty / vt
-        intercept = (sy - slope * st) / n
-        sse = np.maximum(vy - slope * cty, 0.0)
+    sy, sty, syy = np.take(flat, b + offs, axis=1) - np.take(flat, a + offs, axis=1)
+    # every range holds at least 3 distinct lags (the break search guarantees it): no zero divisor
+    vt = stt - st * st / n
+    cty = sty - st * sy / n
+    vy = syy - sy * sy / n
+    slope = cty / vt
+    intercept = (sy - slope * st) / n
+    sse = np.maximum(vy - slope * cty, 0.0)
     return slope, intercept, sse
 
 
@@ -125,8 +127,7 @@ def _analyse(
     if candidates.size == 0 or L < 2:
         return dict(d_short=nan, d_long=nan, h_short=nan, h_long=nan, t_c=nan, msd_c=nan)
     ok = np.all(msd > 0, axis=1)
-    with np.errstate(divide="ignore"):
-        ly = np.log(np.where(ok[:, None], msd, 1.0))
+    ly = np.log(np.where(ok[:, None], msd, 1.0))  # rows with a zero MSD are reported as NaN below
     cl = _prefix_sums(np.log(t_s), ly)
     cand = np.broadcast_to(candidates, (s, candidates.size))
     zero = np.zeros_like(cand)
@@ -142,8 +143,8 @@ def _analyse(
     # per series: the short fit over lags [0, k], the long fit over [k, L)
     slope, icpt, _ = _ols(cy, np.column_stack([np.zeros_like(k), k]), np.column_stack([k + 1, np.full_like(k, L)]))
     a_s, b_s, a_l, b_l = slope[:, 0], icpt[:, 0], slope[:, 1], icpt[:, 1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_c = (b_l - b_s) / (a_s - a_l)
+    den = a_s - a_l
+    t_c = np.divide(b_l - b_s, den, out=np.full_like(den, np.nan), where=den != 0)
     inside = np.isfinite(t_c) & (t_c >= t_s[0]) & (t_c <= t_s[-1])
     t_c = np.where(inside, t_c, t_s[k])
     out = dict(d_short=a_s / divisor, d_long=a_l / divisor, h_short=h_short, h_long=h_long, t_c=t_c, msd_c=a_s * t_c + b_s)
