@@ -1,7 +1,8 @@
 """Replay a recording as a sample stream, in real time or faster (registry name ``replay``).
 
 The source is our own recording file (:mod:`drivers.recording_file`, flags and button kept), any file
-:func:`drivers.formats.read_any` reads (force-plate files, CoP CSV, corner CSV), a
+:func:`drivers.formats.read_any` reads (force-plate files, CoP CSV, corner CSV), C3D force-plate files
+(:mod:`drivers.c3d`, plates of type 2 and 4), a
 :class:`~balance.recording.Recording` or a list of samples. Recordings without corner loads
 (force plates, CoP-only files) are turned into corners with :func:`corners_from_cop`, the inverse of
 the CoP formula (``../shared/docs/wii-balance-board.md`` §5), so every source yields the same
@@ -60,8 +61,13 @@ def load_source(
         from drivers.recording_file import is_recording_text, read_recording_file
 
         with open(p, "rb") as fh:
-            head = fh.read(2)
-        if head != b"\x1f\x8b":
+            head = fh.read(4)
+        from drivers.c3d import is_c3d, read_c3d
+
+        if is_c3d(head):
+            source = read_c3d(p)
+            head = b""
+        elif head[:2] != b"\x1f\x8b":
             with open(p, "rb") as fh:
                 first = fh.readline()
         else:
@@ -69,13 +75,14 @@ def load_source(
 
             with gzip.open(p, "rb") as fh:
                 first = fh.readline()
-        if is_recording_text(first):
+        if head and is_recording_text(first):
             rf = read_recording_file(p)
             meta = {"source": str(p), "layout": "balance-recording", "header": rf.header, "complete": rf.complete}
             return rf.time_s, rf.corners_kg, rf.button, rf.flags, meta
-        from drivers.formats import read_any
+        if not isinstance(source, Recording):
+            from drivers.formats import read_any
 
-        source = read_any(p)
+            source = read_any(p)
     if isinstance(source, Recording):
         rec = source
         if rec.corners_kg is not None:
