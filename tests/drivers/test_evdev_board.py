@@ -119,3 +119,56 @@ def test_parse_bboard_calib() -> None:
         parse_bboard_calib("0001:0002")
     with pytest.raises(CalibrationError, match="not increasing"):
         parse_bboard_calib("0fff:3cf8:048c:296b:0ed2:4384:0b3a:3069:15e9:4a10:11ef:376e")
+
+
+def test_discovery_through_a_fake_evdev_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+    import types
+
+    from drivers import evdev_board
+
+    made: dict[str, FakeInputDevice] = {}
+
+    class Named(FakeInputDevice):
+        def __init__(self, path: str) -> None:
+            super().__init__()
+            self.path = path
+            self.name = {"/dev/input/event3": "AT keyboard", "/dev/input/event7": evdev_board.DEVICE_NAME}[path]
+            made[path] = self
+            if path == "/dev/input/event7":
+                self.push_frame(500, 600, 700, 800)
+
+    mod = types.ModuleType("evdev")
+    mod.list_devices = lambda: ["/dev/input/event3", "/dev/input/event7"]  # type: ignore[attr-defined]
+    mod.InputDevice = Named  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "evdev", mod)
+    monkeypatch.setattr(sys, "platform", "linux")
+    calib = "07c3:3cf8:048c:296b:0ed2:4384:0b3a:3069:15e9:4a10:11ef:376e\n"
+
+    def fake_open(path: str, *a: object, **k: object) -> io.StringIO:
+        assert path == "/sys/class/input/event7/device/device/bboard_calib"
+        return io.StringIO(calib)
+
+    monkeypatch.setattr(evdev_board, "open", fake_open, raising=False)
+    with EvdevBoard() as b:
+        s = b.read(timeout_s=0)
+        info = b.info
+    assert s is not None and s.corners_kg == pytest.approx((5.0, 6.0, 7.0, 8.0))
+    assert made["/dev/input/event3"].closed  # the keyboard was let go at once
+    assert made["/dev/input/event7"].closed  # ours was closed by close()
+    assert info.calibration["c0"] == list(KENNER_CALIBRATION.c0) and info.serial == "00:19:1d:aa:bb:cc"
+
+
+def test_no_evdev_package_or_not_linux(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from drivers.errors import BoardNotFound
+
+    monkeypatch.setitem(sys.modules, "evdev", None)
+    monkeypatch.setattr(sys, "platform", "linux")
+    with pytest.raises(BoardNotFound, match="pip install"):
+        EvdevBoard().open()
+    monkeypatch.setattr(sys, "platform", "darwin")
+    with pytest.raises(BoardNotFound, match="Linux only"):
+        EvdevBoard().open()
