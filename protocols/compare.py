@@ -95,8 +95,8 @@ LITERATURE_MDC_PCT: dict[str, tuple[float, str]] = {
         "(BMC Pediatrics 14:144, 2014; posturography.md §4.5)",
     ),
     "other": (
-        30.0,
-        "no measure-specific value found; 30 %, inside the 19-43 % typical of WBB "
+        43.0,
+        "no measure-specific value found; 43 %, the upper end of the 19-43 % typical of WBB "
         "speed and area MDCs (posturography.md §0, §4.5)",
     ),
 }
@@ -189,6 +189,9 @@ class Noise:
 def noise(measure: str, groups: Sequence[ArrayLike], *, mean: float, min_df: int = 4) -> Noise:
     """SEM/MDC95 from the athlete's own trials, or the literature default if df < ``min_df``.
 
+    With too few own trials (``0 < df < min_df``) the larger of the two is used: a published
+    value must not make a noisier athlete look steadier than their own trials show.
+
     Parameters
     ----------
     measure : str
@@ -205,6 +208,16 @@ def noise(measure: str, groups: Sequence[ArrayLike], *, mean: float, min_df: int
         return Noise(sem, mdc95(sem), "own", df, f"pooled SD of this athlete's repeated trials (df={df})")
     pct, ref = literature_mdc_pct(measure)
     mdc = pct / 100.0 * abs(mean) if math.isfinite(mean) else math.nan
+    if df > 0 and math.isfinite(sem) and mdc95(sem) > mdc:
+        # a few own trials already noisier than the published value: use the larger
+        return Noise(
+            sem,
+            mdc95(sem),
+            "own",
+            df,
+            f"pooled SD of this athlete's repeated trials (df={df}), larger than the published "
+            f"MDC of {pct:g} % of the mean",
+        )
     return Noise(mdc / MDC_FACTOR, mdc, "literature", 0, ref)
 
 

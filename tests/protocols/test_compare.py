@@ -175,3 +175,13 @@ def test_single_trials_use_the_literature_noise_and_say_so():
     assert c.noise.source == "literature" and c.mdc95 == pytest.approx(0.189 * 35.0)
     assert c.beyond_mdc  # 10 mm/s > 6.6 mm/s
     assert "published value" in c.sentence and "this athlete's" not in c.sentence
+
+
+def test_few_own_trials_noisier_than_the_literature_use_their_own():
+    # 2 trials per side (df 2 < 4): own SD 7.1 mm/s → MDC 19.6 mm/s, larger than 18.9 % of 30 = 5.7
+    nz = noise("mean_velocity_ml_mm_s", [[25.0, 35.0], [25.0, 35.0]], mean=30.0)
+    assert nz.source == "own" and nz.df == 2
+    assert nz.sem == pytest.approx(math.sqrt(50.0)) and "larger than the published" in nz.reference
+    # quieter than the literature: the published (larger) value stays
+    quiet = noise("mean_velocity_ml_mm_s", [[29.9, 30.1], [29.9, 30.1]], mean=30.0)
+    assert quiet.source == "literature" and quiet.mdc95 == pytest.approx(0.189 * 30.0)
