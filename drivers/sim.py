@@ -685,9 +685,9 @@ class SimulatedBoard(Board):
             r, lo = self._r, self._pos
             ts = r["t"][lo:]
             n = int(np.searchsorted(ts, end, side="left"))
-            dc = self.disconnect_at_s is not None and int(np.searchsorted(ts, self.disconnect_at_s, side="left")) < n
-            if dc:
-                n = int(np.searchsorted(ts, self.disconnect_at_s, side="left"))
+            n_dc = n if self.disconnect_at_s is None else int(np.searchsorted(ts, self.disconnect_at_s, side="left"))
+            dc = n_dc < n
+            n = min(n, n_dc)
             parts.append((r["t"][lo : lo + n], r["c"][lo : lo + n], r["b"][lo : lo + n], r["f"][lo : lo + n]))
             self._advance(n)
             if dc:

@@ -53,11 +53,11 @@ def scan() -> tuple[list[dict[str, Any]], list[str]]:
     if sys.platform.startswith("linux"):
         from drivers.wii import kernel_bound_devices
 
-        bound = kernel_bound_devices()
-        if bound:
+        held = kernel_bound_devices()
+        if held:
             notes.append(
-                f"the kernel's hid-wiimote driver holds {', '.join(bound)}: use --board evdev, or unbind it for "
-                f"--board wii (echo {bound[0]} | sudo tee /sys/bus/hid/drivers/wiimote/unbind)"
+                f"the kernel's hid-wiimote driver holds {', '.join(held)}: use --board evdev, or unbind it for "
+                f"--board wii (echo {held[0]} | sudo tee /sys/bus/hid/drivers/wiimote/unbind)"
             )
         try:
             from drivers.evdev_board import find_devices
