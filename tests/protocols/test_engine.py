@@ -559,3 +559,33 @@ def test_stance_breaking_in_every_countdown_ends_as_not_steady():
     assert [t.failure_kind for t in res.trials] == ["no_stance", "no_stance"]
     assert col.of_type(ev.TrialStarted) == []
     assert "Hold still until the beep" in [e.text for e in col.of_type(ev.Instruction)]
+
+
+def test_replaying_a_session_gives_the_same_session():
+    """One engine, any board: every sample of a simulated session, replayed through the replay
+    driver (no cues, timestamps kept), gives the same trials, windows and measures."""
+    from drivers.replay import ReplayBoard
+
+    class Tape:
+        def __init__(self) -> None:
+            self.samples: list[Sample] = []
+
+        def on_sample(self, s: Sample) -> None:
+            self.samples.append(s)
+
+    spec = fast_single_leg(trials_per_side=2)
+    tape = Tape()
+    with SimulatedBoard(seed=31) as b:
+        live = Engine(spec, b, listeners=[tape, OnTrial(b.person, {("right", 1, 1): _touch})]).run()
+    replay_board = ReplayBoard(samples=tape.samples, speed=0)
+    assert not hasattr(replay_board, "cue")
+    again = Engine(spec, replay_board).run()
+    assert [(t.side, t.trial_index, t.attempt, t.status, t.failure_kind) for t in again.trials] == [
+        (t.side, t.trial_index, t.attempt, t.status, t.failure_kind) for t in live.trials
+    ]
+    assert any(t.failure_kind == "touch_down" for t in again.trials)
+    for a, b2 in zip(live.trials, again.trials):
+        assert (a.start_s, a.end_s, a.analysis_window_s) == (b2.start_s, b2.end_s, b2.analysis_window_s)
+        np.testing.assert_array_equal(a.recording.corners_kg, b2.recording.corners_kg)
+        assert a.measures == b2.measures
+    assert again.comparison.summary == live.comparison.summary
