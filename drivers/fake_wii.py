@@ -88,6 +88,8 @@ class FakeWiiBoard:
         Status reports say no extension is connected.
     ignore_output : bool
         Never answer anything (a board that is not there: init times out).
+    half_connected_reads : int
+        The first this many reads of the extension ID answer FF..FF (a half-connected extension).
     """
 
     def __init__(
@@ -113,6 +115,7 @@ class FakeWiiBoard:
         button_fn: Callable[[float], bool] | None = None,
         no_extension: bool = False,
         ignore_output: bool = False,
+        half_connected_reads: int = 0,
     ) -> None:
         self.load: LoadFn = load if callable(load) else (lambda t, _l=tuple(load): _l)  # type: ignore[misc]
         self.calibration = calibration
@@ -130,6 +133,7 @@ class FakeWiiBoard:
         self.button_fn = button_fn
         self.no_extension = no_extension
         self.ignore_output = ignore_output
+        self.half_connected_reads = half_connected_reads
         # Register space: only the extension's 0xA400xx page matters.
         self.registers = bytearray(0x100)
         stored = calibration
@@ -237,6 +241,9 @@ class FakeWiiBoard:
 
     def _read_replies(self, addr: int, size: int) -> list[bytes]:
         out = []
+        if addr == 0xA400FA and self.half_connected_reads > 0:
+            self.half_connected_reads -= 1
+            return [bytes([0x21, 0x00, 0x00, ((size - 1) << 4) & 0xF0, 0x00, 0xFA]) + b"\xff" * 6 + bytes(10)]
         if self.read_error_at is not None and addr == self.read_error_at:
             return [bytes([0x21, 0x00, 0x00, 0xF8]) + (addr & 0xFFFF).to_bytes(2, "big") + bytes(16)]
         off = 0

@@ -226,7 +226,11 @@ class WiiBalanceBoard(Board):
         self._last_report_t: float | None = None
         self._name = wp.PRODUCT_NAME
         #: Counters: reports by kind, malformed reports skipped, status reports (mode re-sent).
-        self.stats: dict[str, int] = {"data": 0, "status": 0, "malformed": 0, "other": 0, "mode_resent": 0}
+        self.stats: dict[str, int] = {"data": 0, "status": 0, "malformed": 0, "other": 0, "mode_resent": 0,
+                                      "ext_retries": 0}  # fmt: skip
+        #: Extension init + ID read attempts while the ID reads as FF..FF / 00..00, and the pause between (s).
+        self.ext_init_attempts = 4
+        self.ext_retry_delay_s = 0.5
 
     # -- opening ---------------------------------------------------------------------------------
     def _open_hid(self) -> None:
@@ -283,15 +287,23 @@ class WiiBalanceBoard(Board):
                 "the device answered but reports no extension: it is a Wii Remote, not a balance board"
             )
         self.battery_low = st.battery_low
-        # 3. Initialise the extension without encryption.
-        for addr, val in ((wp.ADDR_EXT_INIT1, 0x55), (wp.ADDR_EXT_INIT2, 0x00)):
-            self._write(wp.write_register(addr, bytes([val])))
-            ack = self._wait_for(lambda r: isinstance(r, wp.Ack) and r.report_id == 0x16, "write acknowledgement (0x22)")
-            assert isinstance(ack, wp.Ack)
-            if ack.error:
-                raise ProtocolError(f"the board refused the extension init write to 0x{addr:06X} (error {ack.error})")
-        # 4. Extension ID.
-        ext = self._read_memory(wp.ADDR_EXT_ID, 6)
+        # 3. Initialise the extension without encryption, 4. read its ID. A half-connected extension reads
+        # as FF..FF or 00..00 for a moment: wiiuse retries; so do we, a few times (§2.2 step 2).
+        ext = b""
+        for attempt in range(self.ext_init_attempts):
+            for addr, val in ((wp.ADDR_EXT_INIT1, 0x55), (wp.ADDR_EXT_INIT2, 0x00)):
+                self._write(wp.write_register(addr, bytes([val])))
+                ack = self._wait_for(
+                    lambda r: isinstance(r, wp.Ack) and r.report_id == 0x16, "write acknowledgement (0x22)"
+                )
+                assert isinstance(ack, wp.Ack)
+                if ack.error:
+                    raise ProtocolError(f"the board refused the extension init write to 0x{addr:06X} (error {ack.error})")
+            ext = self._read_memory(wp.ADDR_EXT_ID, 6)
+            if ext not in (b"\xff" * 6, b"\x00" * 6):
+                break
+            self.stats["ext_retries"] = attempt + 1
+            self._pause(self.ext_retry_delay_s)
         if ext != wp.EXTENSION_ID:
             raise BoardNotFound(
                 f"extension id {ext.hex(' ')} is not a balance board (expected {wp.EXTENSION_ID.hex(' ')}); "
@@ -305,6 +317,12 @@ class WiiBalanceBoard(Board):
         self._write(wp.set_leds(0x10))
         self._write(wp.set_report_mode(self.mode, continuous=True))
         self._last_report_t = self._clock()
+
+    def _pause(self, seconds: float) -> None:
+        """Wait ``seconds`` on the driver's clock, reading (and dropping) what the device sends meanwhile."""
+        end = self._clock() + seconds
+        while (left := end - self._clock()) > 0:
+            self._read_raw(left)
 
     def _release(self) -> None:
         if self._owns_device and self._device is not None:

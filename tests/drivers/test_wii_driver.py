@@ -292,3 +292,18 @@ def test_reconnect_reinitialises() -> None:
         assert b.reconnect(attempts=1, delay_s=0.0)
         read_n(b, 3)
     assert len(fake.outputs(0x15)) == 2 and len(fake.outputs(0x12)) == 2  # the whole init sequence again
+
+
+@pytest.mark.parametrize(("bad_reads", "ok"), [(2, True), (10, False)])
+def test_half_connected_extension_is_retried(bad_reads: int, ok: bool) -> None:
+    fake = FakeWiiBoard(load=(1, 1, 1, 1), half_connected_reads=bad_reads)
+    b = board_for(fake)
+    if ok:
+        with b:
+            assert b.stats["ext_retries"] == bad_reads
+            assert b.read(timeout_s=0.5) is not None
+        assert len(fake.outputs(0x17)) == bad_reads + 1 + 2  # ID reads, then calibration and temperature
+    else:
+        with pytest.raises(BoardNotFound, match="ff ff ff ff ff ff"):
+            b.open()
+        assert len([w for w in fake.outputs(0x17) if w[4] == 0xFA]) == 4
