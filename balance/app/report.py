@@ -173,6 +173,7 @@ class ReportData:
     failures: list[str]
     measures: tuple[str, ...] = KEY_MEASURES
     single_leg: bool = True
+    headline: str = ""
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -412,6 +413,20 @@ def _failures(trials: list[ReportTrial]) -> list[str]:
     return out
 
 
+def _headline(left: SideSummary, right: SideSummary, beyond: Mapping[str, bool]) -> str:
+    """One line for the top of the page: which leg sways more side to side, and is it real."""
+    key = "mean_velocity_ml_mm_s"
+    lv, rv = left.means.get(key, math.nan), right.means.get(key, math.nan)
+    if not (math.isfinite(lv) and math.isfinite(rv)) or min(lv, rv) <= 0:
+        return ""
+    if lv == rv:
+        return "Mediolateral sway: the same on both legs."
+    more, less = ("RIGHT", "left") if rv > lv else ("LEFT", "right")
+    pct = 100.0 * abs(rv - lv) / min(lv, rv)
+    verdict = "beyond measurement noise" if beyond.get(key) else "within measurement noise"
+    return f"{more} leg: {pct:.0f} % more mediolateral sway velocity than the {less} ({verdict})"
+
+
 def _main_condition(trials: list[ReportTrial]) -> tuple[str, list[str]]:
     """The condition with the most valid trials (first in order on a tie), and all conditions."""
     conds = list(dict.fromkeys(t.condition for t in trials))
@@ -499,6 +514,7 @@ def report_data(session: Any) -> ReportData:
         summary=summary,
         failures=_failures(trials),
         single_leg=single_leg,
+        headline=_headline(left, right, beyond) if single_leg else "",
     )
 
 
@@ -579,7 +595,12 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
         hx.text(0.665, y, w2, fontsize=8.5, va="top", transform=hx.transAxes)
         y -= line_h * max(w1.count("\n") + 1, w2.count("\n") + 1)
     hx.text(0.0, y, "Preprocessing:", fontsize=8.5, fontweight="bold", va="top", transform=hx.transAxes)
-    hx.text(0.16, y, _wrap(d.preprocessing, 118), fontsize=7.5, va="top", transform=hx.transAxes, color="0.2")
+    pre = _wrap(d.preprocessing, 118)
+    hx.text(0.16, y, pre, fontsize=7.5, va="top", transform=hx.transAxes, color="0.2")
+    y -= line_h * (pre.count("\n") + 1) + 0.06
+    if d.headline:
+        hx.text(0.5, y, d.headline, fontsize=9.5, fontweight="bold", va="top", ha="center", transform=hx.transAxes,
+                color="black", bbox=dict(boxstyle="round,pad=0.35", facecolor="#F2F2F2", edgecolor="0.7"))
 
     # statokinesigrams, same scale -------------------------------------------------------------
     sides = (d.left, d.right)
