@@ -2,6 +2,16 @@
 
 Backends are imported only when chosen (python-can ``BACKENDS`` style), so
 ``import drivers`` never needs hidapi or evdev.
+
+Backends (registry name: module)
+    ``wii``: :mod:`drivers.wii` (HID; pure protocol in :mod:`drivers.wii_protocol`, byte-level fake in
+    :mod:`drivers.fake_wii`), ``evdev``: :mod:`drivers.evdev_board`, ``sim``: :mod:`drivers.sim`,
+    ``replay``: :mod:`drivers.replay`, ``file``: :mod:`drivers.file`.
+Files
+    :mod:`drivers.recording_file` (our recording format: ``RecordingWriter``, ``read_recording``),
+    :mod:`drivers.formats` (other layouts), :mod:`drivers.c3d` (C3D force plates).
+Calibration
+    :mod:`drivers.calibration` (known-mass profile fit; ``Board.apply_calibration(profile)``).
 """
 
 from __future__ import annotations
