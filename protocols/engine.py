@@ -303,7 +303,7 @@ class Engine:
                 kind = "stopped" if session.status == "stopped" else (
                     "disconnected" if session.status == "disconnected" else "error"
                 )
-                tr = self._finish_trial(status="incomplete", failure_kind=kind)
+                tr = self._finish_trial(status="incomplete", failure_kind=kind, best_effort=True)
                 session.trials.append(tr)
                 self._emit(ev.TrialEnded(tr, at_s=self._now_s))
             if opened_here:
@@ -571,7 +571,12 @@ class Engine:
         return len(found) >= reps and rows[-1, 0] - found[reps - 1].bottom_s > 1.5
 
     # -- the end of a trial ------------------------------------------------------------------
-    def _finish_trial(self, *, status: str, failure_kind: str | None) -> TrialResult:
+    def _finish_trial(self, *, status: str, failure_kind: str | None, best_effort: bool = False) -> TrialResult:
+        """Close the trial's writer, build its result and analyse it.
+
+        ``best_effort`` (the session is already ending on an error): a writer that fails to
+        close is logged, not raised, so the trial still reaches the result.
+        """
         st = self._trial
         assert st is not None
         st.closed = True
@@ -579,8 +584,10 @@ class Engine:
         try:
             st.writer.close(status)
         except Exception as err:
-            self._trial = None
-            raise _SinkFailed(f"could not finish saving the trial: {err}; check the disk") from err
+            if not best_effort:
+                self._trial = None
+                raise _SinkFailed(f"could not finish saving the trial: {err}; check the disk") from err
+            log.warning("the trial sink failed to close an interrupted trial: %s", err)
         p = st.plan
         rows = np.asarray(st.rows, dtype=np.float64).reshape(-1, 5)
         rec = Recording.from_corners(
@@ -677,8 +684,8 @@ class Engine:
         seg = tr.recording.slice_time(lo, hi + 1e-9)
         try:
             measures, params = self.analyzer(seg, **dict(self.spec.analysis))
-        except BalanceInputError as err:
-            tr.analysis_error = str(err)
+        except ValueError as err:  # BalanceInputError and other input problems: data kept
+            tr.analysis_error = str(err) if isinstance(err, BalanceInputError) else f"analysis failed: {err}"
             return
         tr.measures.update(measures)
         tr.analysis_params = dict(params)

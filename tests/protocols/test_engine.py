@@ -589,3 +589,30 @@ def test_replaying_a_session_gives_the_same_session():
         np.testing.assert_array_equal(a.recording.corners_kg, b2.recording.corners_kg)
         assert a.measures == b2.measures
     assert again.comparison.summary == live.comparison.summary
+
+
+def test_sink_failing_on_close_too_and_analysis_errors_lose_nothing():
+    class BadDisk:
+        def open_trial(self, meta: dict[str, Any]) -> "BadDisk":
+            return self
+
+        def write(self, sample: Sample) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self, status: str) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    with SimulatedBoard(seed=32) as b:
+        with pytest.raises(SessionAborted, match="could not save samples") as info:
+            Engine(fast_single_leg(), b, sink=BadDisk()).run()
+    res = info.value.result
+    assert res.status == "error" and res.trials[-1].status == "incomplete"
+
+    def broken(rec, **params):
+        raise ValueError("cannot analyse this")
+
+    with SimulatedBoard(seed=33) as b:
+        res = Engine(fast_single_leg(trials_per_side=1), b, analyzer=broken).run()
+    assert res.status == "complete" and all(not t.valid for t in res.trials)
+    assert all(t.analysis_error == "analysis failed: cannot analyse this" and len(t.recording) for t in res.trials)
+    assert res.comparison is None
