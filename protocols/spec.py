@@ -71,7 +71,9 @@ class StartRule:
     load_tolerance_pct_bw : float
         Allowed spread (max − min) of the total load over the window, % of body weight.
     side_offset_mm : float
-        Minimum |CoP ML| (mm) on the stance side for single-leg stance.
+        Minimum |CoP ML| (mm) on the stance side for single-leg stance. The default suits
+        feet about hip-width apart (foot centres near ±100 mm, where the stance foot's CoP
+        sways ±15-25 mm); lower it for a narrow stance.
     countdown_s : int
         Countdown length in whole seconds (0: start at once).
     timeout_s : float
