@@ -31,11 +31,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_MEASURES",
+    "MEASURES_PER_PAGE",
     "MeasureProgress",
     "progress_data",
     "progress_figure",
     "write_progress",
 ]
+
+#: Measures on one page (a PDF gets as many pages as needed; a PNG holds one page).
+MEASURES_PER_PAGE = 3
 
 #: Measures drawn when none are asked for: the mediolateral velocity first (the hip-control proxy).
 DEFAULT_MEASURES: tuple[str, ...] = (
@@ -299,7 +303,7 @@ def write_progress(
     condition: str | None = None,
     dpi: int = 150,
 ) -> Path:
-    """Write the progress page of an athlete as a PDF or PNG.
+    """Write the progress chart of an athlete as a PDF (one page per 3 measures) or a PNG page.
 
     Parameters
     ----------
@@ -328,12 +332,27 @@ def write_progress(
         raise ValueError(f"progress file {out} must end in .pdf or .png (got {out.suffix or 'no suffix'!r})")
     if measures is None:
         measures = [m for m in DEFAULT_MEASURES if history.get(m)] or list(history)
+    if not measures:
+        raise ValueError("no measures to draw: the history is empty")
     missing = [m for m in measures if not history.get(m)]
     if missing:
         raise ValueError(f"no history for {', '.join(missing)}: choose among {', '.join(sorted(history)) or 'none'}")
+    if fmt == "png" and len(measures) > MEASURES_PER_PAGE:
+        raise ValueError(
+            f"{len(measures)} measures do not fit one PNG page (at most {MEASURES_PER_PAGE}): write a .pdf "
+            "(one page per 3 measures) or choose fewer with --measure"
+        )
     data = [progress_data(history[m], measure=m, condition=condition) for m in measures]
-    fig = progress_figure(data, athlete=athlete, protocol=protocol)
+    pages = [data[i : i + MEASURES_PER_PAGE] for i in range(0, len(data), MEASURES_PER_PAGE)]
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"Title": f"Balance progress: {athlete}"}
-    fig.savefig(out, format=fmt, dpi=dpi, metadata=meta)
+    if fmt == "png":
+        progress_figure(pages[0], athlete=athlete, protocol=protocol).savefig(out, format="png", dpi=dpi,
+                                                                              metadata=meta)
+        return out
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    with PdfPages(out, metadata=meta) as pdf:
+        for page in pages:
+            pdf.savefig(progress_figure(page, athlete=athlete, protocol=protocol))
     return out

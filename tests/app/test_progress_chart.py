@@ -122,3 +122,12 @@ def test_pdf_one_page_and_unknown_measure(tmp_path) -> None:
         pc.write_progress(hist, tmp_path / "q.pdf", measures=["rms_ml_mm"])
     with pytest.raises(ValueError, match=r"\.pdf or \.png"):
         pc.write_progress(hist, tmp_path / "q.svg")
+
+
+def test_many_measures_make_more_pdf_pages_and_a_png_says_so(tmp_path) -> None:
+    keys = ["mean_velocity_ml_mm_s", "mean_velocity_mm_s", "prediction_ellipse_area_mm2", "rms_ml_mm"]
+    hist = {k: _points(VALUES, DATES, measure=k) for k in keys}
+    out = pc.write_progress(hist, tmp_path / "p.pdf", measures=keys)
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", out.read_bytes())) == 2
+    with pytest.raises(ValueError, match="at most 3"):
+        pc.write_progress(hist, tmp_path / "p.png", measures=keys)

@@ -12,6 +12,7 @@ examples:
   balance progress Sam --out progress.pdf
   balance progress Sam --out ml.png --measure mean_velocity_ml_mm_s
   balance progress P07 --measure rms_ml_mm --measure prediction_ellipse_area_mm2 --condition eyes_closed
+  (a PDF holds 3 measures a page and grows pages; a PNG holds one page of up to 3)
 
 Per measure: left and right, one point per session (the mean of its valid trials, the bar from
 the lowest to the highest trial), the baseline (first session) with a shaded band of +- MDC95
