@@ -14,7 +14,10 @@ sparse table of bounding boxes (a block is certainly inside the circle when the 
 ``p[i]`` is). One pass costs O(N log N) and each pass either finds an exit exactly or advances every
 unfinished sample, so typical CoP needs a handful of passes, after which the few samples left are finished
 by exact scans in short bands; no pairwise N×N distances are formed. Exact: equal to the brute-force
-definition (tested).
+definition (tested). Measured: 1 ms for 30 s of quiet stance at 100 Hz (runs of ~1-10 s). The box test
+can only certify blocks whose bounding box fits in the circle, so inputs that stay within ``R`` while
+filling a box wider than ``R·√2`` (the CoP jumping between the corners of a triangle of side 0.97·R) need
+many passes: 190 ms for 3000 such samples, growing about as N^1.7. No CoP trajectory we have seen does this.
 """
 
 from __future__ import annotations
