@@ -1,18 +1,22 @@
-"""Progress across weeks: per measure, left and right over time and the asymmetry, on one page.
+"""Progress across weeks: per measure, left and right over time and the asymmetry, on A4 pages.
 
-:func:`write_progress` draws, for each measure asked for, two panels on a true date axis:
+:func:`write_progress` draws, for each measure asked for (three per page), two panels on a true
+date axis and the change in words:
 
 * left and right, one point per session (the mean of its valid trials) with the trial spread
   (lowest to highest trial) as a vertical bar, the baseline of each side (the first session)
   as a dashed line and a shaded band of ± MDC around it, so that real change stands out;
-* the symmetry index 100·(R−L)/((R+L)/2) per session with a band of ± its MDC around zero.
+* the symmetry index 100·(R−L)/((R+L)/2) per session with a band of ± its MDC around the
+  baseline session's index (the MDC of a change of the index);
+* the sentences of :func:`protocols.compare.progress` (change since baseline, trend per week).
 
-The MDC95 = 1.96·√2·SEM comes from the athlete's own repeated trials
-(``../shared/docs/posturography.md`` §4.4-4.5), computed by :mod:`protocols.compare`.
+The MDC95 = 1.96·√2·SEM comes from the athlete's own repeated trials, or a published Wii
+Balance Board value until there are enough (``../shared/docs/posturography.md`` §4.4-4.5),
+computed by :mod:`protocols.compare`.
 
 Input is the athlete's history as the store gives it: a mapping from measure key to the list
 of :class:`balance.app.store.HistoryPoint` (``Store.history(athlete, measure)``), or any
-objects with ``session_id``, ``started_at``, ``side``, ``values`` and ``mean``.
+objects with ``session_id``, ``started_at``, ``condition``, ``side`` and ``values``.
 """
 
 from __future__ import annotations
