@@ -481,3 +481,32 @@ def test_invariances_without_preprocessing(angle, dx_mm, dy_mm, seed):
         for a, b in (("_ML", "_AP"), ("_AP", "_ML")):
             if key.endswith(a) and not key.endswith("ML_AND_AP"):
                 assert swapped[key[: -len(a)] + b] == pytest.approx(base[key], rel=1e-9, abs=1e-12), key
+
+
+def _hbedb_cm(data_dir, trial):
+    import gzip
+
+    with gzip.open(data_dir / "hbedb" / f"{trial}.txt.gz", "rt") as fh:
+        tab = np.loadtxt(fh, skiprows=1)
+    return tab[:, 8], tab[:, 7]  # COPy is mediolateral, COPx anteroposterior (cm)
+
+
+@pytest.mark.parametrize("trial", ["BDS00001", "BDS00040"])
+def test_reproduces_reference_code_on_more_inputs(data_dir, trial):
+    # values of the authors' code (c66a0e4) on two HBEDB trials (default and raw) and on
+    # irregular, gappy, spiky WBB-like streams made from them (see data/quijoux/PROVENANCE.md)
+    import gzip
+
+    ref = _load(data_dir, "reference_features_extra_c66a0e4.json")
+    ml_cm, ap_cm = _hbedb_cm(data_dir, trial)
+    with gzip.open(data_dir / "quijoux" / f"wbb_like_{trial}.csv.gz", "rt") as fh:
+        wbb = np.loadtxt(fh, delimiter=",", skiprows=1)
+    got = {
+        f"{trial}_default": features(10 * ml_cm, 10 * ap_cm, fs_hz=100.0),
+        f"{trial}_raw": features(10 * ml_cm, 10 * ap_cm, fs_hz=100.0, preprocess=False),
+        f"wbb_like_{trial}": features(10 * wbb[:, 1], 10 * wbb[:, 2], time_s=wbb[:, 0]),
+    }
+    for case, values in got.items():
+        assert list(values) == list(ref[case])
+        for key, expected in ref[case].items():
+            assert values[key] == pytest.approx(expected, rel=1e-6, abs=1e-12), (case, key)
