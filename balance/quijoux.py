@@ -646,13 +646,14 @@ def _first_exit_forward(
     """First ``j`` in ``(t, end)`` with ``|s[j] - s[t]| > radius`` (``end`` if none), for all ``t``.
 
     Binary lifting on a sparse table of bounding boxes: a block ``[p, p + 2**k)`` whose box
-    lies inside the disc (farthest corner within the radius, with a 1e-12 relative margin so
+    lies inside the disc (farthest corner within the radius, with a 1e-9 relative margin so
     that rounding never certifies a point the direct test would call outside) is skipped
     whole. A descent over the levels costs O(log N) per sample; it is repeated only when a
-    box straddles the circle while its points are all inside. Candidates are confirmed with
-    the direct distance test, so the result is exact. A block reaching past ``end`` only makes
-    its box larger, so certificates stay valid. (With the wide range of IEEE doubles, the
-    1e-12 margin is far above the rounding of the box test for any CoP in cm.)
+    box straddles the circle while its points are all inside; the last few queries are
+    finished by direct scans. Candidates are confirmed with the direct distance test, so the
+    result is exact. A block reaching past ``end`` only makes its box larger, so certificates
+    stay valid. (The margin, ~5e-10 of the radius in distance, exceeds the rounding of the box
+    test, ~1e-16 of the coordinates, unless they are ~1e6 radii from the origin.)
     """
     n = s.shape[0]
     # Level k holds the boxes of the full blocks s[i : i + 2**k], i = 0 .. n - 2**k, as four 1-D
@@ -694,7 +695,7 @@ def _first_exit_forward(
         tables.append(tuple(level))
         k += 1
     levels = len(tables)
-    r2 = radius * radius * (1 - 1e-12)
+    r2 = radius * radius * (1 - 1e-9)
 
     out = end.copy()
     active = np.arange(t.size)
