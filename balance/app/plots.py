@@ -528,6 +528,7 @@ def plot_progress(
     label: str | None = None,
     unit: str = "",
     legend: bool = True,
+    mdc_label: str = "MDC",
 ) -> "Figure":
     """One measure per side across sessions, on a true date axis, with the baseline ± MDC band.
 
@@ -552,6 +553,8 @@ def plot_progress(
         Measure name and unit, for the title and y label.
     legend : bool, optional
         Draw a legend.
+    mdc_label : str, optional
+        How the band is named in the legend (e.g. ``"MDC95 (own trials)"``).
 
     Returns
     -------
@@ -596,9 +599,11 @@ def plot_progress(
         from matplotlib.patches import Patch
 
         handles, _ = ax.get_legend_handles_labels()
-        shown = [m for m in (mdc_left, mdc_right, mdc) if m is not None and np.isfinite(m)]
-        if shown:
-            handles.append(Patch(facecolor="0.6", alpha=0.35, label="baseline \u00b1 MDC"))
+        ml = mdc_left if mdc_left is not None else mdc
+        mr = mdc_right if mdc_right is not None else mdc
+        if ml is not None and mr is not None and np.isfinite(ml) and np.isfinite(mr):
+            vals = f"{ml:.3g} {unit}" if ml == mr else f"L {ml:.3g}, R {mr:.3g} {unit}"
+            handles.append(Patch(facecolor="0.6", alpha=0.35, label=f"baseline \u00b1 {mdc_label} ({vals.strip()})"))
         ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=3, frameon=False)
     return _fig(ax)
 

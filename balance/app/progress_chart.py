@@ -270,6 +270,7 @@ def progress_figure(
             d.dates, d.left, d.right, left_spread=d.left_spread, right_spread=d.right_spread,
             baseline_left=d.baseline_left, baseline_right=d.baseline_right,
             mdc_left=d.mdc_left, mdc_right=d.mdc_right, ax=ax, label=labels[d.measure], unit=unit,
+            mdc_label="MDC95 of own trials" if d.mdc_source == "own" else "MDC95 (published WBB value)",
         )
         base_si = d.baseline_si_pct if math.isfinite(d.baseline_si_pct) else 0.0
         plots.plot_asymmetry(d.dates, d.si_pct, mdc_pct=d.mdc_si_pct if math.isfinite(d.mdc_si_pct) else None,
@@ -283,12 +284,14 @@ def progress_figure(
             if leg is not None:
                 for t in leg.get_texts():
                     t.set_fontsize(7.5)
-        src = "this athlete's repeated trials" if d.mdc_source == "own" else "literature default"
-        note = (f"MDC95 left {d.mdc_left:.3g}, right {d.mdc_right:.3g} {unit} ({src})"
-                if math.isfinite(d.mdc_left) else "MDC unknown")
-        ax.text(1.0, 1.02, note, transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="0.35")
-        words = "\n".join("\u2022 " + "\n   ".join(textwrap.wrap(s_, 150)) for s_ in d.sentences)
-        wx.text(0.0, 0.95, words, transform=wx.transAxes, va="top", fontsize=6.8, color="0.15")
+        box = wx.get_position()
+        w_pt, h_pt = box.width * fig.get_figwidth() * 72.0, box.height * fig.get_figheight() * 72.0
+        for size in (7.0, 6.5, 6.0, 5.5, 5.0):  # the largest text that fits the box
+            chars = int(w_pt / (0.56 * size))
+            words = "\n".join("\u2022 " + "\n   ".join(textwrap.wrap(s_, chars)) for s_ in d.sentences)
+            if (words.count("\n") + 1) * 1.22 * size <= h_pt:
+                break
+        wx.text(0.0, 1.0, words, transform=wx.transAxes, va="top", fontsize=size, color="0.15")
     foot = ("One point per session: mean of its valid trials; vertical bars: lowest to highest trial. Dashed: "
             "baseline (first session); shaded: baseline \u00b1 MDC95 (1.96\u00b7\u221a2\u00b7SEM from this "
             "athlete's repeated trials): points outside changed by more than measurement noise. "
