@@ -510,3 +510,14 @@ def test_reproduces_reference_code_on_more_inputs(data_dir, trial):
         assert list(values) == list(ref[case])
         for key, expected in ref[case].items():
             assert values[key] == pytest.approx(expected, rel=1e-6, abs=1e-12), (case, key)
+
+
+def test_sway_density_far_from_the_origin():
+    # the box certificates must stay exact for coordinates far from 0 (e.g. uncentred plate data)
+    from scipy.signal import butter, filtfilt
+
+    rng = np.random.default_rng(12)
+    s = np.cumsum(rng.normal(size=(400, 2)) * 0.03, axis=0) + [1000.0, -2500.0]
+    b, a = butter(N=4, Wn=2.5 / 12.5, btype="lowpass")
+    expected = filtfilt(b, a, _sway_count_brute(s, 0.3) / 25.0)
+    np.testing.assert_allclose(sway_density(s, fs_hz=25.0, radius_cm=0.3), expected, rtol=1e-12, atol=1e-12)
