@@ -112,8 +112,9 @@ class SwayTargets:
 #: ellipse 7-12 cm²).
 SINGLE_LEG_SWAY = SwayTargets(rms_ml_mm=5.5, rms_ap_mm=7.0, speed_ml_mm_s=28.0, speed_ap_mm_s=20.0)
 #: Bipedal quiet stance: posturography.md §4.3 (HBEDB median speed 0.90 cm/s; RMS_AP 1.8-2.2 x RMS_ML;
-#: AP speed > ML speed).
-BIPEDAL_SWAY = SwayTargets(rms_ml_mm=2.5, rms_ap_mm=5.0, speed_ml_mm_s=4.5, speed_ap_mm_s=6.5)
+#: AP speed > ML speed). The stationary RMS_ML is set to 2.9 mm so that the RMS about the mean of a 30 s
+#: trial is ~2.5 mm (the slow ML drift loses variance to the mean removal in a finite window).
+BIPEDAL_SWAY = SwayTargets(rms_ml_mm=2.9, rms_ap_mm=5.0, speed_ml_mm_s=4.5, speed_ap_mm_s=6.5)
 
 # The two oscillator modes of every axis: (natural frequency Hz, damping ratio).
 _SLOW_MODE = (0.12, 0.7)
