@@ -90,6 +90,9 @@ class FakeWiiBoard:
         Never answer anything (a board that is not there: init times out).
     half_connected_reads : int
         The first this many reads of the extension ID answer FF..FF (a half-connected extension).
+    clone : bool
+        A third-party board hard-wired to stream 0x34 (``wii-balance-board.md`` §7): it streams from power-up,
+        between replies, and a status report does not stop it.
     """
 
     def __init__(
@@ -116,6 +119,7 @@ class FakeWiiBoard:
         no_extension: bool = False,
         ignore_output: bool = False,
         half_connected_reads: int = 0,
+        clone: bool = False,
     ) -> None:
         self.load: LoadFn = load if callable(load) else (lambda t, _l=tuple(load): _l)  # type: ignore[misc]
         self.calibration = calibration
@@ -134,6 +138,8 @@ class FakeWiiBoard:
         self.no_extension = no_extension
         self.ignore_output = ignore_output
         self.half_connected_reads = half_connected_reads
+        self.clone = clone
+        self._interleave = False
         # Register space: only the extension's 0xA400xx page matters.
         self.registers = bytearray(0x100)
         stored = calibration
@@ -152,7 +158,7 @@ class FakeWiiBoard:
         self.written: list[bytes] = []
         self.register_writes: list[tuple[int, bytes]] = []
         self._queue: collections.deque[bytes] = collections.deque()
-        self.mode: int = 0x30
+        self.mode: int = 0x34 if clone else 0x30
         self.continuous = False
         self.leds = 0
         self.n_data = 0
@@ -203,6 +209,10 @@ class FakeWiiBoard:
         if self.disconnect_after is not None and self.n_data >= self.disconnect_after:
             raise OSError("read error: device disconnected")
         if self._queue:
+            if self.clone and self.mode in (0x32, 0x34):
+                self._interleave = not self._interleave
+                if self._interleave:  # a clone keeps streaming between the replies
+                    return self._pad(self._data_report())[:size]
             return self._pad(self._queue.popleft())[:size]
         streaming = self.mode in (0x32, 0x34) and not (
             self.silent_after is not None and self.n_data >= self.silent_after
@@ -235,8 +245,9 @@ class FakeWiiBoard:
         lf = (self.leds & 0xF0) | (0x00 if self.no_extension else 0x02)
         if self.battery_raw < 0x6A:
             lf |= 0x01
-        # A status report resets the reporting mode (wii-balance-board.md §2.1).
-        self.mode = 0x30
+        # A status report resets the reporting mode (wii-balance-board.md §2.1); not on a hard-wired clone.
+        if not self.clone:
+            self.mode = 0x30
         return bytes([0x20, 0x00, 0x00, lf, 0x00, 0x00, 0xC0])
 
     def _read_replies(self, addr: int, size: int) -> list[bytes]:

@@ -307,3 +307,12 @@ def test_half_connected_extension_is_retried(bad_reads: int, ok: bool) -> None:
         with pytest.raises(BoardNotFound, match="ff ff ff ff ff ff"):
             b.open()
         assert len([w for w in fake.outputs(0x17) if w[4] == 0xFA]) == 4
+
+
+def test_clone_streaming_through_the_init() -> None:
+    # A third-party board hard-wired to 0x34 streams data between the replies to the init requests (§7).
+    fake = FakeWiiBoard(load=(4, 5, 6, 7), clone=True, temperature=0x1A)
+    with board_for(fake, temperature_correction=False) as b:
+        samples = read_n(b, 10)
+    assert fake.n_data > 10  # data arrived during the init too, and was skipped
+    np.testing.assert_allclose(samples[-1].corners_kg, (4, 5, 6, 7), atol=0.011)
