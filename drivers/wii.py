@@ -9,7 +9,7 @@ only ever read, never written (§3.1, wiiuse #155).
 The Python ``hid`` module is imported only when this driver opens a device by itself. Which ``hid``:
 PyPI ``hid`` (apmorton/pyhidapi: ``hid.Device``, needs the system hidapi, e.g. ``libhidapi-hidraw0``)
 is the project's dependency; PyPI ``hidapi`` (cython: ``hid.device()``, and ``hidraw.device()`` on
-Linux, which is the one that sees Bluetooth devices) also works (§1.3, §11). Any object with
+Linux, which is the one that sees Bluetooth devices, and is tried first there) also works (§1.3, §11). Any object with
 ``write(bytes) -> int`` and ``read(size, timeout_ms) -> bytes`` can be handed in as ``device=``;
 that is how the driver is tested (with :class:`drivers.fake_wii.FakeWiiBoard`).
 """
@@ -82,6 +82,15 @@ def setup_help(platform: str | None = None) -> str:
 
 
 def _import_hid() -> Any:
+    """The hidapi binding: on Linux PyPI ``hidapi``'s ``hidraw`` module first (its ``hid`` module uses libusb,
+    which cannot see Bluetooth devices, §11), else ``hid`` (PyPI ``hid`` or ``hidapi``)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import hidraw  # type: ignore[import-not-found]
+
+            return hidraw
+        except ImportError:
+            pass
     try:
         import hid  # type: ignore[import-not-found]
     except ImportError as err:

@@ -250,6 +250,7 @@ class TestFaults:
 
 def test_missing_hid_library_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "hid", None)  # import hid -> ImportError
+    monkeypatch.setitem(sys.modules, "hidraw", None)
     b = WiiBalanceBoard()
     with pytest.raises(BoardNotFound, match="libhidapi"):
         b.open()

@@ -71,6 +71,7 @@ def cython_module(fake: FakeWiiBoard, entries: list[dict[str, Any]]) -> types.Mo
 
 @pytest.mark.parametrize("make_module", [pyhid_module, cython_module])
 def test_discover_open_and_read(monkeypatch: pytest.MonkeyPatch, make_module: Any) -> None:
+    monkeypatch.setitem(sys.modules, "hidraw", None)  # not installed
     fake = FakeWiiBoard(load=(10, 10, 10, 10))
     other = dict(ENTRY, path=b"/dev/hidraw3", product_string="Some Gamepad")
     monkeypatch.setitem(sys.modules, "hid", make_module(fake, [other, ENTRY]))
@@ -82,7 +83,19 @@ def test_discover_open_and_read(monkeypatch: pytest.MonkeyPatch, make_module: An
     assert fake.written[0] == bytes.fromhex("15 00")
 
 
+def test_linux_prefers_the_hidraw_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    # PyPI `hidapi` installs `hid` (libusb: blind to Bluetooth) and `hidraw` (sees the board) (doc §11).
+    fake = FakeWiiBoard(load=(1, 2, 3, 4))
+    monkeypatch.setitem(sys.modules, "hidraw", cython_module(fake, [ENTRY]))
+    monkeypatch.setitem(sys.modules, "hid", cython_module(FakeWiiBoard(), []))  # the libusb one sees nothing
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(wii_mod, "kernel_driver_bound", lambda path: False)
+    with WiiBalanceBoard(clock=fake.now) as b:
+        assert b.read(timeout_s=0.5) is not None
+
+
 def test_nothing_found_gives_setup_help(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "hidraw", None)
     monkeypatch.setitem(sys.modules, "hid", pyhid_module(FakeWiiBoard(), []))
     with pytest.raises(BoardNotFound, match="SYNC"):
         WiiBalanceBoard().open()
@@ -91,6 +104,7 @@ def test_nothing_found_gives_setup_help(monkeypatch: pytest.MonkeyPatch) -> None
 def test_refuses_when_hid_wiimote_is_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeWiiBoard()
     mod = pyhid_module(fake, [ENTRY])
+    monkeypatch.setitem(sys.modules, "hidraw", None)
     monkeypatch.setitem(sys.modules, "hid", mod)
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(wii_mod.os.path, "realpath", lambda p: "/sys/bus/hid/drivers/wiimote")
