@@ -9,9 +9,9 @@ only ever read, never written (§3.1, wiiuse #155).
 The Python ``hid`` module is imported only when this driver opens a device by itself. Which ``hid``:
 PyPI ``hid`` (apmorton/pyhidapi: ``hid.Device``, needs the system hidapi, e.g. ``libhidapi-hidraw0``)
 is the project's dependency; PyPI ``hidapi`` (cython: ``hid.device()``, and ``hidraw.device()`` on
-Linux, which is the one that sees Bluetooth devices, and is tried first there) also works (§1.3, §11). Any object with
-``write(bytes) -> int`` and ``read(size, timeout_ms) -> bytes`` can be handed in as ``device=``;
-that is how the driver is tested (with :class:`drivers.fake_wii.FakeWiiBoard`).
+Linux, the one that sees Bluetooth devices and is tried first there) also works (§1.3, §11). Any
+object with ``write(bytes) -> int`` and ``read(size, timeout_ms) -> bytes`` can be handed in as
+``device=``; that is how the driver is tested (with :class:`drivers.fake_wii.FakeWiiBoard`).
 """
 
 from __future__ import annotations
