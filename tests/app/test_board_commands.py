@@ -94,6 +94,28 @@ class TestRecord:
         assert not f.complete and "disconnected" in (f.footer or {}).get("reason", "")
         assert 290 <= len(f.time_s) <= 300  # everything up to the drop
 
+    def test_full_disk(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        import errno
+
+        from drivers import recording_file as rf
+
+        real = rf.RecordingWriter._write_now
+        calls = {"n": 0}
+
+        def failing(self: rf.RecordingWriter, text: str) -> None:
+            calls["n"] += 1
+            if calls["n"] > 3:  # the header and two flushes fit, then the disk is full
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real(self, text)
+
+        monkeypatch.setattr(rf.RecordingWriter, "_write_now", failing)
+        monkeypatch.setattr(rf.time, "monotonic", lambda c=iter(range(10**9)): next(c) * 0.02)  # a flush every 50 writes
+        out = tmp_path / "t.csv"
+        assert main(["record", "--board", "sim", "--seconds", "10", "--out", str(out), "--quiet"]) == 1
+        assert "No space left" in capsys.readouterr().err
+        f = read_recording_file(out)
+        assert not f.complete and f.footer is None and len(f.time_s) > 0  # what was flushed is readable
+
     def test_replay_and_file(self, tmp_path: Path, data_dir: Path) -> None:
         src = tmp_path / "src.csv"
         assert main(["record", "--board", "sim", "--seconds", "2", "--out", str(src), "--quiet"]) == 0

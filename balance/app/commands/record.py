@@ -120,8 +120,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"interrupted: {n} samples kept in {args.out} (marked incomplete)", file=err_out)
             return 130
         except OSError as err:  # disk full, file system gone
-            writer.close(complete=False, reason=f"write failed: {err}")
-            return fail("record", f"writing {args.out} failed ({err}); the samples written so far are kept")
+            try:
+                writer.close(complete=False, reason=f"write failed: {err}")
+            except OSError:
+                pass  # no room even for the end marker: the file reads back as incomplete anyway
+            return fail("record", f"writing {args.out} failed ({err}); the samples flushed before it are kept "
+                        "(marked incomplete): free some space and record again")  # fmt: skip
         finally:
             writer.close()
     finally:
