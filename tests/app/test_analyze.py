@@ -270,6 +270,12 @@ def test_measures_option_selects_columns(data_dir: Path, capsys: pytest.CaptureF
     code, out, _ = _run(capsys, "analyze", "--raw", "--measures", "rms_ml_mm,mean_velocity_mm_s", f)
     assert out.splitlines()[0].split() == ["file", "duration_s", "rms_ml_mm", "mean_velocity_mm_s"]
     assert float(out.splitlines()[1].split()[2]) == pytest.approx(m["rms_ml_mm"], rel=1e-3)
+    # A group name expands to its measures, in the table too.
+    from balance.sway import MEASURES
+
+    spectral = [k for k, info in MEASURES.items() if info.group == "spectral"]
+    code, out, _ = _run(capsys, "analyze", "--raw", "--measures", "spectral", f)
+    assert code == 0 and out.splitlines()[0].split() == ["file", "duration_s", *spectral]
 
 
 def test_preprocessing_options_reach_the_pipeline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

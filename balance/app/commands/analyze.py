@@ -615,9 +615,10 @@ def run(args: argparse.Namespace) -> int:
     elif args.csv:
         text = format_csv(results)
     else:
-        cols = list(options["measures"] or ())
-        if not cols:
-            keys = _union(r["measures"].keys() for r in results if r["ok"])
+        keys = _union(r["measures"].keys() for r in results if r["ok"])
+        if options["measures"]:
+            cols = keys  # the names asked for, groups expanded
+        else:
             cols = [k for k in KEY_MEASURES[args.preset] if k in keys] or keys[:6]
         text = format_table(results, cols) if any(r["ok"] for r in results) else ""
     sys.stdout.write(text)
