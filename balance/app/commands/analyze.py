@@ -21,7 +21,18 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-__all__ = ["register", "run", "analyze_file", "analyze_files", "KEY_MEASURES"]
+__all__ = [
+    "register",
+    "run",
+    "analyze_file",
+    "analyze_files",
+    "expand_paths",
+    "format_table",
+    "format_csv",
+    "format_json",
+    "measure_units",
+    "KEY_MEASURES",
+]
 
 #: Measures shown in the terminal table (those the preset provides, in this order); CSV and JSON
 #: carry every measure.
@@ -48,10 +59,6 @@ KEY_MEASURES: dict[str, tuple[str, ...]] = {
 MIN_PARALLEL_FILES = 8
 #: Batches at least this long report progress on stderr.
 MIN_PROGRESS_FILES = 50
-
-
-class _Usage(Exception):
-    pass
 
 
 def _positive_float(text: str) -> float:
