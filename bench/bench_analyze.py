@@ -116,6 +116,30 @@ def time_help(argv: list[str], runs: int) -> list[float]:
     return times
 
 
+def per_file_breakdown(path: str, repeats: int = 50) -> None:
+    """Median in-process time (ms) of reading one file and of analysing it (this process, one core)."""
+    from balance.app.commands.analyze import _keep_freed_memory
+    from balance.pipeline import analyze
+    from drivers.formats import read_any
+
+    _keep_freed_memory()  # as `balance analyze` does
+    rec = read_any(path)
+
+    def med(f) -> float:  # type: ignore[no-untyped-def]
+        ts = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t0)
+        return statistics.median(ts) * 1e3
+
+    print(
+        f"  per file, in process: read_any {med(lambda: read_any(path)):.2f} ms, "
+        f"analyze (default pipeline) {med(lambda: analyze(rec)):.2f} ms, "
+        f"analyze --raw {med(lambda: analyze(rec, raw=True)):.2f} ms (medians of {repeats})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=2000, help="synthetic trials in the batch (default 2000)")
@@ -149,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             "(other processes on the machine slow the wall time down)"
         )
         print(f"  sanity: median mean_velocity_mm_s = {np.nanmedian(v):.2f} mm/s over the batch")
+        per_file_breakdown(paths[0])
         if args.serial:
             wall1, cpu1, _ = time_batch(paths, [*extra, "--jobs", "1"])
             print(
