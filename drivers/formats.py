@@ -20,10 +20,12 @@ gzip-compressed files are recognised by their magic bytes and read transparently
     ``posturography.md`` §2.1), i.e. ``1000·My/Fz`` and ``1000·Mx/Fz`` mm; all-zero (dropped)
     frames are removed.
 ``cop_csv``
-    Plain CoP CSV: columns ``time_s, cop_ml_mm, cop_ap_mm`` (optionally ``total_kg``).
+    Plain CoP CSV: columns ``time_s, cop_ml_mm, cop_ap_mm`` (optionally ``total_kg``), in any
+    order, separated by commas, tabs or semicolons, ``#`` comment lines allowed above the header.
 ``corners_csv``
-    Four-corner CSV: columns ``time_s, tl_kg, tr_kg, bl_kg, br_kg``; timestamps may be
-    irregular. CoP from :func:`balance.cop.cop_from_corners` (Wii Balance Board geometry).
+    Four-corner CSV: columns ``time_s, tl_kg, tr_kg, bl_kg, br_kg`` (same rules); timestamps may
+    be irregular. CoP from :func:`balance.cop.cop_from_corners` (Wii Balance Board geometry,
+    ``wii-balance-board.md`` §5).
 ``balance-recording``
     Our own recording file (:mod:`drivers.recording_file`), delegated to that module.
 
@@ -47,7 +49,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from balance.cop import cop_from_corners, cop_from_forceplate
+from balance.cop import cop_from_forceplate
 from balance.recording import Recording
 
 __all__ = [
