@@ -130,6 +130,28 @@ def test_raw_reproduces_the_published_pds_values_in_process(
         assert m["mean_power_frequency_hz"] == pytest.approx(float(published["COPmfreq_hz"]), rel=1e-6)
 
 
+def test_quijoux_preset_reproduces_the_reference_json_through_the_cli(data_dir: Path, tmp_path: Path) -> None:
+    """Motive CSV -> the authors' main.py steps -> CoP CSV -> `balance analyze --preset quijoux --json`.
+
+    main.py (posturography.md §2.1): ML = 100·My/Fz, AP = 100·Mx/Fz, the mean over the whole recording
+    removed, rows 4000:7000 kept, then their default preprocessing at 100 Hz with time from 0. The 72
+    features must equal the authors' HEAD values (reference JSON) to 1e-6 relative.
+    """
+    from drivers.formats import read_any
+
+    rec = read_any(data_dir / "quijoux" / "test.csv.gz")
+    ml, ap = rec.cop_ml_mm - rec.cop_ml_mm.mean(), rec.cop_ap_mm - rec.cop_ap_mm.mean()
+    sel = (rec.meta["frame"] >= 4000) & (rec.meta["frame"] < 7000)
+    f = _cop_csv(tmp_path / "authors_slice.csv", np.arange(3000) / 100.0, ml[sel], ap[sel])
+    proc = _balance("analyze", "--preset", "quijoux", "--json", str(f))
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)["results"][0]["measures"]
+    ref = json.loads((data_dir / "quijoux" / "reference_features_HEAD_c66a0e4_numpy2.4.json").read_text())
+    assert set(got) == set(ref) and len(ref) == 72
+    for key, value in ref.items():
+        assert got[key] == pytest.approx(value, rel=1e-6, abs=1e-12), key
+
+
 # ---------------------------------------------------------------------------------------- bad input
 
 
