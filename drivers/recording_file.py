@@ -151,17 +151,45 @@ class RecordingWriter:
             raise RecordingFileError(
                 f"the recording header is not JSON-serialisable ({err}); pass plain str/int/float/list/dict values"
             ) from err
-        mode = "wb" if overwrite else "xb"
-        try:
-            self._fh: IO[bytes] | None = open(self.path, mode, buffering=0)
-        except FileExistsError:
-            raise FileExistsError(
-                f"{self.path} already exists; choose another --out file or pass overwrite=True"
-            ) from None
         self._pending: list[str] = []
         self.n_samples = 0
         self._last_flush = time.monotonic()
-        self._write_now(f"{MAGIC} {FORMAT_VERSION} {header_json}\n{','.join(COLUMNS)}\n")
+        self._fh: IO[bytes] | None = None
+        self._create(f"{MAGIC} {FORMAT_VERSION} {header_json}\n{','.join(COLUMNS)}\n", overwrite=overwrite)
+
+    def _create(self, head: str, *, overwrite: bool) -> None:
+        """Make the file appear with its header already on disk, never empty.
+
+        The header goes to a hidden temporary file beside the target, is fsync'ed, and is then
+        hard-linked (or, with ``overwrite``, renamed) into place, so a process killed at any
+        moment leaves either no file or a readable one. Filesystems without hard links fall
+        back to an exclusive create.
+        """
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                f.write(head.encode("utf-8"))
+                f.flush()
+                if self._fsync:
+                    os.fsync(f.fileno())
+            if overwrite:
+                os.replace(tmp, self.path)
+            else:
+                try:
+                    os.link(tmp, self.path)
+                except FileExistsError:
+                    raise FileExistsError(
+                        f"{self.path} already exists; choose another --out file or pass overwrite=True"
+                    ) from None
+                except OSError:  # no hard links here (some network or FAT filesystems)
+                    with open(self.path, "xb") as f:
+                        f.write(head.encode("utf-8"))
+                        f.flush()
+                        if self._fsync:
+                            os.fsync(f.fileno())
+        finally:
+            tmp.unlink(missing_ok=True)
+        self._fh = open(self.path, "ab", buffering=0)
 
     # -- writing ---------------------------------------------------------------------------------
     def write(self, sample: Sample) -> None:
