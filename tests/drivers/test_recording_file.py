@@ -192,3 +192,25 @@ def test_header_records_the_applied_profile(tmp_path: Path) -> None:
         h = header_from_board(b, stance="both")
     assert h["calibration"]["profile"]["gains"] == [1.1, 1.0, 1.0, 0.9]
     assert h["calibration"]["type"] == "simulated" and h["stance"] == "both"
+
+
+def test_new_file_appears_with_its_header_and_leaves_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The file must never exist empty (a kill between create and first write would leave it
+    # unreadable): at the moment it appears under its name it already holds the header.
+    target = tmp_path / "trial.csv"
+    seen: list[str] = []
+    real_link = os.link
+
+    def spy_link(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        seen.append(Path(src).read_text(encoding="utf-8"))
+        real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", spy_link)
+    w = RecordingWriter(target, header={"board": "unit"})
+    assert seen and seen[0].startswith("#") and "\n" in seen[0]
+    assert len(read_recording(target)) == 0 and read_recording(target).meta["complete"] is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trial.csv"]
+    w.close()
+    with pytest.raises(FileExistsError, match="already exists"):
+        RecordingWriter(target, header={})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trial.csv"]
