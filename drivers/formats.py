@@ -709,6 +709,15 @@ def read_any(path: str | os.PathLike[str]) -> Recording:
         lists the accepted layouts) or malformed content.
     """
     p = Path(path)
+    if p.is_file():
+        with open(p, "rb") as fh:
+            head = fh.read(4)
+        from drivers.c3d import is_c3d
+
+        if is_c3d(head):  # binary force-plate file: plates of type 2 and 4 through ezc3d
+            from drivers.c3d import read_c3d
+
+            return read_c3d(p)
     # The raw bytes are released before parsing: keeping them alive while the parser allocates
     # made glibc return and re-map memory for every file (~1000 page faults, +2 ms per file).
     text = read_text(p)

@@ -178,3 +178,24 @@ class TestCalibrate:
     @pytest.mark.parametrize("masses", ["ten", "-5", ""])
     def test_bad_masses(self, masses: str) -> None:
         assert main(["calibrate", "--board", "sim", "--masses-kg", masses, "--yes"]) == 2
+
+
+def test_balance_test_board_gets_its_stored_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `balance test` applies the stored known-mass profile of the board it opens, like `balance record`.
+    from balance.app.commands.test import open_test_board
+    from balance.app.profiles import save_profile
+    from drivers.calibration import CalibrationProfile
+
+    monkeypatch.setenv("BALANCE_HOME", str(tmp_path))
+    save_profile(CalibrationProfile(serial="sim-0007", gains=(1.1, 0.9, 1.0, 1.05)))
+    board = open_test_board("sim", mass_kg=70.0, realtime=False, seed=7, ratio=1.0)
+    try:
+        assert board.calibration_profile is not None
+        assert board.calibration_profile.gains == pytest.approx((1.1, 0.9, 1.0, 1.05))
+    finally:
+        board.close()
+    other = open_test_board("sim", mass_kg=70.0, realtime=False, seed=8, ratio=1.0)
+    try:
+        assert other.calibration_profile is None
+    finally:
+        other.close()

@@ -139,3 +139,20 @@ def test_file_board_streams_a_c3d(tmp_path: Path) -> None:
 
     c = np.array([s.corners_kg for s in samples])
     np.testing.assert_allclose(cop_from_corners(*c.T).cop_ml_mm, x, atol=1e-3)
+
+
+def test_read_any_and_balance_analyze_accept_c3d(tmp_path: Path) -> None:
+    # A C3D is recognised by its content through drivers.formats.read_any, hence by `balance analyze`.
+    from balance.app.cli import main
+    from drivers.formats import read_any
+
+    n = 1000
+    t = np.arange(n) / 100
+    x, y = 6 * np.sin(2 * np.pi * 0.5 * t), 4 * np.cos(2 * np.pi * 0.3 * t)
+    p = tmp_path / "lab_trial.c3d"  # ezc3d insists on the suffix; read_any decides by content
+    write_c3d(p, [{"type": 2, "centre": (0.0, 0.0), "dz_mm": 0.0,
+                   "channels": sway_channels(n, x_mm=x, y_mm=y, fz_n=np.full(n, 700.0))}])  # fmt: skip
+    rec = read_any(p)
+    np.testing.assert_allclose(rec.cop_ml_mm, x, atol=1e-6)
+    np.testing.assert_allclose(rec.cop_ap_mm, y, atol=1e-6)
+    assert main(["analyze", "--raw", "--json", "--quiet", "--jobs", "1", str(p)]) == 0

@@ -65,11 +65,22 @@ def open_test_board(kind: str, *, mass_kg: float | None, realtime: bool, seed: i
     if kind == "sim":
         import secrets
 
-        return open_board(
+        board = open_board(
             "sim", mass_kg=float(mass_kg or 70.0), realtime=realtime,
             seed=secrets.randbelow(2**31) if seed is None else seed, ml_sway_ratio_right_over_left=ratio,
         )  # fmt: skip
-    return open_board(kind)
+    else:
+        board = open_board(kind)
+    # The board's stored known-mass calibration profile (`balance calibrate`) is applied, as
+    # `balance record` does; the profile in use is recorded with every trial via board.info.
+    from balance.app.profiles import apply_stored_profile
+
+    try:
+        apply_stored_profile(board)
+    except BaseException:
+        board.close()
+        raise
+    return board
 
 
 def live_available(requested: bool | None) -> bool:
