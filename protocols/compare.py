@@ -341,7 +341,9 @@ class SideComparison:
         return self.beyond_mdc
 
 
-def _side_sentence(measure: str, unit: str, lm: float, rm: float, more: str | None, pct: float, nz: Noise, beyond: bool) -> str:
+def _side_sentence(
+    measure: str, unit: str, lm: float, rm: float, more: str | None, pct: float, nz: Noise, beyond: bool, si: float
+) -> str:
     label, what, sway_like = measure_words(measure)
     if more is None:
         return f"{label}: no left/right difference ({_fmt(lm)} vs {_fmt(rm)} {unit})."
@@ -356,7 +358,9 @@ def _side_sentence(measure: str, unit: str, lm: float, rm: float, more: str | No
         )
     verdict = f"larger than {noise_words}" if beyond else f"within {noise_words}: not a real difference"
     head = f"{more.capitalize()} leg: {pct:.0f} % more {amount} than {less}"
-    return f"{head} ({label} {_fmt(lm)} left vs {_fmt(rm)} right {unit}); {verdict}."
+    # "% more" is relative to the smaller side; the symmetry index (relative to the mean of the
+    # two, as in the tables and bars) is given beside it so the two numbers are never confused.
+    return f"{head} ({label} {_fmt(lm)} left vs {_fmt(rm)} right {unit}; symmetry index {si:+.0f} %); {verdict}."
 
 
 def compare_values(
@@ -395,6 +399,7 @@ def compare_values(
     pct = 100.0 * abs(diff) / small if small > 0 else math.nan
     beyond = bool(math.isfinite(nz.mdc95) and abs(diff) > nz.mdc95)
     unit = _unit(measure)
+    si = float(symmetry_index(lm, rm))
     return SideComparison(
         measure=measure,
         unit=unit,
@@ -404,12 +409,12 @@ def compare_values(
         left_mean=lm,
         right_mean=rm,
         difference=diff,
-        symmetry_index_pct=float(symmetry_index(lm, rm)),
+        symmetry_index_pct=si,
         more_side=more,
         percent_more=pct,
         noise=nz,
         beyond_mdc=beyond,
-        sentence=_side_sentence(measure, unit, lm, rm, more, pct, nz, beyond),
+        sentence=_side_sentence(measure, unit, lm, rm, more, pct, nz, beyond, si),
     )
 
 
@@ -953,9 +958,14 @@ def _weeks(dates: Sequence[datetime]) -> np.ndarray:
     return np.array([(d - t0).total_seconds() / (7 * 86400.0) for d in dates])
 
 
+#: A trend per week needs sessions at least this far apart (weeks): same-day retests minutes
+#: apart would otherwise extrapolate a small change into thousands of units per week.
+MIN_TREND_SPAN_WEEKS = 1.0 / 7.0
+
+
 def _slope(weeks: np.ndarray, y: np.ndarray) -> float:
     m = np.isfinite(y)
-    if m.sum() < 2 or np.ptp(weeks[m]) == 0:
+    if m.sum() < 2 or np.ptp(weeks[m]) < MIN_TREND_SPAN_WEEKS:
         return math.nan
     return float(np.polyfit(weeks[m], y[m], 1)[0])
 

@@ -689,7 +689,8 @@ class Engine:
             return
         tr.measures.update(measures)
         tr.analysis_params = dict(params)
-        tr.analysis_params["window_s"] = [lo, hi]
+        # The analysed span of the trial (s); "window_s" stays the resampler's SWARII window.
+        tr.analysis_params["analysis_window_s"] = [lo, hi]
         tr.analysis_params["trim_s"] = self.spec.trim_s
         if p.stance == "bilateral":
             tr.analysis_params["feet_ml_mm"] = list(self.spec.feet_ml_mm)

@@ -77,6 +77,7 @@ def test_compare_values_names_the_side_and_flags_beyond_mdc():
     assert c.beyond_mdc and c.flagged and c.sem_source == "own"
     assert c.sentence.startswith("Right leg: 50 % more mediolateral sway than left")
     assert "larger than this athlete's trial-to-trial noise" in c.sentence
+    assert "symmetry index +40 %" in c.sentence  # 100·(30−20)/25, beside the "% more" of the smaller side
     assert "diagnos" not in c.sentence
     # a 1 mm/s difference with 1 mm/s trial noise is within the MDC
     c2 = compare_values([20, 21, 19], [21, 22, 20], measure="mean_velocity_ml_mm_s")
@@ -151,6 +152,20 @@ def test_progress_slope_change_and_flags():
     one = progress(pts[:1], measure="mean_velocity_ml_mm_s")
     assert not one.left.beyond_mdc and "baseline" in one.left.sentence
     assert math.isnan(one.left.slope_per_week)
+
+
+def test_progress_same_day_retests_give_no_weekly_trend():
+    # Two sessions ten minutes apart: the change is reported, but no per-week trend is
+    # extrapolated from it (it would be ~1000x the change).
+    pts = _pts([30.0, 28.0], [40.0, 36.0])
+    pts[1] = SessionPoint(when=pts[0].when + timedelta(minutes=10), left=pts[1].left, right=pts[1].right, session_id=1)
+    pr = progress(pts, measure="mean_velocity_ml_mm_s")
+    assert pr.right.change == pytest.approx(-4.0)
+    assert math.isnan(pr.right.slope_per_week) and math.isnan(pr.asymmetry.slope_per_week)
+    assert "per week" not in pr.right.sentence and "per week" not in pr.asymmetry.sentence
+    # a day apart is enough for a trend: -4 mm/s in 1/7 week = -28 mm/s per week
+    pts[1] = SessionPoint(when=pts[0].when + timedelta(days=1), left=pts[1].left, right=pts[1].right, session_id=1)
+    assert progress(pts, measure="mean_velocity_ml_mm_s").right.slope_per_week == pytest.approx(-28.0)
 
 
 def test_progress_stable_athlete_not_flagged():

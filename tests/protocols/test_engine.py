@@ -58,6 +58,9 @@ def test_single_leg_session_runs_alternating_trials_with_events():
         assert n_seen == len(stored.samples) == len(t.recording)
         np.testing.assert_array_equal(t.recording.time_s, [s.t_s for s in stored.samples])
         assert stored.meta["side"] == t.side and stored.meta["protocol"] == "single_leg"
+        # the analysed span is recorded beside the pipeline's own parameters, not over them
+        assert t.analysis_params["analysis_window_s"] == list(t.analysis_window_s)
+        assert t.analysis_params.get("window_s") != t.analysis_params["analysis_window_s"]
         # the trial ran 12 s on the board clock and the analysis starts >= 2 s after lift-off
         assert t.end_s - t.start_s == pytest.approx(12.0, abs=0.05)
         lo, hi = t.analysis_window_s
