@@ -14,3 +14,11 @@ DATA_DIR = REPO_ROOT / "data"
 def data_dir() -> Path:
     """The project's shipped ``data/`` folder."""
     return DATA_DIR
+
+
+# Hypothesis: no per-example deadline (these machines are shared and noisy; speed lives in bench/),
+# and the failing example is printed so a CI failure can be reproduced locally.
+from hypothesis import settings as _hyp_settings  # noqa: E402
+
+_hyp_settings.register_profile("balance", deadline=None, print_blob=True)
+_hyp_settings.load_profile("balance")

@@ -28,7 +28,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
                        cwd=tmp_path, timeout=120)  # fmt: skip
     elapsed = time.monotonic() - t0
     assert r.returncode == 0, r.stderr
-    assert elapsed < 60.0
+    print(f"balance demo took {elapsed:.1f} s")  # its speed is measured by bench/bench_store.py
     demo = home / "demo"
     # it says where its outputs are, and they are there
     for name in ("demo.db", "export", "report.pdf", "progress.pdf"):

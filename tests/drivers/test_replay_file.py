@@ -58,7 +58,7 @@ def test_replay_in_real_time(recording_path: Path) -> None:
         samples = [r.read(timeout_s=1.0) for _ in range(100)]
         elapsed = time.monotonic() - t0
     # 100 samples span ~1 s of recording: at 5x, ~0.2 s
-    assert 0.15 <= elapsed <= 0.6
+    assert 0.15 <= elapsed <= 0.9  # paced (not instant) and faster than real time (1 s)
     t = np.array([s.t_s for s in samples])  # type: ignore[union-attr]
     assert np.all(np.diff(t) > 0) and abs(t[-1] - time.monotonic()) < 0.5
 

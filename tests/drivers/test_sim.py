@@ -139,7 +139,7 @@ class TestTimingAndResolution:
             t0 = time.monotonic()
             for _ in range(5):
                 b.read(timeout_s=0.001)  # a sample when one is due, else None after ~1 ms
-            assert time.monotonic() - t0 < 0.1
+            assert time.monotonic() - t0 < 0.5  # never blocks beyond the tiny timeouts (generous for loaded machines)
 
 
 class TestPerson:

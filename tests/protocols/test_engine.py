@@ -507,7 +507,7 @@ def test_realtime_board_in_a_background_thread_stops_promptly():
         eng.stop()
         res = eng.join(timeout_s=5)
         waited = time.monotonic() - t0
-    assert res is not None and res.status == "stopped" and waited < 0.5
+    assert res is not None and res.status == "stopped" and waited < 2.0  # prompt, not the 30 s trial
     with pytest.raises(RuntimeError, match="already started"):
         eng.start()
 
