@@ -37,15 +37,18 @@ _TAIL = 150  # below this many unfinished samples, finish with exact banded scan
 _CHUNK = 64  # width of one banded scan (samples)
 
 
-def _runs_forward(x: NDArray[np.float64], y: NDArray[np.float64], r2: float, skip: int) -> NDArray[np.intp]:
-    """For each i, how many consecutive samples after i lie within sqrt(r2) of p[i] (``skip``: a barrier index).
+def _runs_forward(
+    x: NDArray[np.float64], y: NDArray[np.float64], r2: float, skip: int, tail: int = _TAIL
+) -> NDArray[np.intp]:
+    """For each i, how many consecutive samples after i have squared distance <= r2 to p[i] (``skip``: a barrier index).
 
     Binary lifting over a sparse table of bounding boxes: level k holds, for blocks [s, s + 2**k), the
     maxima of (x, −x, y, −y). A block is certainly inside the circle around c when its box corner
     farthest from c is, i.e. max(xmax − cx, cx − xmin)² + max(ymax − cy, cy − ymin)² <= r2. Descending the
     levels once per pass advances every sample as far as whole blocks allow; the single sample after it
     is then tested exactly. The few samples still unfinished after some passes are finished with exact
-    distance scans in bands of _CHUNK samples.
+    distance scans in bands of _CHUNK samples (once ``tail`` or fewer are left: 0 for lifting only, a huge
+    value for scans only).
     """
     m = x.shape[0]
     k_max = max(int(m - 1).bit_length() - 1, 0)
@@ -71,14 +74,13 @@ def _runs_forward(x: NDArray[np.float64], y: NDArray[np.float64], r2: float, ski
             break  # no block of this length fits in a circle of radius R: longer ones cannot either
         tables.append(nxt)
     top = len(tables) - 1
-    last = [t.shape[0] - 1 for t in tables]  # last valid block start per level
     cur = np.arange(m)
     active = np.delete(np.arange(m), skip) if skip >= 0 else np.arange(m)
-    while active.size > _TAIL:
+    while active.size > tail:
         off = np.column_stack([x[active], -x[active], y[active], -y[active]])
         nxt = cur[active] + 1  # first sample not yet known to be inside
         for k in range(top, -1, -1):
-            d = np.take(tables[k], np.minimum(nxt, last[k]), axis=0)
+            d = np.take(tables[k], nxt, axis=0, mode="clip")  # clipped to the last valid block start
             d -= off
             d *= d  # (xmax − cx) + (cx − xmin) >= 0, so max(a, b)² = max(a², b²)
             dd = np.maximum(d[:, 0], d[:, 1])
@@ -125,15 +127,40 @@ def run_lengths_within(
     """
     if not radius_mm > 0:
         raise ValueError(f"radius_mm={radius_mm!r} must be positive (3 mm is the usual choice)")
-    x = np.asarray(cop_ml_mm, dtype=np.float64)
-    y = np.asarray(cop_ap_mm, dtype=np.float64)
+    return run_lengths_squared(cop_ml_mm, cop_ap_mm, r2=float(radius_mm) ** 2)
+
+
+def run_lengths_squared(
+    x: NDArray[np.float64], y: NDArray[np.float64], *, r2: float, tail: int = _TAIL
+) -> NDArray[np.intp]:
+    """:func:`run_lengths_within` with the inside test given as a squared-distance bound.
+
+    Also serves :func:`balance.quijoux.sway_density`, whose inside test ``sqrt(d²) <= R`` is
+    ``d² <= r2`` for a suitably rounded ``r2``.
+
+    Parameters
+    ----------
+    x, y : ndarray, shape (N,)
+        Points (mm, or any length unit), finite and below 1e100 in magnitude.
+    r2 : float
+        A sample ``j`` is inside the circle around ``i`` when ``dx² + dy² <= r2`` (unit²).
+    tail : int, optional
+        Below this many unfinished samples the runs are finished by exact banded scans.
+
+    Returns
+    -------
+    ndarray of int, shape (N,)
+        Samples before plus samples after ``i`` in the unbroken run inside the circle around ``p[i]``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
     n = x.shape[0]
     if n and not (np.abs(x).max() < 1e100 and np.abs(y).max() < 1e100):
         raise ValueError("the CoP must be finite and smaller than 1e100 mm in magnitude")
     # Forward and backward runs in one pass: the record, a barrier point, the record reversed.
     xx = np.concatenate([x, [_BIG], x[::-1]])
     yy = np.concatenate([y, [_BIG], y[::-1]])
-    run = _runs_forward(xx, yy, float(radius_mm) ** 2, skip=n)
+    run = _runs_forward(xx, yy, r2, skip=n, tail=tail)
     return run[:n] + run[n + 1 :][::-1]
 
 

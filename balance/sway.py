@@ -207,18 +207,18 @@ def max_distance(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     diameter endpoint ``p`` lies at distance ``D >= L`` from the other endpoint, which is inside the
     bounding box, so the box corner farthest from ``p`` is at least ``L`` away. Only the points passing
     that test (a few dozen for CoP data) are compared pairwise. When too many pass (points near a circle)
-    the diameter is taken over the vertices of the convex hull (Qhull) instead, O(N log N). Collinear or
-    repeated points fall back to the extent along their common line.
+    the diameter is taken over the antipodal vertex pairs of the convex hull of those points instead
+    (:func:`_hull_diameter`, O(N log N)). This is also the 2-D range of :func:`balance.quijoux.range_2d`.
 
     Parameters
     ----------
     x, y : ndarray, shape (N,)
-        Point coordinates (mm).
+        Point coordinates (mm, or any length unit: the result has the same unit).
 
     Returns
     -------
     float
-        Diameter (mm).
+        Diameter (mm); 0 for fewer than two points.
     """
     n = x.shape[0]
     if n < 2:
@@ -234,38 +234,86 @@ def max_distance(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     if keep.size <= _PAIRWISE_MAX:
         kx, ky = x[keep], y[keep]
         return float(np.sqrt(max(((kx[:, None] - kx[None, :]) ** 2 + (ky[:, None] - ky[None, :]) ** 2).max(), lower2)))
-    return _hull_diameter(x, y)
+    return _hull_diameter(x[keep], y[keep])  # both endpoints of a diameter pass the test
 
 
 _PAIRWISE_MAX = 256
 
 
 def _hull_diameter(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
-    """Diameter over the convex-hull vertices (Qhull), with an Akl-Toussaint pre-filter."""
+    """Diameter over the antipodal vertex pairs of the convex hull (Qhull), O(N log N).
+
+    The farthest pair is a pair of antipodal vertices of the convex hull. For each hull edge,
+    the vertex farthest from it is found by binary search on the edge angles; every
+    antipodal pair is among (edge end, that vertex or its neighbours), so O(H) distances are
+    computed instead of H². Above 1000 points, those strictly inside the octagon of extreme
+    points are dropped first (:func:`_drop_interior`). Collinear, coincident or fewer than 3
+    points: the largest distance from the lexicographically smallest point (an extreme one).
+    """
     from scipy.spatial import ConvexHull, QhullError
 
-    pts = np.column_stack([x, y])
-    # points strictly inside the quadrilateral of the extreme points in x and y cannot be hull vertices
-    ext = np.unique(np.array([x.argmin(), y.argmin(), x.argmax(), y.argmax()]))
-    cand = pts
-    if ext.size >= 3:
-        poly = pts[ext]
-        ang = np.arctan2(poly[:, 1] - poly[:, 1].mean(), poly[:, 0] - poly[:, 0].mean())
-        poly = poly[np.argsort(ang)]  # counter-clockwise
-        e = np.roll(poly, -1, axis=0) - poly
-        # cross(e_k, p − v_k) > 0 for every edge k <=> p strictly inside the counter-clockwise polygon
-        cross = np.outer(e[:, 0], y) - np.outer(e[:, 1], x) - (e[:, 0] * poly[:, 1] - e[:, 1] * poly[:, 0])[:, None]
-        cand = pts[~np.all(cross > 0, axis=0)]
+    p = np.column_stack([x, y])
+
+    def dist(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+        d = a - b
+        return np.sqrt(d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1])
+
+    if p.shape[0] > 1000:  # pays off only for large sets
+        p = _drop_interior(p)
     try:
-        hull = cand[ConvexHull(cand).vertices]
+        hull = ConvexHull(p)
     except (QhullError, ValueError):
-        # Degenerate: all points on a line (or fewer than 3 distinct): extent along the principal direction.
-        c = pts - pts.mean(axis=0)
-        _, _, vt = np.linalg.svd(c, full_matrices=False)
-        proj = c @ vt[0]
-        return float(proj.max() - proj.min())
-    diff = hull[:, None, :] - hull[None, :, :]
-    return float(np.sqrt((diff * diff).sum(axis=-1).max()))
+        # fewer than 3 points, or all collinear/coincident: the extremes are the
+        # lexicographically smallest and largest points
+        order = np.lexsort((p[:, 1], p[:, 0]))
+        return float(np.max(dist(p, p[order[0]])))
+    v = p[hull.vertices]  # counter-clockwise
+    h = v.shape[0]
+    edges = np.roll(v, -1, axis=0) - v  # edge k goes from v[k] to v[k+1]
+    ang = np.unwrap(np.arctan2(edges[:, 1], edges[:, 0]))
+    ang = ang - ang[0]
+    # Edge angles increase by 2*pi around a CCW polygon, and vertex j is the farthest point in
+    # the directions between the outward normals of edges j-1 and j. The vertex farthest
+    # behind edge k (the support point of the inward normal) therefore sits where ang[k] + pi
+    # falls among the edge angles.
+    ext = np.concatenate([ang - 2 * np.pi, ang, ang + 2 * np.pi])
+    j = (np.searchsorted(ext, ang + np.pi) - h) % h
+    k = np.arange(h)
+    cand = np.stack([(j - 1) % h, j, (j + 1) % h], axis=1)  # (h, 3)
+    d1 = dist(v[k][:, None, :], v[cand])
+    d2 = dist(v[(k + 1) % h][:, None, :], v[cand])
+    return float(max(d1.max(), d2.max()))
+
+
+def _drop_interior(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Drop the points strictly inside the octagon of extreme points (Akl & Toussaint 1978).
+
+    The octagon's corners are the extreme points along x, y, x + y and x - y, in
+    counter-clockwise order; no point strictly inside it can be a hull vertex.
+    """
+    x, y = p[:, 0], p[:, 1]
+    s, d = x + y, x - y
+    corners = [np.argmin(y), np.argmax(d), np.argmax(x), np.argmax(s),
+               np.argmax(y), np.argmin(d), np.argmin(x), np.argmin(s)]
+    poly = p[corners]
+    keep_corner = np.any(poly != np.roll(poly, 1, axis=0), axis=1)  # drop repeated corners
+    poly = poly[keep_corner]
+    if poly.shape[0] < 3:
+        return p
+    a = poly
+    e = np.roll(poly, -1, axis=0) - poly  # edges a -> b
+    # points well inside the circle inscribed about the corners' centroid are interior
+    # (a cheap first cut); the others get the exact edge test
+    c = poly.mean(axis=0)
+    r_in = np.min((e[:, 0] * (c[1] - a[:, 1]) - e[:, 1] * (c[0] - a[:, 0])) / np.hypot(e[:, 0], e[:, 1]))
+    if r_in > 0:
+        dxc, dyc = x - c[0], y - c[1]
+        cand = np.flatnonzero(dxc * dxc + dyc * dyc >= (0.999 * r_in) ** 2)
+    else:
+        cand = np.arange(p.shape[0])
+    pc = p[cand]
+    cross = e[:, 0] * (pc[:, 1:2] - a[:, 1]) - e[:, 1] * (pc[:, 0:1] - a[:, 0])  # (M, corners)
+    return pc[~np.all(cross > 0, axis=1)]
 
 
 def _as_cop(cop_ml_mm: ArrayLike, cop_ap_mm: ArrayLike, fs_hz: float) -> tuple[NDArray[np.float64], ...]:
