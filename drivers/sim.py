@@ -78,7 +78,11 @@ CUES: dict[str, str] = {
     "stand_right": "right",
     "step_off": "off",
     "rest": "both",
+    "squat": "both",  # bodyweight squats on both feet (the squat-symmetry protocol)
 }
+
+#: Standard gravity (m/s²), for the load of a squatting person: m·(g + z'').
+G_M_S2 = 9.80665
 
 #: Reports per second on a PC (``wii-balance-board.md`` §0 and §4: ~100 reports/s).
 REPORT_RATE_HZ = 100.0
@@ -254,6 +258,11 @@ class SimulatedPerson:
         Seed of the person's choices (reaction delays, foot placement, touch-down depth).
     auto_follow : bool
         Obey cues given with :meth:`cue` (after a reaction delay).
+    squat_reps : int
+        Squats done on the ``"squat"`` cue.
+    squat_offload_ml_mm : float
+        Sideways shift (mm, + right) of the CoP while squatting: a person who offloads the left
+        leg shifts right (with feet at ±100 mm, +20 mm puts 40 % of the load on the left foot).
     """
 
     def __init__(
@@ -263,13 +272,21 @@ class SimulatedPerson:
         stance: Stance = "both",
         seed: int = 0,
         auto_follow: bool = True,
+        squat_reps: int = 5,
+        squat_offload_ml_mm: float = 0.0,
     ) -> None:
         if not (mass_kg > 0 and math.isfinite(mass_kg)):
             raise ValueError(f"mass_kg={mass_kg} must be a positive number of kilograms")
         if stance not in STANCES:
             raise ValueError(f"stance={stance!r} is not one of {STANCES}")
+        if not (int(squat_reps) >= 1):
+            raise ValueError(f"squat_reps={squat_reps} must be at least 1")
         self.mass_kg = float(mass_kg)
         self.auto_follow = auto_follow
+        self.squat_reps = int(squat_reps)
+        self.squat_offload_ml_mm = float(squat_offload_ml_mm)
+        #: Planned squat sets: start_s, reps, period_s, depth_m, ml_shift_mm.
+        self.squats: list[dict[str, float]] = []
         self._rng = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
         self._initial = np.asarray(self._state_for(stance, jitter=False), dtype=np.float64)
         self._keyframes: list[_Keyframe] = []
@@ -347,6 +364,44 @@ class SimulatedPerson:
         self.events.append((t, "touch_down", {"fraction": f, "duration_s": duration_s}))
         self._changed(t)
 
+    def squat(
+        self,
+        *,
+        at_s: float | None = None,
+        reps: int | None = None,
+        period_s: float = 2.5,
+        depth_m: float = 0.35,
+        ml_shift_mm: float | None = None,
+    ) -> None:
+        """Do ``reps`` bodyweight squats at an even pace, starting at ``at_s``.
+
+        The centre of mass moves down by ``depth_m·(1 − cos(2πu))/2`` per repetition, so the
+        load on the board is ``m·(g + z'')``: below body weight going down, above it at the
+        bottom. While squatting the CoP shifts sideways by ``ml_shift_mm``.
+
+        Parameters
+        ----------
+        at_s : float, optional
+            Start (s); now by default.
+        reps : int, optional
+            Repetitions; :attr:`squat_reps` by default.
+        period_s : float
+            Duration of one repetition (s).
+        depth_m : float
+            Depth of the centre of mass at the bottom (m).
+        ml_shift_mm : float, optional
+            Sideways CoP shift while squatting (mm, + right); :attr:`squat_offload_ml_mm` by default.
+        """
+        t = self._now(at_s)
+        n = self.squat_reps if reps is None else int(reps)
+        if n < 1 or not (period_s > 0 and depth_m >= 0):
+            raise ValueError(f"reps={n}, period_s={period_s}, depth_m={depth_m}: need reps >= 1, period_s > 0, depth_m >= 0")
+        shift = self.squat_offload_ml_mm if ml_shift_mm is None else float(ml_shift_mm)
+        sq = {"start_s": t, "reps": n, "period_s": float(period_s), "depth_m": float(depth_m), "ml_shift_mm": shift}
+        self.squats.append(sq)
+        self.events.append((t, "squat", dict(sq)))
+        self._changed(t)
+
     def hop(self, *, at_s: float | None = None) -> None:
         """Hop on the stance foot: push-off, ~0.25 s in the air, landing peak, foot lands a little elsewhere."""
         t = self._now(at_s)
@@ -385,12 +440,14 @@ class SimulatedPerson:
         start = t + float(self._rng.uniform(0.5, 1.5))
         if CUES[instruction] != self._target_stance:
             self.set_stance(CUES[instruction], at_s=start)  # type: ignore[arg-type]
+        if instruction == "squat":
+            self.squat(at_s=start)
         return start
 
     def schedule(self, actions: Iterable[tuple[float, str, dict[str, Any]]]) -> None:
         """Run ``(t_s, action, kwargs)`` items, e.g. ``(5.0, "set_stance", {"stance": "left"})``."""
         for t_s, action, kwargs in actions:
-            if action not in ("set_stance", "step_off", "touch_down", "hop", "press_button", "cue"):
+            if action not in ("set_stance", "step_off", "touch_down", "hop", "squat", "press_button", "cue"):
                 raise ValueError(f"unknown action {action!r} in schedule")
             getattr(self, action)(at_s=t_s, **(kwargs or {}))
 
@@ -424,7 +481,13 @@ class SimulatedPerson:
 
         Each stance change blends, with a cosine ramp, from the state at its start to its target."""
         t = np.atleast_1d(np.asarray(t_s, dtype=np.float64))
-        return self._eval(t, self._starts(), self._keyframes)
+        st = self._eval(t, self._starts(), self._keyframes)
+        if self.squats:
+            st = st.copy()
+            for sq in self.squats:
+                inside = (t >= sq["start_s"]) & (t < sq["start_s"] + sq["reps"] * sq["period_s"])
+                st[inside, 1] += sq["ml_shift_mm"]
+        return st
 
     def load_factor_at(self, t_s: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
         """Multiplier of the load from touch-downs and hops, and the button state, at times ``t_s``."""
@@ -451,6 +514,13 @@ class SimulatedPerson:
                 factor *= push * air * land
             elif tr.kind == "button":
                 button |= (u >= 0) & (u < tr.duration_s)
+        for sq in self.squats:
+            # load / body weight = 1 + z''/g with z = -depth·(1 - cos(2πu))/2 over the reps
+            u = (t - sq["start_s"]) / sq["period_s"]
+            inside = (u >= 0) & (u < sq["reps"])
+            w = 2 * np.pi / sq["period_s"]
+            acc = -sq["depth_m"] * w**2 * np.cos(2 * np.pi * u) / 2
+            factor *= np.where(inside, 1.0 + acc / G_M_S2, 1.0)
         return factor, button
 
 
@@ -512,6 +582,9 @@ class SimulatedBoard(Board):
     sensor_gains : tuple of 4 float
         Miscalibration of the simulated load cells TL, TR, BL, BR (1 = exact), for exercising
         ``balance calibrate``.
+    squat_offload_ml_mm : float
+        Sideways CoP shift (mm, + right) of the simulated person while squatting (see
+        :class:`SimulatedPerson`); 0 squats symmetrically.
     """
 
     kind = "sim"
@@ -533,6 +606,7 @@ class SimulatedBoard(Board):
         serial: str | None = None,
         chunk_s: float = 1.0,
         sensor_gains: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
+        squat_offload_ml_mm: float = 0.0,
     ) -> None:
         super().__init__()
         if not (ml_sway_ratio_right_over_left > 0 and math.isfinite(ml_sway_ratio_right_over_left)):
@@ -545,7 +619,8 @@ class SimulatedBoard(Board):
         self.realtime = bool(realtime)
         self.ml_sway_ratio_right_over_left = float(ml_sway_ratio_right_over_left)
         self.person = person if person is not None else SimulatedPerson(
-            mass_kg=mass_kg, stance=stance, seed=seed, auto_follow=auto_follow
+            mass_kg=mass_kg, stance=stance, seed=seed, auto_follow=auto_follow,
+            squat_offload_ml_mm=squat_offload_ml_mm,
         )
         self.person.clock = lambda: self.now_s
         self.person._listeners.append(self._on_person_change)

@@ -119,34 +119,18 @@ _SUFFIX_UNITS: tuple[tuple[str, str], ...] = (
     ("_s", "s"),
 )
 
-#: Measures the protocols add to the sway measures (protocols/results.py ``TrialResult.measures``).
-_PROTOCOL_MEASURES: dict[str, tuple[str, str, str, str]] = {
-    "hold_time_s": ("s", "Time the stance was held, from the start beep to a failure or the planned end",
-                    "t_end − t_start", "posturography.md §4.1 (unipedal stance test)"),
-    "weight_left_pct": ("%", "Share of body weight on the left side of the board (left sensors TL+BL)",
-                        "100·(TL+BL)/(TL+TR+BL+BR), mean over the trial", "wii-balance-board.md §5"),
-    "weight_right_pct": ("%", "Share of body weight on the right side of the board (right sensors TR+BR)",
-                         "100·(TR+BR)/(TL+TR+BL+BR), mean over the trial", "wii-balance-board.md §5"),
-    "weight_left_pct_bottom": ("%", "Share of body weight on the left side at the bottom of each squat, "
-                               "mean over the repetitions", "100·(TL+BL)/Σ at the lowest total-load point",
-                               "wii-balance-board.md §5"),
-    "rep_count": ("1", "Squat repetitions detected from the total load", "count of load cycles",
-                  "protocols/detect.py"),
-}  # fmt: skip
-
-
 def measure_info(key: str) -> dict[str, str]:
     """Unit, description, formula and reference of a measure key.
 
-    From :data:`balance.sway.MEASURES` when it lists the key, then the protocol measures;
+    From :data:`balance.sway.MEASURES` when it lists the key, then the measures the protocols
+    add (:data:`protocols.analysis.PROTOCOL_MEASURES`: hold time, weight bearing, squat reps);
     otherwise the unit is read from the key's suffix (``_mm_s`` → mm/s, ``_mm2`` → mm², ``_hz``
     → Hz, ``_pct`` → %, ``_s`` → s, else dimensionless ``1``).
     """
-    try:
-        from balance.sway import MEASURES  # type: ignore[attr-defined]
-    except ImportError:
-        MEASURES = {}
-    info = MEASURES.get(key) if isinstance(MEASURES, Mapping) else None
+    from balance.sway import MEASURES
+    from protocols.analysis import PROTOCOL_MEASURES
+
+    info = MEASURES.get(key) or PROTOCOL_MEASURES.get(key)
     if info is not None:
         get = (lambda n: info.get(n, "")) if isinstance(info, Mapping) else (lambda n: getattr(info, n, "") or "")
         return {
@@ -155,9 +139,6 @@ def measure_info(key: str) -> dict[str, str]:
             "formula": str(get("formula")),
             "reference": str(get("reference")),
         }
-    if key in _PROTOCOL_MEASURES:
-        unit, desc, formula, ref = _PROTOCOL_MEASURES[key]
-        return {"unit": unit, "description": desc, "formula": formula, "reference": ref}
     return {"unit": _unit_from_key(key), "description": "", "formula": "", "reference": ""}
 
 

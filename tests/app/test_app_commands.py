@@ -317,6 +317,20 @@ def test_bilateral_test_prints_romberg_and_writes_report(db: Path, capsys: pytes
         assert f"{v:.1f}" in out
 
 
+def test_squat_test_on_the_simulated_board_counts_the_reps(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The simulated person squats on the protocol's "squat" cue (5 reps by default), symmetrically.
+    run_cli(capsys, "athlete", "add", "Sam", "--mass-kg", "70", "--db", str(db))
+    code, out, err = run_cli(capsys, "test", "squat", "--athlete", "Sam", "--board", "sim", "--seed", "4",
+                             "--no-live", "--db", str(db))  # fmt: skip
+    assert code == 0, err
+    assert "5 squats" in out and "no real offloading" in out
+    with Store.open(db) as s:
+        (sess,) = s.sessions("Sam")
+        (trial,) = sess.trials
+        assert trial.valid and trial.measures["rep_count"] == 5
+        assert 45.0 < trial.measures["weight_left_pct"] < 55.0
+
+
 def test_raw_file_disk_full_mid_trial(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The raw recording cannot be written (ENOSPC) in the 3rd trial: the test stops with a clear message;
     the earlier trials are saved, and so are the samples of the interrupted one (in the database)."""

@@ -66,37 +66,9 @@ def squat_load_factor(t: NDArray[np.float64], *, start_s: float, reps: int, peri
 
 
 class SquattingPerson(SimulatedPerson):
-    """A simulated person who can also do bodyweight squats (load = m·(g + z''), analytic)
-    while shifting their CoP by ``ml_shift_mm`` (towards the right offloads the left leg: with
-    the feet at ±100 mm the left foot carries 50 % − 100·ml/200 mm)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.squats: list[dict[str, float]] = []
-
-    def squat(self, *, at_s: float, reps: int, period_s: float = 2.5, depth_m: float = 0.35, ml_shift_mm: float = 0.0) -> None:
-        self.squats.append(
-            {"start_s": at_s, "reps": reps, "period_s": period_s, "depth_m": depth_m, "ml_shift_mm": ml_shift_mm}
-        )
-        self._changed(at_s)
-
-    def load_factor_at(self, t_s: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-        factor, button = super().load_factor_at(t_s)
-        t = np.asarray(t_s, dtype=np.float64)
-        for sq in self.squats:
-            factor = factor * squat_load_factor(
-                t, start_s=sq["start_s"], reps=int(sq["reps"]), period_s=sq["period_s"], depth_m=sq["depth_m"]
-            )
-        return factor, button
-
-    def state_at(self, t_s: NDArray[np.float64]) -> NDArray[np.float64]:
-        st = super().state_at(t_s).copy()
-        t = np.atleast_1d(np.asarray(t_s, dtype=np.float64))
-        for sq in self.squats:
-            end = sq["start_s"] + sq["reps"] * sq["period_s"]
-            inside = (t >= sq["start_s"]) & (t < end)
-            st[inside, 1] += sq["ml_shift_mm"]
-        return st
+    """Kept for the protocol tests: squats (``person.squat(...)`` and the ``"squat"`` cue) are
+    built into :class:`drivers.sim.SimulatedPerson`; the tests check the load they produce
+    against :func:`squat_load_factor`, derived here independently."""
 
 
 def left_share_for_shift(ml_shift_mm: float, feet_ml_mm: tuple[float, float] = (-100.0, 100.0)) -> float:
