@@ -38,6 +38,11 @@ Sway
     ``ml_sway_ratio_right_over_left`` scales the ML sway (RMS and speed) of the right-leg stance
     relative to the left.
 
+    With the eyes closed (the ``"eyes_closed"`` cue) the sway is scaled by
+    :data:`EYES_CLOSED_SWAY_SCALE`: ×1.1 in bipedal stance (HBEDB medians, firm surface: 0.90 →
+    0.99 cm/s, ``posturography.md`` §4.3) and ×2 on one leg (an order of magnitude: eyes-closed
+    unipedal stance times fall to about a third of eyes-open ones, §4.2; not a published sway ratio).
+
 Samples are generated in vectorised chunks; ten simulated minutes take well under a second.
 """
 
@@ -79,7 +84,11 @@ CUES: dict[str, str] = {
     "step_off": "off",
     "rest": "both",
     "squat": "both",  # bodyweight squats on both feet (the squat-symmetry protocol)
+    "eyes_closed": "",  # close the eyes where one stands (stance unchanged); any stance cue opens them
 }
+
+#: Sway multipliers with the eyes closed: (bipedal, single-leg); see the module docstring.
+EYES_CLOSED_SWAY_SCALE: tuple[float, float] = (1.1, 2.0)
 
 #: Standard gravity (m/s²), for the load of a squatting person: m·(g + z'').
 G_M_S2 = 9.80665
@@ -287,6 +296,8 @@ class SimulatedPerson:
         self.squat_offload_ml_mm = float(squat_offload_ml_mm)
         #: Planned squat sets: start_s, reps, period_s, depth_m, ml_shift_mm.
         self.squats: list[dict[str, float]] = []
+        #: (t_s, closed) eye changes, in time order.
+        self._eyes: list[tuple[float, bool]] = []
         self._rng = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
         self._initial = np.asarray(self._state_for(stance, jitter=False), dtype=np.float64)
         self._keyframes: list[_Keyframe] = []
@@ -402,6 +413,24 @@ class SimulatedPerson:
         self.events.append((t, "squat", dict(sq)))
         self._changed(t)
 
+    def set_eyes(self, *, closed: bool, at_s: float | None = None) -> None:
+        """Close (or open) the eyes at ``at_s``: the sway scales by :data:`EYES_CLOSED_SWAY_SCALE`."""
+        t = self._now(at_s)
+        self._eyes.append((t, bool(closed)))
+        self._eyes.sort(key=lambda e: e[0])
+        self.events.append((t, "eyes", {"closed": bool(closed)}))
+        self._changed(t)
+
+    def eyes_closed_at(self, t_s: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Whether the eyes are closed at times ``t_s`` (s)."""
+        t = np.atleast_1d(np.asarray(t_s, dtype=np.float64))
+        if not self._eyes:
+            return np.zeros(t.size, dtype=bool)
+        times = np.array([e[0] for e in self._eyes])
+        closed = np.array([e[1] for e in self._eyes])
+        idx = np.searchsorted(times, t, side="right") - 1
+        return np.where(idx >= 0, closed[np.clip(idx, 0, None)], False)
+
     def hop(self, *, at_s: float | None = None) -> None:
         """Hop on the stance foot: push-off, ~0.25 s in the air, landing peak, foot lands a little elsewhere."""
         t = self._now(at_s)
@@ -438,6 +467,11 @@ class SimulatedPerson:
         if not self.auto_follow:
             return None
         start = t + float(self._rng.uniform(0.5, 1.5))
+        if instruction == "eyes_closed":
+            self.set_eyes(closed=True, at_s=t + 0.3)  # closing the eyes is quicker than stepping
+            return start
+        if self.eyes_closed_at(np.array([start]))[0]:
+            self.set_eyes(closed=False, at_s=start)
         if CUES[instruction] != self._target_stance:
             self.set_stance(CUES[instruction], at_s=start)  # type: ignore[arg-type]
         if instruction == "squat":
@@ -447,7 +481,7 @@ class SimulatedPerson:
     def schedule(self, actions: Iterable[tuple[float, str, dict[str, Any]]]) -> None:
         """Run ``(t_s, action, kwargs)`` items, e.g. ``(5.0, "set_stance", {"stance": "left"})``."""
         for t_s, action, kwargs in actions:
-            if action not in ("set_stance", "step_off", "touch_down", "hop", "squat", "press_button", "cue"):
+            if action not in ("set_stance", "step_off", "touch_down", "hop", "squat", "set_eyes", "press_button", "cue"):
                 raise ValueError(f"unknown action {action!r} in schedule")
             getattr(self, action)(at_s=t_s, **(kwargs or {}))
 
@@ -865,8 +899,11 @@ class SimulatedBoard(Board):
         load = self.person.mass_kg * state[:, 0] * factor
         ratio = self.ml_sway_ratio_right_over_left
         w_b, w_l, w_r = state[:, 3], state[:, 4], state[:, 5]
-        ml = state[:, 1] + w_b * vals[:, 0] + (w_l + w_r * ratio) * vals[:, 2]
-        ap = state[:, 2] + w_b * vals[:, 1] + (w_l + w_r) * vals[:, 3]
+        closed = self.person.eyes_closed_at(t_tick)
+        w_b = w_b * np.where(closed, EYES_CLOSED_SWAY_SCALE[0], 1.0)
+        k_s = np.where(closed, EYES_CLOSED_SWAY_SCALE[1], 1.0)
+        ml = state[:, 1] + w_b * vals[:, 0] + (w_l + w_r * ratio) * k_s * vals[:, 2]
+        ap = state[:, 2] + w_b * vals[:, 1] + (w_l + w_r) * k_s * vals[:, 3]
         # Split the load over the corners so that the CoP is (ml, ap) (bilinear split;
         # inverse of balance.cop.cop_from_corners, wii-balance-board.md §5).
         u = np.clip(0.5 + ml / self._geom.width_mm, 0.0, 1.0)

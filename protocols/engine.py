@@ -494,7 +494,8 @@ class Engine:
         if p.stance == "squat":
             self._say(f"Squat {p.reps} times at an even pace", cue="squat")
         else:
-            self._say("Hold still" + (", eyes closed" if p.eyes == "closed" else ""))
+            closed = p.eyes == "closed"
+            self._say("Hold still" + (", eyes closed" if closed else ""), cue="eyes_closed" if closed else None)
         self._hold(st, stance)
         self._emit(ev.Beep("end", at_s=self._now_s))
         self._say("Done: stand on both feet", cue="step_on_both")

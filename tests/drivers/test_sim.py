@@ -306,3 +306,28 @@ def test_squat_cue_gives_reps_with_the_analytic_load_and_the_offload() -> None:
     after = u >= 5.5
     assert np.mean(ml[inside]) - np.mean(ml[after]) == pytest.approx(20.0, abs=4.0)
     assert [e for _, e, _ in b.person.events].count("squat") == 1
+
+
+def test_eyes_closed_cue_scales_the_sway_and_a_stance_cue_opens_them() -> None:
+    # Same seed, same person: with the eyes closed the single-leg sway is the same process x2
+    # (EYES_CLOSED_SWAY_SCALE), so the CoP's RMS about its mean doubles.
+    from balance.cop import cop_from_corners
+    from drivers.sim import EYES_CLOSED_SWAY_SCALE
+
+    def rms_ml(eyes_cue: bool) -> float:
+        with SimulatedBoard(seed=9, stance="left") as b:
+            b.read_arrays(2.0)
+            if eyes_cue:
+                b.cue("eyes_closed")
+            a = b.read_arrays(30.0)
+        ml = cop_from_corners(*a.corners_kg.T).cop_ml_mm[a.t_s > a.t_s[0] + 1.0]
+        return float(np.std(ml))
+
+    ratio = rms_ml(True) / rms_ml(False)
+    assert ratio == pytest.approx(EYES_CLOSED_SWAY_SCALE[1], rel=0.05)  # 10 g quantisation and sensor noise
+    with SimulatedBoard(seed=9, stance="left") as b:
+        b.cue("eyes_closed")
+        b.read_arrays(3.0)
+        assert b.person.eyes_closed_at(np.array([b.now_s]))[0]
+        start = b.cue("stand_right")
+        assert start is not None and not b.person.eyes_closed_at(np.array([start + 0.01]))[0]
