@@ -165,13 +165,18 @@ class RecordingWriter:
         moment leaves either no file or a readable one. Filesystems without hard links fall
         back to an exclusive create.
         """
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as f:
-                f.write(head.encode("utf-8"))
+        data = head.encode("utf-8")
+
+        def write_head(path: Path, mode: str) -> None:
+            with open(path, mode) as f:
+                f.write(data)
                 f.flush()
                 if self._fsync:
                     os.fsync(f.fileno())
+
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            write_head(tmp, "wb")
             if overwrite:
                 os.replace(tmp, self.path)
             else:
@@ -182,11 +187,7 @@ class RecordingWriter:
                         f"{self.path} already exists; choose another --out file or pass overwrite=True"
                     ) from None
                 except OSError:  # no hard links here (some network or FAT filesystems)
-                    with open(self.path, "xb") as f:
-                        f.write(head.encode("utf-8"))
-                        f.flush()
-                        if self._fsync:
-                            os.fsync(f.fileno())
+                    write_head(self.path, "xb")
         finally:
             tmp.unlink(missing_ok=True)
         self._fh = open(self.path, "ab", buffering=0)

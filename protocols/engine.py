@@ -322,14 +322,7 @@ class Engine:
 
     def _session_body(self, session: SessionResult) -> None:
         spec = self.spec
-        self._say("Step onto the board and stand still on both feet", cue="step_on_both")
-        onset = self._wait_stance("both", body_mass_kg=None)
-        if onset is None:
-            raise _NoStance(
-                f"nobody stood still on the board within {spec.start.timeout_s:g} s; "
-                "step on with both feet and start again"
-            )
-        self.body_mass_kg = onset.load_kg
+        self._step_on_both("Step onto the board and stand still on both feet", after="")
         plan = spec.plan()
         prev_phase = plan[0].phase if plan else None
         for i, p in enumerate(plan):
@@ -385,12 +378,19 @@ class Engine:
             self.confirm(text)
         else:
             self._read_for(self.spec.intervention_s)
-        self._say("Step back onto the board and stand still on both feet", cue="step_on_both")
+        self._step_on_both("Step back onto the board and stand still on both feet", after=" after the intervention")
+
+    def _step_on_both(self, text: str, *, after: str) -> None:
+        """Ask the person onto the board, wait for a still two-footed stance, take their weight.
+
+        Raises ``_NoStance`` naming the timeout (and ``after``, e.g. " after the intervention").
+        """
+        self._say(text, cue="step_on_both")
         onset = self._wait_stance("both", body_mass_kg=None)
         if onset is None:
             raise _NoStance(
-                f"nobody stood still on the board within {self.spec.start.timeout_s:g} s after the "
-                "intervention; step on with both feet and start again"
+                f"nobody stood still on the board within {self.spec.start.timeout_s:g} s{after}; "
+                "step on with both feet and start again"
             )
         self.body_mass_kg = onset.load_kg
 

@@ -49,14 +49,22 @@ def open_cli_board(args: argparse.Namespace, *, sim: dict[str, Any] | None = Non
     board = open_board(kind, **kwargs)
     profile = None
     if apply_profile and not args.no_profile:
-        try:
-            from balance.app.profiles import apply_stored_profile
-
-            profile = apply_stored_profile(board, args.profile_dir)
-        except BaseException:
-            board.close()
-            raise
+        profile = apply_profile_or_close(board, args.profile_dir)
     return board, profile
+
+
+def apply_profile_or_close(board: Any, profile_dir: Any = None) -> Any:
+    """Apply the open ``board``'s stored calibration profile (None if it has none).
+
+    If that fails the board is closed before the error propagates, so no board is left open.
+    """
+    from balance.app.profiles import apply_stored_profile
+
+    try:
+        return apply_stored_profile(board, profile_dir)
+    except BaseException:
+        board.close()
+        raise
 
 
 def board_error_message(err: BaseException, kind: str) -> str:

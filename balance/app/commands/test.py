@@ -73,13 +73,9 @@ def open_test_board(kind: str, *, mass_kg: float | None, realtime: bool, seed: i
         board = open_board(kind)
     # The board's stored known-mass calibration profile (`balance calibrate`) is applied, as
     # `balance record` does; the profile in use is recorded with every trial via board.info.
-    from balance.app.profiles import apply_stored_profile
+    from balance.app.commands._board import apply_profile_or_close
 
-    try:
-        apply_stored_profile(board)
-    except BaseException:
-        board.close()
-        raise
+    apply_profile_or_close(board)
     return board
 
 
