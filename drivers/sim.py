@@ -72,6 +72,8 @@ __all__ = [
     "BIPEDAL_SWAY",
     "REPORT_RATE_HZ",
     "ADC_RATE_HZ",
+    "POLL_RATE_HZ",
+    "TIMINGS",
 ]
 
 Stance = Literal["off", "both", "left", "right"]
@@ -95,6 +97,15 @@ G_M_S2 = 9.80665
 
 #: Reports per second on a PC (``wii-balance-board.md`` §0 and §4: ~100 reports/s).
 REPORT_RATE_HZ = 100.0
+#: Poll rate of the "polled" timing (Hz): recorders that poll the board at a fixed interval (25 ms in the
+#: Vredeveld recorder's example, posturography.md §3.1) instead of reading every HID report.
+POLL_RATE_HZ = 40.0
+#: Bluetooth drop-outs of the polled timing: how many per second, and the longest (s); WBB gaps reach
+#: ~0.55 s (posturography.md §0, §3.1).
+POLL_DROPOUT_PER_S = 0.1
+POLL_DROPOUT_MAX_S = 0.5
+#: Report timings: ``"hid"`` every HID report (~100/s, duplicates), ``"polled"`` 40 Hz with drop-outs.
+TIMINGS: tuple[str, ...] = ("hid", "polled")
 #: Distinct load-cell samples per second (``wii-balance-board.md`` §4: ~63 distinct samples/s).
 ADC_RATE_HZ = 63.0
 #: Load resolution (kg): ~10 g per count (``wii-balance-board.md`` §3.1).
@@ -619,6 +630,10 @@ class SimulatedBoard(Board):
     squat_offload_ml_mm : float
         Sideways CoP shift (mm, + right) of the simulated person while squatting (see
         :class:`SimulatedPerson`); 0 squats symmetrically.
+    timing : {"hid", "polled"}
+        Report timing. ``"hid"`` (default): every HID report, ~100/s, ~37 % exact duplicates (the
+        board's ADC runs at ~63 Hz). ``"polled"``: a recorder that polls at 40 Hz (13-37 ms intervals)
+        with Bluetooth drop-outs of 0.1-0.5 s about every 10 s, as in recordings made with such tools.
     """
 
     kind = "sim"
@@ -641,8 +656,14 @@ class SimulatedBoard(Board):
         chunk_s: float = 1.0,
         sensor_gains: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
         squat_offload_ml_mm: float = 0.0,
+        timing: Literal["hid", "polled"] = "hid",
     ) -> None:
         super().__init__()
+        if timing not in TIMINGS:
+            raise ValueError(f"timing={timing!r} is not one of {TIMINGS}: 'hid' (~100 reports/s) or 'polled' (40 Hz)")
+        self.timing = timing
+        self._rate_hz = REPORT_RATE_HZ if timing == "hid" else POLL_RATE_HZ
+        self._drop_until = -math.inf
         if not (ml_sway_ratio_right_over_left > 0 and math.isfinite(ml_sway_ratio_right_over_left)):
             raise ValueError(
                 f"ml_sway_ratio_right_over_left={ml_sway_ratio_right_over_left} must be a positive ratio (1.0 = no difference)"
@@ -661,7 +682,7 @@ class SimulatedBoard(Board):
         self.disconnect_at_s = disconnect_at_s
         self.noise_kg = float(noise_kg)
         self._serial = serial or f"sim-{self.seed:04d}"
-        self._chunk_reports = max(1, int(round(chunk_s * REPORT_RATE_HZ)))
+        self._chunk_reports = max(1, int(round(chunk_s * self._rate_hz)))
         ss = np.random.SeedSequence([self.seed, 0])
         s_sway_b, s_sway_s, s_noise, s_time = ss.spawn(4)
         dt = 1.0 / ADC_RATE_HZ
@@ -744,7 +765,8 @@ class SimulatedBoard(Board):
                 "mass_kg": self.person.mass_kg,
                 "ml_sway_ratio_right_over_left": self.ml_sway_ratio_right_over_left,
                 "realtime": self.realtime,
-                "report_rate_hz": REPORT_RATE_HZ,
+                "report_rate_hz": self._rate_hz,
+                "timing": self.timing,
                 "adc_rate_hz": ADC_RATE_HZ,
             },
         )
@@ -832,7 +854,12 @@ class SimulatedBoard(Board):
         n = self._chunk_reports
         k = np.arange(self._k_next, self._k_next + n)
         self._k_next += n
-        tau = k / REPORT_RATE_HZ  # board-side report times
+        tau = k / self._rate_hz  # board-side report (or poll) times
+        if self.timing == "polled":
+            tau = np.maximum(self._polled(tau), 0.0)
+            n = tau.size
+            if n == 0:  # the whole chunk fell in a drop-out
+                return self._generate()
         ticks = np.floor(tau * ADC_RATE_HZ + 1e-9).astype(np.int64)  # ADC sample carried by each report
         # Arrival at the host: 1-3 ms latency, and now and then a Bluetooth burst delay of 10-40 ms; reports
         # queued behind a delayed one arrive just after it. Strictly increasing (>= 0.1 ms apart).
@@ -876,6 +903,25 @@ class SimulatedBoard(Board):
             self._buf = chunk
         self._r = self._render(self._buf)
         self._pos = 0
+
+    def _polled(self, tau: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Poll times of a 40 Hz recorder: jitter of ±12 ms around the 25 ms grid (13-37 ms intervals,
+        ``wii-balance-board.md`` §4 via posturography.md §3.1: the Vredeveld recorder), and Bluetooth
+        drop-outs (about one every 10 s, 0.1-0.5 s long) during which no report arrives."""
+        n = tau.size
+        jit = self._rng_time.uniform(-0.012, 0.012, n)
+        starts = self._rng_time.random(n) < POLL_DROPOUT_PER_S / self._rate_hz
+        lengths = self._rng_time.uniform(0.1, POLL_DROPOUT_MAX_S, n)
+        keep = np.ones(n, dtype=bool)
+        for i in np.flatnonzero(starts).tolist() + [-1]:
+            if i < 0:  # the drop-out carried over from the previous chunk
+                keep &= tau >= self._drop_until
+                continue
+            end = tau[i] + lengths[i]
+            keep &= ~((tau >= tau[i]) & (tau < end))
+            self._drop_until = max(self._drop_until, end)
+        out = tau + jit
+        return np.sort(out[keep])
 
     def _on_person_change(self, t_s: float) -> None:
         """Re-render undelivered samples after a change of the person's plan."""
