@@ -911,15 +911,16 @@ class SimulatedBoard(Board):
         n = tau.size
         jit = self._rng_time.uniform(-0.012, 0.012, n)
         starts = self._rng_time.random(n) < POLL_DROPOUT_PER_S / self._rate_hz
-        lengths = self._rng_time.uniform(0.1, POLL_DROPOUT_MAX_S, n)
-        keep = np.ones(n, dtype=bool)
-        for i in np.flatnonzero(starts).tolist() + [-1]:
-            if i < 0:  # the drop-out carried over from the previous chunk
-                keep &= tau >= self._drop_until
+        # gap between the reports either side of a drop-out (one poll interval plus the jitter
+        # included) at most POLL_DROPOUT_MAX_S; at least 1 s of data between drop-outs
+        lengths = self._rng_time.uniform(0.1, POLL_DROPOUT_MAX_S - 1.0 / self._rate_hz - 0.025, n)
+        keep = tau >= self._drop_until
+        for i in np.flatnonzero(starts).tolist():
+            if tau[i] < self._drop_until + 1.0:
                 continue
             end = tau[i] + lengths[i]
             keep &= ~((tau >= tau[i]) & (tau < end))
-            self._drop_until = max(self._drop_until, end)
+            self._drop_until = end
         out = tau + jit
         return np.sort(out[keep])
 

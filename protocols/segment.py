@@ -361,8 +361,9 @@ def side_mismatch(recording: Recording, side: str, *, start: StartRule = StartRu
     """Why ``side`` contradicts the recording's CoP, or None when it does not (or cannot tell).
 
     The CoP says "left" when its median lies at least ``start.side_offset_mm`` left of the bipedal
-    centre (found by :func:`segment_recording`; the board's centre when the file has no both-feet
-    part), "right" likewise; a two-plate file says which plate carries the load.
+    centre (found by :func:`segment_recording` when the file has both-feet and single-leg parts;
+    else the board's centre, ML = 0), "right" likewise; a two-plate file says which plate carries
+    the load (three times the other's).
     """
     if side not in ("left", "right"):
         return None
@@ -378,10 +379,13 @@ def side_mismatch(recording: Recording, side: str, *, start: StartRule = StartRu
         detail = f"the {'left' if said == 'left' else 'right'} plate carries the load"
     else:
         res = segment_recording(recording)
-        c = res.centre_ml_mm if res.bipedal_s >= 1.0 else 0.0
+        # the bipedal centre is known when both-feet parts sit beside single-leg ones; a file of one
+        # stance alone is judged against the board's centre
+        known = bool(res.stances) and res.bipedal_s >= 1.0
+        c = res.centre_ml_mm if known else 0.0
         med = float(np.median(ml[fin])) - c
         said = "left" if med <= -start.side_offset_mm else ("right" if med >= start.side_offset_mm else None)
-        where = "the bipedal centre" if res.bipedal_s >= 1.0 else "the board's centre"
+        where = "the bipedal centre" if known else "the board's centre"
         detail = f"its mean CoP lies {abs(med):.0f} mm {'left' if med < 0 else 'right'} of {where}"
     if said is None or said == side:
         return None
