@@ -20,7 +20,8 @@ Boundaries
     For an end seen in the CoP (the free foot put back on the board: the CoP moves back towards the
     centre, ``FailureRules.touch_down_cop_jump_mm``), the time it crossed half-way back; for an end
     seen in the load (free foot to the floor, step-off, hop), the event's onset from
-    :func:`~protocols.detect.detect_failures`.
+    :func:`~protocols.detect.detect_failures`; when that onset follows a gap in the stream (a
+    Bluetooth drop-out hides the event), the last sample before the gap.
 ``status``
     ``"complete"`` when the person then stood on both feet (the CoP in the bipedal band and the load
     up, for most of the next ``settle_s``) or the recording ended on one leg; ``"failed"`` when the
@@ -251,6 +252,7 @@ def segment_recording(
     bipedal_s = float(dt[bip_mask].sum())
     min_load = 0.5 * bm
     plates = _plates(recording)
+    gap_s = max(0.1, 4.0 * float(np.median(np.diff(t))))
 
     stances: list[StanceSegment] = []
     pos = 0
@@ -289,6 +291,13 @@ def segment_recording(
                     back = np.flatnonzero(toward * rel[k0:] < half)
                 if back.size:
                     end_s = _crossing_s(t, toward * rel, k0 + int(back[0]), half)
+            else:
+                # an event inside a gap of the stream (a Bluetooth drop-out) shows only after it: the
+                # earliest time it can have begun is the last sample before the gap, and ending there
+                # keeps the analysed window clear of it
+                k = int(np.searchsorted(t, end_s, side="left"))
+                if 0 < k < n and t[k] - t[k - 1] > gap_s and end_s > t[k - 1]:
+                    end_s = float(t[k - 1])
             end_s = max(end_s, start_s)
             a = int(np.searchsorted(t, ev.confirmed_s + 0.3, side="left"))
             b = int(np.searchsorted(t, ev.confirmed_s + 0.3 + settle_s, side="right"))

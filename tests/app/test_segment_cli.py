@@ -71,6 +71,8 @@ def test_import_refuses_the_other_side_and_segments(
         assert s.sessions("Sam") == []
     code, _, err = run_cli(capsys, "import", str(right), "--athlete", "Sam", "--side", "left", "--force", "--db", str(db))
     assert code == 0, err
+    code, _, err = run_cli(capsys, "import", str(path), "--athlete", "Sam", "--db", str(db))
+    assert code == 0 and "several stances" in err and "--segment" in err
     code, out, err = run_cli(capsys, "import", str(path), "--athlete", "Sam", "--segment", "--db", str(db), "--json")
     assert code == 0, err
     with Store.open(db) as s:

@@ -667,6 +667,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"balance analyze: warning: {r['file']}: {r.pop('warning')}", file=sys.stderr)
         r.pop("warning", None)
     results = [row for r in results for row in (r["segments"] if "segments" in r else [r])]
+    for r in results:
+        if r.get("stance", {}).get("error"):
+            print(f"balance analyze: note: {r['file']}: {r['stance']['error']}", file=sys.stderr)
     if args.json:
         text = format_json(results, units=measure_units(args.preset))
     elif args.csv:

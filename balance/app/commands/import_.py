@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     safe_output()
     import math
     import shutil
+    import sys
     from pathlib import Path
 
     from balance.app.paths import ensure_private_dir
@@ -95,8 +96,11 @@ def run(args: argparse.Namespace) -> int:
                             tr.trial_index = len(trials) + 1
                             trials.append((path, tr))
                     continue
-                from protocols.segment import side_mismatch
+                from protocols.segment import several_stances_warning, side_mismatch
 
+                several = several_stances_warning(rec)
+                if several:
+                    print(f"balance import: warning: {path}: {several}", file=sys.stderr)
                 wrong = side_mismatch(rec, side_arg)
                 if wrong and not args.force:
                     errors.append(f"{path}: {wrong}; give the right --side, use --segment for a session of "
