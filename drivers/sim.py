@@ -11,7 +11,9 @@ Timing (``../shared/docs/wii-balance-board.md`` §4)
     Reports at ~100/s on the board clock, stamped on arrival at the host with a small latency and
     occasional Bluetooth bursts (arrival times strictly increasing, jittered). The load cells are
     sampled at ~63 Hz, slower than the reports, so ~37 % of reports repeat the previous values
-    exactly (flagged :attr:`~drivers.base.SampleFlag.DUPLICATE`), in runs of 1-2.
+    exactly (flagged :attr:`~drivers.base.SampleFlag.DUPLICATE`), in runs of 1-2. With
+    ``timing="polled"`` the board is read like the recorders that poll it at 40 Hz (13-37 ms apart)
+    instead, with Bluetooth drop-outs of 0.1-0.5 s about every 10 s.
 Resolution
     Corner loads are quantised to 10 g (``wii-balance-board.md`` §3.1: "about 10 g per count"),
     with a little sensor noise (a few grams) before quantisation.
@@ -29,7 +31,9 @@ Sway
     under-damping stands in for it.) The variances of the two modes are solved analytically so
     that the CoP RMS and mean speed per axis match the targets:
 
-    * single-leg stance (``posturography.md`` §4.3, measured WBB single-leg values): total CoP
+    * single-leg stance (``posturography.md`` §4.3, measured WBB single-leg values, which are values
+      after preprocessing: the person generates :data:`SINGLE_LEG_SWAY_RAW`, calibrated so that the
+      output after the default ``balance.pipeline.analyze`` matches :data:`SINGLE_LEG_SWAY`): total CoP
       speed ≈ 35 mm/s, ML speed ≈ 28 mm/s > AP speed ≈ 20 mm/s (ratio ≈ 1.4), RMS_ML ≈ 5.5 mm;
       RMS_AP ≈ 7 mm so that the 95 % ellipse is ≈ 7 cm² (§4.3: 7-12 cm²);
     * bipedal quiet stance (``posturography.md`` §4.3, HBEDB): total speed ≈ 9 mm/s with AP speed >

@@ -95,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
                         for tr in got:
                             tr.trial_index = len(trials) + 1
                             trials.append((path, tr))
+                    started = rec.meta.get("started_wall_utc")
+                    if when is None and started:
+                        try:
+                            when = _iso(started)
+                        except StoreError:
+                            pass
                     continue
                 from protocols.segment import several_stances_warning, side_mismatch
 
