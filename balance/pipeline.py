@@ -376,11 +376,12 @@ def effective_cutoff_hz(
     """-3 dB frequency (Hz) of the preprocessing: a moving average of ``window_s`` then a zero-phase
     Butterworth low-pass.
 
-    Gain ``|sinc(f·window_s)| · 1/(1 + (f/cutoff_hz)^(2·order))`` (the moving average's transfer
-    function; ``sosfiltfilt`` applies the Butterworth's ``|H|`` twice), solved for 1/√2 on a fine
-    grid up to the Nyquist frequency. SWARII on an irregular stream approaches a moving average of
-    ``window_s`` when the samples are dense in the window (``bench/bench_smoothing.py`` checks it on
-    simulated WBB timing). NaN when nothing smooths (no window, no filter).
+    Gain ``|sinc(f·window_s)| · |H(f)|²`` with ``H`` the digital Butterworth that
+    :func:`balance.filters.lowpass` designs (``scipy.signal.butter``, applied forwards and backwards by
+    ``sosfiltfilt``, hence the square), solved for 1/√2 on a 0.0025 Hz grid up to the Nyquist frequency.
+    SWARII on an irregular stream approaches a moving average of ``window_s`` when the samples are
+    dense in the window (``bench/bench_smoothing.py`` checks it on simulated WBB timing). NaN when
+    nothing smooths (no window, no filter).
     """
     if not window_s and cutoff_hz is None:
         return float("nan")
@@ -388,8 +389,12 @@ def effective_cutoff_hz(
     g = np.ones_like(f)
     if window_s:
         g *= np.abs(np.sinc(f * window_s))
-    if cutoff_hz is not None:
-        g /= 1.0 + (f / cutoff_hz) ** (2 * int(order or 4))
+    if cutoff_hz is not None and cutoff_hz < fs_hz / 2.0:
+        from scipy.signal import butter, sosfreqz
+
+        sos = butter(int(order or 4), cutoff_hz, btype="low", fs=fs_hz, output="sos")
+        _, h = sosfreqz(sos, worN=f, fs=fs_hz)
+        g *= np.abs(h) ** 2
     below = np.flatnonzero(g < 1.0 / np.sqrt(2.0))
     return float(f[below[0]]) if below.size else float(fs_hz / 2.0)
 
