@@ -28,6 +28,9 @@ Boundaries
     stance ended in a touch-down, step-off or hop and the person did not return to both feet (the
     ``reason`` says which, and when).
 
+Without the load (a CoP-only file) the load rules see only the CoP vanishing (a flight, a step-off):
+a free foot put on the floor beside the board then goes unnoticed, as on the live path.
+
 Conventions: ML positive to the person's right, the left foot at negative ML; times in board seconds.
 """
 

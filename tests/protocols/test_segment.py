@@ -62,6 +62,17 @@ def test_every_simulated_stance_is_found_with_its_side_and_boundaries(timing: st
         assert s.analysis_window_s == pytest.approx((s.start_s + 2.0, s.end_s - 0.5))
 
 
+def test_a_cop_only_file_is_segmented_without_the_load_rules() -> None:
+    rec, truth = sim_session("hid", 2)
+    cop = Recording(time_s=rec.time_s, cop_ml_mm=rec.cop_ml_mm, cop_ap_mm=rec.cop_ap_mm)
+    found = segment(cop)
+    # the touch-down to the floor cannot be seen without the load: stances 4 and 5 are one
+    assert [s.side for s in found] == ["left", "right", "right", "left", "right"]
+    assert found[1].failure_kind == "hop"
+    assert found[3].start_s == pytest.approx(truth[3][1], abs=0.2)
+    assert found[3].end_s == pytest.approx(truth[4][2], abs=0.2)
+
+
 def test_a_bipedal_session_has_no_stance_and_no_warning() -> None:
     b = SimulatedBoard(seed=2, stance="both", auto_follow=False, timing="polled")
     b.person.set_stance("off", at_s=20.0)
