@@ -10,11 +10,15 @@ time interval Δt and two straight regions are fitted, a short-term one and a lo
 * The break between regions is the lag ``t_b`` in ``break_range_s`` (default 0.3–2.5 s, Quijoux's search
   range) that minimises the summed squared error of two straight-line fits in log-log coordinates
   (the regions share the break lag). Searched for all candidates at once with cumulative sums.
-* Diffusion coefficients (Collins & De Luca): slope of the *linear* MSD fit in each region divided by 2
-  for one axis (``⟨Δx²⟩ = 2DΔt``) and by 4 for the planar resultant (``⟨Δr²⟩ = 4DΔt``); mm²/s. This
-  slope/2 vs slope/4 convention is the Einstein relation; posturography.md §1.4 marks it as not
-  confirmed against the original paper. (Quijoux's "diffusion coefficients" are a different quantity,
-  exp(intercept) of the log-log fits; see :mod:`balance.quijoux`.)
+* Diffusion coefficients (Collins & De Luca 1993, Methods, "stabilogram-diffusion analysis"): the slope of
+  the *linear* MSD fit in each region divided by 2, for one axis (``⟨Δx²⟩ = 2·D_x·Δt``) **and for the planar
+  resultant** (``⟨Δr²⟩ = 2·D_r·Δt``); mm²/s. Since ``⟨Δr²⟩ = ⟨Δx²⟩ + ⟨Δy²⟩``, this makes
+  ``D_r = D_x + D_y``: the planar coefficient is the sum of the per-axis ones, as in the paper (which
+  treats the planar displacement like a one-dimensional one and reports D_rs, D_rl beside D_xs, D_ys),
+  not the two-dimensional Einstein relation ``⟨Δr²⟩ = 4DΔt`` (which would give the mean ``(D_x + D_y)/2``
+  and is what some later re-implementations use: compare conventions before comparing values).
+  (Quijoux's "diffusion coefficients" are a different quantity, exp(intercept) of the log-log fits; see
+  :mod:`balance.quijoux`.)
 * Scaling exponents H: half the slope of the log-log fit in each region (H > 0.5 persistent, < 0.5
   anti-persistent).
 * Critical point: the intersection of the two linear fits (``critical_time_s``, ``critical_msd_mm2``).
@@ -193,8 +197,8 @@ def diffusion_measures(
     lo = max(int(np.ceil(break_range_s[0] * fs_hz)) - 1, 2)
     hi = min(int(np.floor(break_range_s[1] * fs_hz)) - 1, max_lag - 3)
     candidates = np.arange(lo, hi + 1) if hi >= lo else np.zeros(0, dtype=np.intp)
-    # planar <Δr²> = 4DΔt, one axis <Δx²> = 2DΔt
-    r = _analyse(t_s, msd3, candidates, np.array([4.0, 2.0, 2.0]))
+    # Collins & De Luca 1993: <Δr²> = 2·D_r·Δt for the planar resultant as for one axis, so D_r = D_x + D_y
+    r = _analyse(t_s, msd3, candidates, np.array([2.0, 2.0, 2.0]))
     for i, suffix in enumerate(("", "_ml", "_ap")):
         out[f"diffusion_short{suffix}_mm2_s"] = float(r["d_short"][i])
         out[f"diffusion_long{suffix}_mm2_s"] = float(r["d_long"][i])

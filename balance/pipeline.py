@@ -14,13 +14,20 @@ The ``"standard"`` preset follows ``../shared/docs/posturography.md`` §3.2 "Sug
 2. **Resample** irregular streams (a Wii Balance Board's) onto a uniform grid with SWARII (Audiffren &
    Contal 2016; :func:`balance.resample.swarii`), never by linear interpolation (posturography.md §3.2,
    "Resample to a uniform grid"). Default rate 50 Hz, the ISPGR minimum (Scoppa et al. 2013,
-   posturography.md §3.2 "Duration / rate"), window 0.08 s (Quijoux's default). Uniform streams keep their
-   rate unless ``fs_hz`` asks for another.
+   posturography.md §3.2 "Duration / rate"), window two output periods (0.04 s at 50 Hz: the ratio of
+   Quijoux's 0.08 s at 25 Hz; issue 10: the fixed 0.08 s window, a 0.08 s moving average with its -3 dB
+   point at 5.5 Hz, removed 11-12 % of a WBB single-leg ML path by itself while the report named only the
+   10 Hz filter). Uniform streams keep their rate unless ``fs_hz`` asks for another.
 3. **Low-pass** with the zero-phase 4th-order Butterworth at 10 Hz (:func:`balance.filters.lowpass`;
    posturography.md §3.2 "Low-pass filter"). ``cutoff_hz=None`` skips it.
 4. **Trim** the first ``trim_s`` seconds (default 0: the protocol layer knows when the lift-off happened
    and cuts the trial before calling this).
 5. **Centre** (remove the mean) and compute :func:`balance.sway.measures`.
+
+What the user really gets is recorded in :attr:`AnalysisResult.params`: ``effective_cutoff_hz``, the
+-3 dB frequency of the whole preprocessing (the resampler's moving average of ``window_s`` times the
+zero-phase Butterworth, :func:`effective_cutoff_hz`; measured on simulated WBB timing by
+``bench/bench_smoothing.py``), and ``smoothing``, the same in words.
 
 ``raw=True`` analyses the CoP exactly as given: the mean is removed, nothing is resampled, filtered or
 trimmed (the stream must then be uniform and NaN-free). This is how published values computed on raw data
@@ -43,7 +50,10 @@ from balance import preprocess as pp
 from balance.errors import BalanceInputError
 from balance.recording import Recording
 
-__all__ = ["AnalysisResult", "PRESETS", "DEFAULTS", "analyze"]
+__all__ = ["AnalysisResult", "PRESETS", "DEFAULTS", "analyze", "effective_cutoff_hz", "WINDOW_PERIODS"]
+
+#: SWARII window in output periods when ``window_s`` is not given: 2, Quijoux's 0.08 s at 25 Hz.
+WINDOW_PERIODS: float = 2.0
 
 PRESETS: tuple[str, ...] = ("standard", "quijoux")
 
@@ -52,7 +62,7 @@ DEFAULTS: dict[str, Any] = {
     "fs_hz": None,  # None: uniform streams keep their rate, irregular ones go to resample_fs_hz
     "resample_fs_hz": 50.0,  # ISPGR minimum rate (posturography.md §3.2)
     "resample": "auto",  # "auto" | "swarii" | "window" | "none"
-    "window_s": 0.08,  # SWARII window, Quijoux default (posturography.md §2.1)
+    "window_s": None,  # SWARII window (s); None: WINDOW_PERIODS / output rate (Quijoux's ratio, 0.08 s at 25 Hz)
     "max_gap_s": 0.5,  # longest gap bridged by the resampler (WBB gaps reach ~0.55 s, posturography.md §0)
     "gap_policy": "error",  # "error" | "longest"
     "cutoff_hz": 10.0,  # posturography.md §3.2: 4th order, 10 Hz (Quijoux)
@@ -159,7 +169,7 @@ def analyze(
         ``"auto"`` (default): SWARII when the stream is irregular, has bridged gaps, or ``fs_hz`` differs
         from its rate. ``"window"`` uses plain window averaging; ``"none"`` refuses irregular input.
     window_s : float, optional
-        Resampling window (s), default 0.08.
+        Resampling window (s), default two output periods (0.04 s at 50 Hz; 0.08 s at 25 Hz as Quijoux).
     max_gap_s : float, optional
         Longest gap between valid samples bridged by resampling (s), default 0.5.
     gap_policy : {"error", "longest"}, optional
@@ -291,6 +301,8 @@ def analyze(
             from balance import resample as rs
 
             fn = rs.swarii if method == "swarii" else rs.window_average
+            if p["window_s"] is None:
+                p["window_s"] = WINDOW_PERIODS / float(target)
             t, v = fn(t, np.column_stack([ml, ap]), fs_hz=float(target), window_s=p["window_s"])
             ml, ap = np.ascontiguousarray(v[:, 0]), np.ascontiguousarray(v[:, 1])
         fs = float(target)
@@ -324,6 +336,19 @@ def analyze(
             filter=filt,
             trim_s=p["trim_s"],
         )
+        win = p["window_s"] if method != "none" else None
+        f3 = effective_cutoff_hz(window_s=win, cutoff_hz=p["cutoff_hz"], order=p["order"], fs_hz=fs)
+        params.update(
+            effective_cutoff_hz=f3,
+            smoothing=(
+                f"effective low-pass -3 dB at {f3:.1f} Hz ("
+                + " x ".join(x for x in (
+                    f"{win * 1000:.0f} ms resampling window" if win else "",
+                    f"Butterworth {p['cutoff_hz']:g} Hz order {p['order']} zero-phase" if p["cutoff_hz"] else "",
+                ) if x)
+                + ")"
+            ) if np.isfinite(f3) else "no smoothing",
+        )
     ml, ap, mean_ml, mean_ap = pp.centre(np.asarray(ml, dtype=np.float64), np.asarray(ap, dtype=np.float64))
     m = sway.measures(ml, ap, fs_hz=fs, **measure_params)
     from balance import density, diffusion, spectral
@@ -343,6 +368,35 @@ def analyze(
         gaps=int(gaps.shape[0]),
     )
     return AnalysisResult(measures=m, params=params, time_s=np.asarray(t), cop_ml_mm=ml, cop_ap_mm=ap, gaps=gaps)
+
+
+def effective_cutoff_hz(
+    *, window_s: float | None, cutoff_hz: float | None, order: int | None, fs_hz: float
+) -> float:
+    """-3 dB frequency (Hz) of the preprocessing: a moving average of ``window_s`` then a zero-phase
+    Butterworth low-pass.
+
+    Gain ``|sinc(f·window_s)| · |H(f)|²`` with ``H`` the digital Butterworth that
+    :func:`balance.filters.lowpass` designs (``scipy.signal.butter``, applied forwards and backwards by
+    ``sosfiltfilt``, hence the square), solved for 1/√2 on a 0.0025 Hz grid up to the Nyquist frequency.
+    SWARII on an irregular stream approaches a moving average of ``window_s`` when the samples are
+    dense in the window (``bench/bench_smoothing.py`` checks it on simulated WBB timing). NaN when
+    nothing smooths (no window, no filter).
+    """
+    if not window_s and cutoff_hz is None:
+        return float("nan")
+    f = np.linspace(1e-3, fs_hz / 2.0, 20001)
+    g = np.ones_like(f)
+    if window_s:
+        g *= np.abs(np.sinc(f * window_s))
+    if cutoff_hz is not None and cutoff_hz < fs_hz / 2.0:
+        from scipy.signal import butter, sosfreqz
+
+        sos = butter(int(order or 4), cutoff_hz, btype="low", fs=fs_hz, output="sos")
+        _, h = sosfreqz(sos, worN=f, fs=fs_hz)
+        g *= np.abs(h) ** 2
+    below = np.flatnonzero(g < 1.0 / np.sqrt(2.0))
+    return float(f[below[0]]) if below.size else float(fs_hz / 2.0)
 
 
 def _analyze_quijoux(

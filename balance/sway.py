@@ -167,11 +167,12 @@ def _catalogue() -> dict[str, MeasureInfo]:
         "(= HBEDB COPmfreq)", "(mpf_AP ΣG_AP + mpf_ML ΣG_ML) / (ΣG_AP + ΣG_ML)", _DUARTE_PSD, "spectral", "planar")
     for ax, sfx in (("planar", ""), ("ml", "_ml"), ("ap", "_ap")):
         name = _AXIS_NAME[ax]
-        div = "4" if ax == "planar" else "2"
-        add(f"diffusion_short{sfx}_mm2_s", "mm²/s", f"Short-term {name} diffusion coefficient",
-            f"slope of the linear MSD fit below the critical point / {div}", _CDL, "diffusion", ax)
-        add(f"diffusion_long{sfx}_mm2_s", "mm²/s", f"Long-term {name} diffusion coefficient",
-            f"slope of the linear MSD fit above the critical point / {div}", _CDL, "diffusion", ax)
+        conv = (" (Collins & De Luca's convention ⟨Δr²⟩ = 2·D_r·Δt, so D_r = D_ml + D_ap; not the 2-D Einstein "
+                "⟨Δr²⟩ = 4DΔt)") if ax == "planar" else f" (⟨Δx²⟩ = 2·D·Δt along the {name} axis)"
+        add(f"diffusion_short{sfx}_mm2_s", "mm²/s", f"Short-term {name} diffusion coefficient{conv}",
+            "slope of the linear MSD fit below the critical point / 2", _CDL, "diffusion", ax)
+        add(f"diffusion_long{sfx}_mm2_s", "mm²/s", f"Long-term {name} diffusion coefficient{conv}",
+            "slope of the linear MSD fit above the critical point / 2", _CDL, "diffusion", ax)
         add(f"scaling_exponent_short{sfx}", "1", f"Short-term {name} scaling exponent H (> 0.5 persistent)",
             "half the slope of the log-log MSD fit below the break", _CDL, "diffusion", ax)
         add(f"scaling_exponent_long{sfx}", "1", f"Long-term {name} scaling exponent H (< 0.5 anti-persistent)",

@@ -11,7 +11,9 @@ Timing (``../shared/docs/wii-balance-board.md`` §4)
     Reports at ~100/s on the board clock, stamped on arrival at the host with a small latency and
     occasional Bluetooth bursts (arrival times strictly increasing, jittered). The load cells are
     sampled at ~63 Hz, slower than the reports, so ~37 % of reports repeat the previous values
-    exactly (flagged :attr:`~drivers.base.SampleFlag.DUPLICATE`), in runs of 1-2.
+    exactly (flagged :attr:`~drivers.base.SampleFlag.DUPLICATE`), in runs of 1-2. With
+    ``timing="polled"`` the board is read like the recorders that poll it at 40 Hz (13-37 ms apart)
+    instead, with Bluetooth drop-outs of 0.1-0.5 s about every 10 s.
 Resolution
     Corner loads are quantised to 10 g (``wii-balance-board.md`` §3.1: "about 10 g per count"),
     with a little sensor noise (a few grams) before quantisation.
@@ -29,7 +31,9 @@ Sway
     under-damping stands in for it.) The variances of the two modes are solved analytically so
     that the CoP RMS and mean speed per axis match the targets:
 
-    * single-leg stance (``posturography.md`` §4.3, measured WBB single-leg values): total CoP
+    * single-leg stance (``posturography.md`` §4.3, measured WBB single-leg values, which are values
+      after preprocessing: the person generates :data:`SINGLE_LEG_SWAY_RAW`, calibrated so that the
+      output after the default ``balance.pipeline.analyze`` matches :data:`SINGLE_LEG_SWAY`): total CoP
       speed ≈ 35 mm/s, ML speed ≈ 28 mm/s > AP speed ≈ 20 mm/s (ratio ≈ 1.4), RMS_ML ≈ 5.5 mm;
       RMS_AP ≈ 7 mm so that the 95 % ellipse is ≈ 7 cm² (§4.3: 7-12 cm²);
     * bipedal quiet stance (``posturography.md`` §4.3, HBEDB): total speed ≈ 9 mm/s with AP speed >
@@ -69,9 +73,12 @@ __all__ = [
     "STANCES",
     "CUES",
     "SINGLE_LEG_SWAY",
+    "SINGLE_LEG_SWAY_RAW",
     "BIPEDAL_SWAY",
     "REPORT_RATE_HZ",
     "ADC_RATE_HZ",
+    "POLL_RATE_HZ",
+    "TIMINGS",
 ]
 
 Stance = Literal["off", "both", "left", "right"]
@@ -95,6 +102,15 @@ G_M_S2 = 9.80665
 
 #: Reports per second on a PC (``wii-balance-board.md`` §0 and §4: ~100 reports/s).
 REPORT_RATE_HZ = 100.0
+#: Poll rate of the "polled" timing (Hz): recorders that poll the board at a fixed interval (25 ms in the
+#: Vredeveld recorder's example, posturography.md §3.1) instead of reading every HID report.
+POLL_RATE_HZ = 40.0
+#: Bluetooth drop-outs of the polled timing: how many per second, and the longest (s); WBB gaps reach
+#: ~0.55 s (posturography.md §0, §3.1).
+POLL_DROPOUT_PER_S = 0.1
+POLL_DROPOUT_MAX_S = 0.5
+#: Report timings: ``"hid"`` every HID report (~100/s, duplicates), ``"polled"`` 40 Hz with drop-outs.
+TIMINGS: tuple[str, ...] = ("hid", "polled")
 #: Distinct load-cell samples per second (``wii-balance-board.md`` §4: ~63 distinct samples/s).
 ADC_RATE_HZ = 63.0
 #: Load resolution (kg): ~10 g per count (``wii-balance-board.md`` §3.1).
@@ -123,7 +139,16 @@ class SwayTargets:
 
 #: Single-leg stance: posturography.md §4.3 (ML speed 2.6-3.0 cm/s, AP 1.9-2.1 cm/s, RMS_ML 0.51-0.68 cm,
 #: ellipse 7-12 cm²).
+#: These are values *after* preprocessing (the real ones were measured through SWARII and a 10 Hz low-pass);
+#: the simulated person is driven by :data:`SINGLE_LEG_SWAY_RAW` so that its output after the default
+#: pipeline matches them (``tests/drivers/test_sim_calibration.py``).
 SINGLE_LEG_SWAY = SwayTargets(rms_ml_mm=5.5, rms_ap_mm=7.0, speed_ml_mm_s=28.0, speed_ap_mm_s=20.0)
+#: The sway the simulated person generates on one leg (raw, at the load cells' 63 Hz): calibrated (issue 10)
+#: so that a 30 s stance recorded with the 40 Hz polled timing (as the real values were, posturography.md
+#: §4.3) and analysed with the default ``balance.pipeline.analyze`` gives :data:`SINGLE_LEG_SWAY` (mean of 20
+#: simulated stances: ML/AP speed within 2 %, RMS within 8 %; the HID timing gives the same within 6 %).
+#: The pipeline's smoothing and the 30 s mean removal take ~9 % of the ML speed and ~10 % of the RMS.
+SINGLE_LEG_SWAY_RAW = SwayTargets(rms_ml_mm=6.13, rms_ap_mm=7.62, speed_ml_mm_s=30.87, speed_ap_mm_s=22.27)
 #: Bipedal quiet stance: posturography.md §4.3 (HBEDB median speed 0.90 cm/s; RMS_AP 1.8-2.2 x RMS_ML;
 #: AP speed > ML speed). The stationary RMS_ML is set to 2.9 mm so that the RMS about the mean of a 30 s
 #: trial is ~2.5 mm (the slow ML drift loses variance to the mean removal in a finite window).
@@ -608,7 +633,9 @@ class SimulatedBoard(Board):
     noise_kg : float
         Standard deviation of the per-corner sensor noise before 10 g quantisation (kg).
     single_leg, bipedal : SwayTargets
-        Sway targets (defaults from ``posturography.md`` §4.3).
+        Sway the person generates (raw). Single-leg default :data:`SINGLE_LEG_SWAY_RAW`, calibrated so
+        that the output after the default pipeline matches :data:`SINGLE_LEG_SWAY` (posturography.md
+        §4.3); bipedal default :data:`BIPEDAL_SWAY`.
     serial : str, optional
         Board address reported in :attr:`info` (calibration profiles are keyed by it).
     chunk_s : float
@@ -619,6 +646,10 @@ class SimulatedBoard(Board):
     squat_offload_ml_mm : float
         Sideways CoP shift (mm, + right) of the simulated person while squatting (see
         :class:`SimulatedPerson`); 0 squats symmetrically.
+    timing : {"hid", "polled"}
+        Report timing. ``"hid"`` (default): every HID report, ~100/s, ~37 % exact duplicates (the
+        board's ADC runs at ~63 Hz). ``"polled"``: a recorder that polls at 40 Hz (13-37 ms intervals)
+        with Bluetooth drop-outs of 0.1-0.5 s about every 10 s, as in recordings made with such tools.
     """
 
     kind = "sim"
@@ -635,14 +666,20 @@ class SimulatedBoard(Board):
         auto_follow: bool = True,
         disconnect_at_s: float | None = None,
         noise_kg: float = 0.003,
-        single_leg: SwayTargets = SINGLE_LEG_SWAY,
+        single_leg: SwayTargets = SINGLE_LEG_SWAY_RAW,
         bipedal: SwayTargets = BIPEDAL_SWAY,
         serial: str | None = None,
         chunk_s: float = 1.0,
         sensor_gains: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
         squat_offload_ml_mm: float = 0.0,
+        timing: Literal["hid", "polled"] = "hid",
     ) -> None:
         super().__init__()
+        if timing not in TIMINGS:
+            raise ValueError(f"timing={timing!r} is not one of {TIMINGS}: 'hid' (~100 reports/s) or 'polled' (40 Hz)")
+        self.timing = timing
+        self._rate_hz = REPORT_RATE_HZ if timing == "hid" else POLL_RATE_HZ
+        self._drop_until = -math.inf
         if not (ml_sway_ratio_right_over_left > 0 and math.isfinite(ml_sway_ratio_right_over_left)):
             raise ValueError(
                 f"ml_sway_ratio_right_over_left={ml_sway_ratio_right_over_left} must be a positive ratio (1.0 = no difference)"
@@ -661,7 +698,7 @@ class SimulatedBoard(Board):
         self.disconnect_at_s = disconnect_at_s
         self.noise_kg = float(noise_kg)
         self._serial = serial or f"sim-{self.seed:04d}"
-        self._chunk_reports = max(1, int(round(chunk_s * REPORT_RATE_HZ)))
+        self._chunk_reports = max(1, int(round(chunk_s * self._rate_hz)))
         ss = np.random.SeedSequence([self.seed, 0])
         s_sway_b, s_sway_s, s_noise, s_time = ss.spawn(4)
         dt = 1.0 / ADC_RATE_HZ
@@ -744,7 +781,8 @@ class SimulatedBoard(Board):
                 "mass_kg": self.person.mass_kg,
                 "ml_sway_ratio_right_over_left": self.ml_sway_ratio_right_over_left,
                 "realtime": self.realtime,
-                "report_rate_hz": REPORT_RATE_HZ,
+                "report_rate_hz": self._rate_hz,
+                "timing": self.timing,
                 "adc_rate_hz": ADC_RATE_HZ,
             },
         )
@@ -832,7 +870,12 @@ class SimulatedBoard(Board):
         n = self._chunk_reports
         k = np.arange(self._k_next, self._k_next + n)
         self._k_next += n
-        tau = k / REPORT_RATE_HZ  # board-side report times
+        tau = k / self._rate_hz  # board-side report (or poll) times
+        if self.timing == "polled":
+            tau = np.maximum(self._polled(tau), 0.0)
+            n = tau.size
+            if n == 0:  # the whole chunk fell in a drop-out
+                return self._generate()
         ticks = np.floor(tau * ADC_RATE_HZ + 1e-9).astype(np.int64)  # ADC sample carried by each report
         # Arrival at the host: 1-3 ms latency, and now and then a Bluetooth burst delay of 10-40 ms; reports
         # queued behind a delayed one arrive just after it. Strictly increasing (>= 0.1 ms apart).
@@ -876,6 +919,26 @@ class SimulatedBoard(Board):
             self._buf = chunk
         self._r = self._render(self._buf)
         self._pos = 0
+
+    def _polled(self, tau: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Poll times of a 40 Hz recorder: jitter of ±12 ms around the 25 ms grid (13-37 ms intervals,
+        ``wii-balance-board.md`` §4 via posturography.md §3.1: the Vredeveld recorder), and Bluetooth
+        drop-outs (about one every 10 s, 0.1-0.5 s long) during which no report arrives."""
+        n = tau.size
+        jit = self._rng_time.uniform(-0.012, 0.012, n)
+        starts = self._rng_time.random(n) < POLL_DROPOUT_PER_S / self._rate_hz
+        # gap between the reports either side of a drop-out (one poll interval plus the jitter
+        # included) at most POLL_DROPOUT_MAX_S; at least 1 s of data between drop-outs
+        lengths = self._rng_time.uniform(0.1, POLL_DROPOUT_MAX_S - 1.0 / self._rate_hz - 0.025, n)
+        keep = tau >= self._drop_until
+        for i in np.flatnonzero(starts).tolist():
+            if tau[i] < self._drop_until + 1.0:
+                continue
+            end = tau[i] + lengths[i]
+            keep &= ~((tau >= tau[i]) & (tau < end))
+            self._drop_until = end
+        out = tau + jit
+        return np.sort(out[keep])
 
     def _on_person_change(self, t_s: float) -> None:
         """Re-render undelivered samples after a change of the person's plan."""

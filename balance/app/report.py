@@ -309,6 +309,8 @@ def _preprocessing_text(params: Mapping[str, Any]) -> str:
     filt = params.get("filter")
     if filt:
         parts.append("no filter" if filt == "none" else str(filt))
+    if params.get("smoothing"):
+        parts.append(str(params["smoothing"]))
     trim = params.get("trim_s")
     if trim is not None:
         parts.append(f"first {float(trim):g} s trimmed (after lift-off in single-leg stance)")

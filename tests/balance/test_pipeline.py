@@ -68,7 +68,8 @@ def test_irregular_stream_is_resampled_with_swarii() -> None:
     assert res.params["input_uniform"] is False
     assert res.params["resample"] == "swarii"
     assert res.params["fs_hz"] == DEFAULTS["resample_fs_hz"] == 50.0
-    assert res.params["window_s"] == 0.08
+    # issue 10: the default window is two output periods (was 0.08 s whatever the rate)
+    assert res.params["window_s"] == pytest.approx(2 / 50.0)
     np.testing.assert_allclose(np.diff(res.time_s), 1 / 50.0, rtol=1e-6)
     # compare with the same CoP sampled ideally at 50 Hz: a slow signal survives resampling closely
     tu = np.arange(t[0], t[-1], 1 / 50.0)
@@ -215,3 +216,26 @@ def test_corner_recording_gives_the_same_measures_as_its_cop() -> None:
     b = analyze((t, ml, ap)).measures
     for k in a:
         assert a[k] == pytest.approx(b[k], rel=1e-9, abs=1e-12, nan_ok=True), k
+
+
+def test_effective_cutoff_is_what_the_pipeline_does() -> None:
+    # issue 10: res.params states the -3 dB frequency of the whole preprocessing.
+    from balance.pipeline import effective_cutoff_hz
+
+    # zero-phase Butterworth alone, analog prototype: |H|² = 1/(1 + (f/fc)^(2n)) = 1/√2  <=>
+    # f = fc·(√2 − 1)^(1/(2n)) = 8.96 Hz; the digital (bilinear) design differs a little this far from DC
+    assert effective_cutoff_hz(window_s=None, cutoff_hz=10.0, order=4, fs_hz=100.0) == pytest.approx(
+        10.0 * (np.sqrt(2) - 1) ** (1 / 8), abs=0.1)
+    # a moving average of w alone: sinc(f·w) = 1/√2 at f·w = 0.4429 (the textbook constant)
+    assert effective_cutoff_hz(window_s=0.08, cutoff_hz=None, order=None, fs_hz=50.0) == pytest.approx(
+        0.4429 / 0.08, abs=0.01)
+    # through the pipeline: a uniform 100 Hz sine at the stated frequency comes out at 1/√2 of its amplitude
+    fs = 100.0
+    t = np.arange(0, 30, 1 / fs)
+    res0 = analyze((t, np.sin(t), np.cos(0.7 * t)))
+    f3 = res0.params["effective_cutoff_hz"]
+    assert "-3 dB at" in res0.params["smoothing"]
+    res = analyze((t, np.sin(2 * np.pi * f3 * t) * 5, np.cos(0.7 * t) * 5))
+    k = slice(300, -300)
+    gain = np.sqrt(2) * np.std(res.cop_ml_mm[k]) / 5
+    assert gain == pytest.approx(1 / np.sqrt(2), abs=0.01)

@@ -185,18 +185,35 @@ def test_msd_matches_direct_definition() -> None:
 
 
 def test_brownian_motion_diffusion_coefficient() -> None:
-    # A random walk with step SD σ at fs: ⟨Δx²⟩ = σ²·fs·Δt = 2DΔt, so D = σ²fs/2 per axis; planar D the same.
+    # Random walks with step SDs σ_ml ≠ σ_ap at fs: ⟨Δx²⟩ = σ²·fs·Δt = 2DΔt, so D = σ²fs/2 per axis, and
+    # Collins & De Luca's planar ⟨Δr²⟩ = 2·D_r·Δt gives D_r = D_ml + D_ap (not their mean: the convention
+    # was slope/4 before issue 10, which this test would catch).
     rng = np.random.default_rng(11)
-    fs, sigma = 100.0, 0.1
+    fs, s_ml, s_ap = 100.0, 0.1, 0.2
     # 2000 s, so that the MSD up to 2.5 s has a sampling error of a few % (√(2m/N) at lag m)
-    steps = rng.normal(scale=sigma, size=(2, 200_000))
-    ml, ap = np.cumsum(steps, axis=1)
+    ml = np.cumsum(rng.normal(scale=s_ml, size=200_000))
+    ap = np.cumsum(rng.normal(scale=s_ap, size=200_000))
     m = sway.measures(ml, ap, fs_hz=fs, select=["diffusion"])
-    d_true = sigma**2 * fs / 2
-    for sfx in ("", "_ml", "_ap"):
+    d_ml, d_ap = s_ml**2 * fs / 2, s_ap**2 * fs / 2
+    for sfx, d_true in (("_ml", d_ml), ("_ap", d_ap), ("", d_ml + d_ap)):
         assert m[f"diffusion_short{sfx}_mm2_s"] == pytest.approx(d_true, rel=0.06)
         assert m[f"scaling_exponent_short{sfx}"] == pytest.approx(0.5, abs=0.02)
         assert m[f"scaling_exponent_long{sfx}"] == pytest.approx(0.5, abs=0.1)
+    # the identity holds exactly for the fits (the planar MSD is the sum of the axes' MSDs) when the
+    # three fits share their break lag; here check it to the sampling error
+    assert m["diffusion_short_mm2_s"] == pytest.approx(m["diffusion_short_ml_mm2_s"] + m["diffusion_short_ap_mm2_s"],
+                                                       rel=0.05)
+
+
+def test_planar_diffusion_is_the_sum_of_the_axes_for_a_shared_break() -> None:
+    # The linear fits are linear in the MSD, so with the break lag fixed (a one-lag search range) the
+    # planar coefficient must equal D_ml + D_ap to rounding, for any signal.
+    rng = np.random.default_rng(3)
+    ml, ap = np.cumsum(rng.normal(size=(2, 6000)), axis=1)
+    m = sway.measures(ml, ap, fs_hz=100.0, select=["diffusion"], diffusion_break_range_s=(1.0, 1.0))
+    for reg in ("short", "long"):
+        assert m[f"diffusion_{reg}_mm2_s"] == pytest.approx(
+            m[f"diffusion_{reg}_ml_mm2_s"] + m[f"diffusion_{reg}_ap_mm2_s"], rel=1e-9)
 
 
 def test_diffusion_finds_the_break_of_a_bounded_walk() -> None:

@@ -44,11 +44,14 @@ class TestSwayStatistics:
         speed = np.mean([r["speed"] for r in res])
         ratio = np.mean([r["speed_ml"] / r["speed_ap"] for r in res])
         rms_ml = np.mean([r["rms_ml"] for r in res])
-        assert 30.0 <= speed <= 40.0  # total CoP speed 3.6-4.0 cm/s measured on a WBB (§4.3)
+        # Issue 10: the real values (total 3.6-4.0 cm/s, RMS_ML 0.51-0.68 cm, §4.3) hold AFTER the
+        # pipeline (tests/drivers/test_sim_calibration.py); the raw stream checked here is faster by
+        # what the pipeline's smoothing removes (SINGLE_LEG_SWAY_RAW: ~10 % more speed and RMS).
+        assert 36.0 <= speed <= 46.0
         assert 1.2 <= ratio <= 1.7  # ML speed > AP speed, ~1.4x (§4.3: 2.6-3.0 vs 1.9-2.1 cm/s)
-        assert 4.5 <= rms_ml <= 6.8  # RMS_ML 0.51-0.68 cm (§4.3)
+        assert 4.5 <= rms_ml <= 7.5
         # Each trial on its own stays in a plausible band (trial-to-trial variation ~±5-10 %).
-        assert all(25 <= r["speed"] <= 45 for r in res)
+        assert all(30 <= r["speed"] <= 50 for r in res)
 
     def test_bipedal_matches_hbedb(self) -> None:
         res = [trial("both", seed) for seed in range(6)]

@@ -178,6 +178,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="worker processes for long batches (default: every core)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress messages on stderr")
+    p.add_argument(
+        "--segment",
+        action="store_true",
+        help="the file holds a session of several single-leg stances: find each (lift-off to touch-down, "
+        "side from the CoP) and print one row per stance with side, start, end and status",
+    )
     return p
 
 
@@ -237,6 +243,8 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
         kwargs["select"] = list(wanted)
     try:
         rec = read_any(path)
+        if options.get("segment"):
+            return _analyze_segments(path, rec, options, kwargs)
         res = analyze(rec, raw=bool(options.get("raw")), preset=options.get("preset", "standard"), **kwargs)
     except (FormatError, BalanceInputError, OSError, ValueError) as err:
         # BalanceInputError and FormatError are ValueErrors; any other ValueError from the
@@ -256,7 +264,10 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
         first = [k for k in wanted if k in measures]
         measures = {k: measures[k] for k in [*first, *(k for k in measures if k not in first)]}
     gaps = getattr(res, "gaps", None)
+    from protocols.segment import several_stances_warning
+
     return {
+        "warning": several_stances_warning(rec),
         "file": path,
         "ok": True,
         "layout": rec.meta.get("layout"),
@@ -267,6 +278,36 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
         "params": _jsonable(dict(getattr(res, "params", {}) or {})),
         "gaps": _jsonable(gaps) if gaps is not None else [],
     }
+
+
+def _analyze_segments(path: str, rec: Any, options: dict[str, Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``--segment``: one result row per single-leg stance (:func:`protocols.segment.segment`)."""
+    from balance.pipeline import analyze
+    from protocols.segment import segment
+
+    rows = []
+    for k, st in enumerate(segment(rec), 1):
+        row: dict[str, Any] = {"file": f"{path}#{k}", "ok": True, "layout": rec.meta.get("layout"),
+                               "stance": {**st.as_dict(), "index": k}, "measures": {}, "params": {}, "gaps": []}
+        if st.analysis_window_s is None:
+            row["stance"]["error"] = "too short to analyse after the trim"
+        else:
+            lo, hi = st.analysis_window_s
+            seg = rec.slice_time(lo, hi)
+            try:
+                res = analyze(seg, raw=bool(options.get("raw")), preset=options.get("preset", "standard"), **kwargs)
+                row["measures"] = _jsonable(dict(res.measures))
+                row["params"] = _jsonable({**res.params, "analysis_window_s": [lo, hi]})
+            except ValueError as err:
+                row["stance"]["error"] = str(err)
+        row.update(n_samples=int(((rec.time_s >= st.start_s) & (rec.time_s <= st.end_s)).sum()),
+                   duration_s=st.duration_s, fs_hz=rec.fs_hz)
+        rows.append(row)
+    if not rows:
+        return {"file": path, "ok": False, "error": f"{path}: --segment found no single-leg stance held for 2 s "
+                "(the CoP never stayed 40 mm or more to one side of the both-feet centre); analyse it without "
+                "--segment"}
+    return {"file": path, "ok": True, "segments": rows}
 
 
 def _analyze_chunk(paths: Sequence[str], options: dict[str, Any]) -> list[dict[str, Any]]:
@@ -441,9 +482,11 @@ def format_table(results: Sequence[dict[str, Any]], columns: Sequence[str]) -> s
     """A fixed-width table, one row per analysed file, for a terminal."""
     ok = [r for r in results if r["ok"]]
     names = _display_names([r["file"] for r in ok])
-    head = ["file", "duration_s", *columns]
+    seg = [] if not any("stance" in r for r in ok) else ["side", "start_s", "end_s", "status"]
+    head = ["file", *seg, "duration_s", *columns]
     rows = [
-        [name, _fmt_number(float(r["duration_s"])), *(_fmt_number(r["measures"].get(c)) for c in columns)]
+        [name, *(_fmt_number(r["stance"][c]) for c in seg), _fmt_number(float(r["duration_s"])),
+         *(_fmt_number(r["measures"].get(c)) for c in columns)]
         for name, r in zip(names, ok)
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
@@ -471,7 +514,8 @@ def format_csv(results: Sequence[dict[str, Any]]) -> str:
     pkeys = _union(r["params"].keys() for r in ok)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["file", "layout", "n_samples", "duration_s", "fs_hz", *mkeys, *(f"param_{k}" for k in pkeys)])
+    skeys = [] if not any("stance" in r for r in ok) else ["side", "start_s", "end_s", "status", "reason"]
+    w.writerow(["file", *skeys, "layout", "n_samples", "duration_s", "fs_hz", *mkeys, *(f"param_{k}" for k in pkeys)])
 
     def cell(v: Any) -> Any:
         if v is None:
@@ -484,6 +528,7 @@ def format_csv(results: Sequence[dict[str, Any]]) -> str:
         w.writerow(
             [
                 r["file"],
+                *(cell(r["stance"].get(k)) for k in skeys),
                 r["layout"],
                 r["n_samples"],
                 cell(r["duration_s"]),
@@ -584,7 +629,8 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
                     f"unknown measure {', '.join(hints)} for --preset {args.preset}; "
                     f"known measures: {', '.join(known)}"
                 )
-    return {"raw": bool(args.raw), "preset": args.preset, "params": params, "measures": args.measures}
+    return {"raw": bool(args.raw), "preset": args.preset, "params": params, "measures": args.measures,
+            "segment": bool(getattr(args, "segment", False))}
 
 
 def expand_paths(paths: Sequence[str]) -> list[str]:
@@ -617,6 +663,13 @@ def run(args: argparse.Namespace) -> int:
     for r in results:
         if not r["ok"]:
             print(f"balance analyze: error: {r['error']}", file=sys.stderr)
+        elif r.get("warning"):
+            print(f"balance analyze: warning: {r['file']}: {r.pop('warning')}", file=sys.stderr)
+        r.pop("warning", None)
+    results = [row for r in results for row in (r["segments"] if "segments" in r else [r])]
+    for r in results:
+        if r.get("stance", {}).get("error"):
+            print(f"balance analyze: note: {r['file']}: {r['stance']['error']}", file=sys.stderr)
     if args.json:
         text = format_json(results, units=measure_units(args.preset))
     elif args.csv:

@@ -32,8 +32,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="recording file(s)")
     p.add_argument("--athlete", required=True, help="name or code of an existing athlete")
-    p.add_argument("--side", choices=("left", "right", "both"), default="both",
-                   help="stance leg of these trials (default both: two-legged stance)")  # fmt: skip
+    p.add_argument("--side", choices=("left", "right", "both"), default=None,
+                   help="stance leg of these trials (default both: two-legged stance); refused when the CoP "
+                   "says the other foot (see --force)")  # fmt: skip
+    p.add_argument("--segment", action="store_true",
+                   help="each file holds several single-leg stances: store one trial per stance, its side "
+                   "told by the CoP (lift-off to touch-down, trimmed as the single-leg protocols)")  # fmt: skip
+    p.add_argument("--force", action="store_true", help="import even when the CoP contradicts --side")
     p.add_argument("--protocol", default="import", help="protocol name to file them under (default import)")
     p.add_argument("--condition", default="eyes_open", help="condition label (default eyes_open)")
     p.add_argument("--date", metavar="ISO", help="when they were recorded, e.g. 2026-03-02 or 2026-03-02T09:30 "
@@ -51,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     safe_output()
     import math
     import shutil
+    import sys
     from pathlib import Path
 
     from balance.app.paths import ensure_private_dir
@@ -74,10 +80,38 @@ def run(args: argparse.Namespace) -> int:
         trials: list[tuple[Path, Any]] = []
         errors: list[str] = []
         params = {} if args.trim_s is None else {"trim_s": args.trim_s}
+        side_arg = args.side or "both"
+        if args.segment and args.side is not None:
+            return fail("import", "--segment tells each stance's side from the CoP, so --side cannot apply: drop --side")
         for k, name in enumerate(args.files, 1):
             path = Path(name)
             try:
                 rec = read_any(path)
+                if args.segment:
+                    got = _segment_trials(path, rec, args, params)
+                    if isinstance(got, str):
+                        errors.append(got)
+                    else:
+                        for tr in got:
+                            tr.trial_index = len(trials) + 1
+                            trials.append((path, tr))
+                    started = rec.meta.get("started_wall_utc")
+                    if when is None and started:
+                        try:
+                            when = _iso(started)
+                        except StoreError:
+                            pass
+                    continue
+                from protocols.segment import several_stances_warning, side_mismatch
+
+                several = several_stances_warning(rec)
+                if several:
+                    print(f"balance import: warning: {path}: {several}", file=sys.stderr)
+                wrong = side_mismatch(rec, side_arg)
+                if wrong and not args.force:
+                    errors.append(f"{path}: {wrong}; give the right --side, use --segment for a session of "
+                                  "several stances, or --force to import it as given")
+                    continue
                 res = analyze(rec, raw=args.raw, **params)
             except FileNotFoundError:
                 errors.append(f"{path}: no such file")
@@ -94,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             header = rec.meta.get("header") if isinstance(rec.meta.get("header"), dict) else {}
             started = rec.meta.get("started_wall_utc") or header.get("started_wall_utc")
             trials.append((path, TrialResult(
-                protocol=args.protocol.replace("-", "_"), side=args.side, condition=args.condition,
+                protocol=args.protocol.replace("-", "_"), side=side_arg, condition=args.condition,
                 trial_index=len(trials) + 1, practice=False, valid=True, status="complete",
                 failure_kind=None, failure_time_s=None, duration_s=rec.duration_s, planned_duration_s=rec.duration_s,
                 recording=rec, start_s=float(rec.time_s[0]) if len(rec) else math.nan,
@@ -133,12 +167,50 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"session_id": sid, "trial_ids": ids, "athlete": athlete.code, "summary": rows})
         else:
-            print(f"imported {len(ids)} trial(s) for {athlete.label} as session {sid} ({args.side}, {args.condition})")
+            shown = "side from the CoP" if args.segment else side_arg
+            print(f"imported {len(ids)} trial(s) for {athlete.label} as session {sid} ({shown}, {args.condition})")
             for path, tr in trials:
                 v = tr.measures.get("mean_velocity_mm_s", math.nan)
-                print(f"  {path.name}: {tr.duration_s:.1f} s, mean CoP speed {v:.1f} mm/s")
+                where = f" {tr.side} {tr.start_s:.1f}-{tr.end_s:.1f} s ({tr.status})" if args.segment else ""
+                print(f"  {path.name}:{where} {tr.duration_s:.1f} s, mean CoP speed {v:.1f} mm/s")
             print(f"next: balance history {athlete.label} --protocol {args.protocol}")
     return 0
+
+
+def _segment_trials(path: Any, rec: Any, args: argparse.Namespace, params: dict[str, Any]) -> Any:
+    """One :class:`TrialResult` per single-leg stance of ``rec`` (``--segment``), or an error message."""
+    from balance.errors import BalanceInputError
+    from balance.pipeline import analyze
+    from protocols.results import TrialResult
+    from protocols.segment import segment
+
+    found = segment(rec)
+    if not found:
+        return (f"{path}: --segment found no single-leg stance held for 2 s (the CoP never stayed 40 mm or more to "
+                "one side of the both-feet centre); import it without --segment and with its --side")
+    out = []
+    for st in found:
+        window = st.analysis_window_s
+        tr = TrialResult(
+            protocol=args.protocol.replace("-", "_"), side=st.side, condition=args.condition, trial_index=0,
+            practice=False, valid=st.status == "complete" and window is not None, status=st.status,
+            failure_kind=st.failure_kind, failure_time_s=None if st.failure_kind is None else st.end_s - st.start_s,
+            duration_s=st.duration_s, planned_duration_s=st.duration_s,
+            recording=rec.slice_time(st.start_s, st.end_s + 1e-9), start_s=st.start_s, end_s=st.end_s,
+            liftoff_s=st.start_s, analysis_window_s=window, body_mass_kg=st.body_mass_kg,
+            extra={"source_file": str(path.resolve()), "layout": rec.meta.get("layout"), "segment": st.as_dict()},
+        )  # fmt: skip
+        if window is not None:
+            try:
+                res = analyze(rec.slice_time(*window), raw=args.raw, **params)
+                tr.measures.update(res.measures)
+                tr.analysis_params = {**res.params, "analysis_window_s": list(window)}
+            except (BalanceInputError, ValueError) as err:
+                tr.analysis_error = str(err)
+        else:
+            tr.analysis_error = "too short to analyse after the trim"
+        out.append(tr)
+    return out
 
 
 def _open(args: argparse.Namespace) -> Any:
