@@ -329,11 +329,15 @@ class Verdict:
 
     def sentence(self) -> str:
         """One line: "mean velocity 9.1 mm/s: P62 of HBEDB ... (n = 80): green (rule)"."""
+        from protocols.compare import measure_words
+
         v = f"{self.value:.3g} {self.unit}"
-        side = "" if self.side == "both" else f"{self.side} "
+        side = "" if self.side == "both" else f"{self.side.capitalize()} leg: "
+        label = measure_words(self.measure)[0]
+        what = f"{side}{label[:1].lower() + label[1:]} {v}"
         if not self.applies:
-            return f"{side}{self.measure} {v}: no reference ({self.reason})"
-        return f"{side}{self.measure} {v}: {self.percentile_text} of {self.reference} (n = {self.n}): {self.light}"
+            return f"{what}: no reference ({self.reason})"
+        return f"{what}: {self.percentile_text} of {self.reference} (n = {self.n}): {self.light}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -464,8 +468,13 @@ def verdict(
 
 
 def chosen(verdicts: Sequence[Verdict]) -> Verdict:
-    """The chosen reference: the first verdict that applies, else the first (with its reason)."""
-    return next((v for v in verdicts if v.applies), verdicts[0])
+    """The chosen reference: the first verdict that applies, else one carrying every reason."""
+    hit = next((v for v in verdicts if v.applies), None)
+    if hit is not None:
+        return hit
+    v = verdicts[0]
+    reason = "; ".join(dict.fromkeys(x.reason for x in verdicts if x.reason))
+    return _none(v.measure, v.unit, v.value, v.side, reason)
 
 
 # ------------------------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""The reference panel of a stored session: published norms, the squad's own norms, the asymmetry verdict.
+
+Glue between the history database and :mod:`protocols.norms` (which holds every rule): it finds the
+stance, eyes and surface of a session's trials, the athlete's age at the test, the squad's values
+(latest valid session of each athlete with the same protocol, condition and side, optionally of one
+group tag, sex or age band) and asks :func:`protocols.norms.verdict` where each headline measure stands.
+Used by ``balance test``, ``balance history``, the report, the progress chart and the export.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from protocols import norms
+
+__all__ = [
+    "SessionReferences",
+    "SquadFilter",
+    "add_squad_arguments",
+    "panel_text",
+    "reference_lines",
+    "session_references",
+    "squad_filter",
+    "squad_values",
+    "tables",
+]
+
+
+@dataclass(frozen=True)
+class SquadFilter:
+    """Which athletes make the squad reference (all of them by default).
+
+    ``group``: the athlete's group tag (exact, case-insensitive); ``sex``: ``F``/``M``;
+    ``age_band``: ``(min, max)`` years, ``[min, max)``, of age at the test.
+    """
+
+    group: str | None = None
+    sex: str | None = None
+    age_band: tuple[float, float] | None = None
+
+    def label(self) -> str:
+        parts = []
+        if self.group:
+            parts.append(f"group '{self.group}'")
+        if self.sex:
+            parts.append({"F": "women", "M": "men"}.get(self.sex.upper(), self.sex))
+        if self.age_band:
+            parts.append(f"aged {self.age_band[0]:g}-{self.age_band[1] - 1:g}")
+        return "this squad" + (f" ({', '.join(parts)})" if parts else "")
+
+
+@dataclass
+class SessionReferences:
+    """Every verdict of one session.
+
+    Attributes
+    ----------
+    verdicts : list of protocols.norms.Verdict
+        Per headline measure and side: the published reference (or why none applies), then the squad's.
+    asymmetry : list of protocols.norms.AsymmetryVerdict
+        Single-leg sessions: the primary left/right measure.
+    age : int or None
+    notes : list of str
+        Anything the reader must know (the caveat first).
+    """
+
+    verdicts: list[norms.Verdict] = field(default_factory=list)
+    asymmetry: list[norms.AsymmetryVerdict] = field(default_factory=list)
+    age: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def chosen(self) -> list[norms.Verdict]:
+        """Per (measure, side): the chosen reference (published first, then squad), else the reason."""
+        groups: dict[tuple[str, str], list[norms.Verdict]] = {}
+        for v in self.verdicts:
+            groups.setdefault((v.measure, v.side), []).append(v)
+        return [norms.chosen(vs) for vs in groups.values()]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "age": self.age,
+            "verdicts": [v.to_dict() for v in self.verdicts],
+            "asymmetry": [a.to_dict() for a in self.asymmetry],
+            "notes": list(self.notes),
+            "rule": norms.LIGHT_RULE,
+        }
+
+
+@functools.lru_cache(maxsize=1)
+def tables() -> norms.ReferenceTables:
+    """The shipped reference tables (read once); empty tables if they cannot be found."""
+    try:
+        return norms.load_reference_tables()
+    except (FileNotFoundError, OSError, ValueError, KeyError):
+        return norms.ReferenceTables()
+
+
+def _stance(session: Any, trial: Any) -> str | None:
+    if trial.side in ("left", "right"):
+        return "single_leg"
+    blocks = (session.spec or {}).get("blocks") or []
+    stances = {b.get("stance") for b in blocks}
+    if "bilateral" in stances or session.protocol == "bilateral":
+        return "bipedal"
+    return None  # squats and anything else: no reference
+
+
+def _groups(session: Any) -> dict[tuple[str, str, str, str], list[Any]]:
+    """(stance, condition, side, eyes|surface) -> valid non-practice trials."""
+    out: dict[tuple[str, str, str, str], list[Any]] = {}
+    for t in session.trials:
+        if not t.valid or t.practice:
+            continue
+        st = _stance(session, t)
+        if st is None:
+            continue
+        key = (st, t.condition, t.side, f"{t.extra.get('eyes', 'open')}|{t.extra.get('surface', 'firm')}")
+        out.setdefault(key, []).append(t)
+    return out
+
+
+def _mean(trials: Sequence[Any], measure: str) -> float:
+    vals = [t.measures.get(measure) for t in trials]
+    vals = [float(v) for v in vals if v is not None and math.isfinite(float(v))]
+    return sum(vals) / len(vals) if vals else math.nan
+
+
+def _year(iso: str) -> int:
+    return int(iso[:4])
+
+
+def squad_values(
+    sessions: Sequence[Any], *, condition: str, side: str, measure: str, squad: SquadFilter | None = None
+) -> list[float]:
+    """The squad's values: each athlete's latest session among ``sessions`` (stored sessions of one
+    protocol) with valid trials of ``condition`` and ``side`` (mean of those trials), filtered by ``squad``."""
+    f = squad or SquadFilter()
+    rows = []
+    for s in sessions:
+        a = s.athlete
+        if f.group and (a.group or "").lower() != f.group.lower():
+            continue
+        if f.sex and (a.sex or "").upper() != f.sex.upper():
+            continue
+        if f.age_band:
+            age = norms.age_in_years(a.birth_year, _year(s.started_at))
+            if age is None or not f.age_band[0] <= age < f.age_band[1]:
+                continue
+        ts = [t for t in s.trials if t.valid and not t.practice and t.condition == condition and t.side == side]
+        if ts:
+            rows.append({"athlete": a.id, "started_at": s.started_at, "value": _mean(ts, measure)})
+    return norms.squad_population(rows)
+
+
+def session_references(store: Any, session: Any, *, squad: SquadFilter | None = None) -> SessionReferences:
+    """All verdicts of ``session`` (a stored :class:`balance.app.store.Session`)."""
+    from protocols.compare import mdc_from_groups
+
+    from balance.sway import MEASURES
+
+    tab = tables()
+    everyone = store.sessions(None, protocol=session.protocol)
+    a = session.athlete
+    age = norms.age_in_years(a.birth_year, _year(session.started_at))
+    out = SessionReferences(age=age, notes=[norms.CAVEAT])
+    label = (squad or SquadFilter()).label()
+    for (stance, condition, side, es), trials in _groups(session).items():
+        eyes, surface = es.split("|")
+        for m in norms.HEADLINE_MEASURES[stance]:
+            value = _mean(trials, m)
+            if not math.isfinite(value):
+                continue
+            unit = MEASURES[m].unit if m in MEASURES else ""
+            pop = squad_values(everyone, condition=condition, side=side, measure=m, squad=squad)
+            out.verdicts.extend(norms.verdict(value, measure=m, unit=unit, stance=stance, eyes=eyes, surface=surface,
+                                              side=side, age=age, sex=a.sex, tables=tab, squad=pop,
+                                              squad_label=label))  # fmt: skip
+    comp = session.comparison or {}
+    primary = "mean_velocity_mm_s"  # path length over equal durations: the threshold's measure
+    for sc in comp.get("sides") or []:
+        if sc.get("measure") != primary or sc.get("symmetry_index_pct") is None:
+            continue
+        lv, rv = sc.get("left_values") or [], sc.get("right_values") or []
+        mdc = mdc_from_groups([lv, rv], measure=primary, left_mean=sc["left_mean"], right_mean=sc["right_mean"])
+        out.asymmetry.append(norms.asymmetry_verdict(sc["symmetry_index_pct"], beyond_mdc=bool(sc.get("beyond_mdc")),
+                                                     mdc_si_pct=mdc["mdc_si_pct"], measure=primary, age=age,
+                                                     tables=tab))  # fmt: skip
+    if any(v.reference_id == "squad" for v in out.verdicts):
+        out.notes.append("Squad percentiles: the latest session of each athlete in this history with the same protocol, "
+                         "condition and leg, this athlete included.")  # fmt: skip
+    if age is None:
+        out.notes.append("No birth year stored: published norms are by age, so only the squad's own norms can apply "
+                         "(balance athlete edit NAME --born YEAR).")  # fmt: skip
+    return out
+
+
+def reference_lines(refs: SessionReferences, *, measures: Sequence[str] | None = None) -> list[str]:
+    """Plain-words lines for the console: the chosen reference per headline measure, asymmetry, caveat."""
+    lines = []
+    for v in refs.chosen():
+        if measures is not None and v.measure not in measures:
+            continue
+        lines.append(f"  {v.sentence()}")
+    for a in refs.asymmetry:
+        lines.append(f"  {a.sentence}")
+    lines.append(f"  Lights: {norms.LIGHT_RULE}; asymmetry: {norms.ASYMMETRY_RULE}.")
+    lines.extend(f"  {n}" for n in refs.notes)
+    return lines
+
+
+def add_squad_arguments(p: Any) -> None:
+    """``--squad-group``, ``--squad-sex``, ``--squad-age`` (filters of the squad's own norms)."""
+    p.add_argument("--squad-group", metavar="TAG", help="squad norms only among athletes with this group tag")
+    p.add_argument("--squad-sex", choices=("F", "M"), help="squad norms only among women (F) or men (M)")
+    p.add_argument("--squad-age", metavar="MIN-MAX", help="squad norms only among athletes of this age, e.g. 18-29")
+
+
+def squad_filter(args: Any) -> SquadFilter:
+    """The :class:`SquadFilter` of the command line (:func:`add_squad_arguments`)."""
+    band = None
+    text = getattr(args, "squad_age", None)
+    if text:
+        try:
+            lo, hi = (float(x) for x in str(text).split("-", 1))
+        except ValueError:
+            from balance.app.cli import UsageError
+
+            raise UsageError(f"--squad-age {text!r}: give MIN-MAX in years, e.g. 18-29") from None
+        band = (lo, hi + 1.0)  # inclusive in words, [min, max + 1) in years
+    return SquadFilter(group=getattr(args, "squad_group", None), sex=getattr(args, "squad_sex", None), age_band=band)
+
+
+def panel_text(store: Any, session: Any, *, squad: SquadFilter | None = None) -> tuple[str, SessionReferences | None]:
+    """The console panel "Against reference" of one session, and its verdicts (None if it failed)."""
+    try:
+        refs = session_references(store, session, squad=squad)
+    except (ValueError, KeyError, TypeError, OSError) as err:  # the saved session is never at stake
+        return f"Against reference: not available ({err})", None
+    if not refs.verdicts and not refs.asymmetry:
+        return "Against reference: none for this protocol (references exist for bipedal and single-leg stance).", refs
+    return "\n".join(["Against reference (percentile: higher = more sway than the reference group):",
+                      *reference_lines(refs)]), refs  # fmt: skip
