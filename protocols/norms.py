@@ -40,6 +40,7 @@ __all__ = [
     "HEADLINE_MEASURES",
     "LIGHT_RULE",
     "NORMS_DIR_ENV",
+    "SHORT_CAVEAT",
     "SQUAD_MIN_N",
     "AsymmetryVerdict",
     "PercentileRow",
@@ -56,6 +57,7 @@ __all__ = [
     "parse_published_table",
     "percentile_in_table",
     "percentile_rank",
+    "percentile_row",
     "squad_population",
     "verdict",
 ]
@@ -79,6 +81,9 @@ CAVEAT = (
     "force plate (Huurnink et al. 2013, J Biomech 46:1392-1395), and published values come from force "
     "plates with their own protocols: read percentiles as indicative."
 )
+#: :data:`CAVEAT` in one line (report panel).
+SHORT_CAVEAT = ("Not a diagnosis; a WBB reads higher path velocity than a lab force plate (Huurnink et al. 2013), "
+                "so published values are indicative.")  # fmt: skip
 #: Headline measures per stance (``ProtocolSpec`` block ``stance``).
 HEADLINE_MEASURES: dict[str, tuple[str, ...]] = {
     "bipedal": ("mean_velocity_mm_s", "prediction_ellipse_area_mm2", "mean_power_frequency_hz"),
@@ -360,6 +365,26 @@ def _in_band(age: float, lo: float, hi: float) -> bool:
     return (math.isnan(lo) or age >= lo) and (math.isnan(hi) or age < hi)
 
 
+def _pick_row(band: Sequence[PercentileRow], sex: str | None) -> PercentileRow | None:
+    """The row of this sex with percentiles, else both sexes (too few of one sex in the band)."""
+    sx = sex if sex in ("F", "M") else "all"
+    row = next((r for r in band if r.sex == sx and r.percentiles), None)
+    return row if row is not None else next((r for r in band if r.sex == "all" and r.percentiles), None)
+
+
+def percentile_row(
+    tables: ReferenceTables, *, measure: str, stance: str, eyes: str, surface: str, age: int | None, sex: str | None
+) -> PercentileRow | None:
+    """The published percentile row that applies (same stance, eyes, surface, age band; sex if
+    enough people), or None."""
+    if age is None:
+        return None
+    st = _STANCE.get(stance, stance)
+    band = [r for r in tables.percentiles if r.stance == st and r.measure == measure and r.eyes == eyes
+            and r.surface == surface and _in_band(age, r.age_min, r.age_max)]  # fmt: skip
+    return _pick_row(band, sex)
+
+
 def _published_verdict(
     value: float, measure: str, unit: str, side: str, *, stance: str, eyes: str, surface: str,
     age: int | None, sex: str | None, tables: ReferenceTables,
@@ -378,10 +403,7 @@ def _published_verdict(
             lo = min(r.age_min for r in rows)
             hi = max(r.age_max for r in rows)
             return _none(measure, unit, value, side, f"age {age} is outside HBEDB's {lo:.0f}-{hi - 1:.0f} y")
-        sx = sex if sex in ("F", "M") else "all"
-        row = next((r for r in band if r.sex == sx and r.percentiles), None)
-        if row is None:  # too few of this sex in the band: both sexes
-            row = next((r for r in band if r.sex == "all" and r.percentiles), None)
+        row = _pick_row(band, sex)
         if row is None:
             n_all = next((r.n for r in band if r.sex == "all"), 0)
             return _none(measure, unit, value, side,

@@ -21,7 +21,9 @@ __all__ = [
     "SessionReferences",
     "SquadFilter",
     "add_squad_arguments",
+    "compact_lines",
     "panel_text",
+    "progress_bands",
     "reference_lines",
     "session_references",
     "squad_filter",
@@ -198,17 +200,87 @@ def session_references(store: Any, session: Any, *, squad: SquadFilter | None = 
     return out
 
 
-def reference_lines(refs: SessionReferences, *, measures: Sequence[str] | None = None) -> list[str]:
-    """Plain-words lines for the console: the chosen reference per headline measure, asymmetry, caveat."""
+def reference_lines(refs: SessionReferences, *, indent: str = "  ") -> list[str]:
+    """Plain-words lines: the chosen reference per headline measure and leg (measures without one
+    grouped under their reason), the asymmetry verdicts, the rules and the caveat."""
+    from protocols.compare import measure_words
+
     lines = []
+    missing: dict[str, list[str]] = {}
     for v in refs.chosen():
-        if measures is not None and v.measure not in measures:
-            continue
-        lines.append(f"  {v.sentence()}")
+        if v.applies:
+            lines.append(f"{indent}{v.sentence()}")
+        else:
+            side = "" if v.side == "both" else f"{v.side} "
+            missing.setdefault(v.reason, []).append(f"{side}{measure_words(v.measure)[0].lower()}")
+    for reason, what in missing.items():
+        lines.append(f"{indent}No reference for {', '.join(what)}: {reason}.")
     for a in refs.asymmetry:
-        lines.append(f"  {a.sentence}")
-    lines.append(f"  Lights: {norms.LIGHT_RULE}; asymmetry: {norms.ASYMMETRY_RULE}.")
-    lines.extend(f"  {n}" for n in refs.notes)
+        lines.append(f"{indent}{a.sentence}")
+    lines.append(f"{indent}Lights: {norms.LIGHT_RULE}" + (f"; asymmetry: {norms.ASYMMETRY_RULE}." if refs.asymmetry
+                                                           else "."))  # fmt: skip
+    lines.extend(f"{indent}{n}" for n in refs.notes)
+    return lines
+
+
+def progress_bands(
+    store: Any, session: Any, measures: Sequence[str], *, squad: SquadFilter | None = None
+) -> dict[str, tuple[float, float, str]]:
+    """Reference bands for the progress chart: measure -> (P25, P75, label).
+
+    The published P25-P75 when a published percentile table applies to ``session`` (bipedal,
+    same eyes, surface, age band), else the squad's P25-P75 (both legs pooled: one value per
+    athlete and leg) from :data:`protocols.norms.SQUAD_MIN_N` athletes; measures with neither
+    are left out.
+    """
+    import numpy as np
+
+    tab = tables()
+    a = session.athlete
+    age = norms.age_in_years(a.birth_year, _year(session.started_at))
+    everyone = store.sessions(None, protocol=session.protocol)
+    out: dict[str, tuple[float, float, str]] = {}
+    for (stance, condition, side, es), _trials in _groups(session).items():
+        eyes, surface = es.split("|")
+        for m in measures:
+            if m in out:
+                continue
+            row = norms.percentile_row(tab, measure=m, stance=stance, eyes=eyes, surface=surface, age=age, sex=a.sex)
+            if row is not None and 25 in row.percentiles and 75 in row.percentiles:
+                out[m] = (row.percentiles[25], row.percentiles[75], f"HBEDB P25-P75 ({row.age_band} y, n = {row.n})")
+                continue
+            sides = ("left", "right") if stance == "single_leg" else (side,)
+            pop = [v for sd in sides for v in squad_values(everyone, condition=condition, side=sd, measure=m,
+                                                           squad=squad)]  # fmt: skip
+            n_athletes = len(squad_values(everyone, condition=condition, side=side, measure=m, squad=squad))
+            if n_athletes >= norms.SQUAD_MIN_N:
+                lo, hi = np.percentile(np.asarray(pop), [25, 75])
+                out[m] = (float(lo), float(hi), f"squad P25-P75 (n = {n_athletes} athletes)")
+    return out
+
+
+_SHORT = {
+    "mean_velocity_mm_s": "velocity", "mean_velocity_ml_mm_s": "ML velocity", "mean_velocity_ap_mm_s": "AP velocity",
+    "prediction_ellipse_area_mm2": "ellipse area", "mean_power_frequency_hz": "mean frequency",
+}  # fmt: skip
+
+
+def compact_lines(refs: SessionReferences) -> list[str]:
+    """Few short lines for the report's "Against reference" panel: per leg and reference, each
+    headline measure's percentile and light; the reasons where none applies; asymmetry; rule and caveat."""
+    groups: dict[tuple[str, str, int], list[str]] = {}
+    missing: dict[str, list[str]] = {}
+    for v in refs.chosen():
+        name = _SHORT.get(v.measure, v.measure)
+        side = "Both feet" if v.side == "both" else f"{v.side.capitalize()} leg"
+        if v.applies:
+            groups.setdefault((side, v.reference, v.n), []).append(f"{name} {v.percentile_text} ({v.light})")
+        else:
+            missing.setdefault(v.reason, []).append(f"{v.side} {name}" if v.side != "both" else name)
+    lines = [f"{side} vs {ref} (n = {n}): {', '.join(items)}." for (side, ref, n), items in groups.items()]
+    lines += [f"No reference for {', '.join(w)}: {r}." for r, w in missing.items()]
+    lines += [a.sentence for a in refs.asymmetry]
+    lines.append(f"Lights: {norms.LIGHT_RULE}. {norms.SHORT_CAVEAT}")
     return lines
 
 

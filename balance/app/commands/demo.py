@@ -179,7 +179,10 @@ def _pictures(store: Any, athlete: Any, latest: Any, demo_dir: Any, say: Any) ->
         write_session_report = None
     if write_session_report is not None:
         say("\nwriting the session report ...")
-        out["report"] = str(write_session_report(latest, demo_dir / "report.pdf"))
+        from balance.app.references import session_references
+
+        out["report"] = str(write_session_report(latest, demo_dir / "report.pdf",
+                                                 references=session_references(store, latest)))  # fmt: skip
     try:
         from balance.app.progress_chart import write_progress
     except ImportError:
@@ -187,6 +190,9 @@ def _pictures(store: Any, athlete: Any, latest: Any, demo_dir: Any, say: Any) ->
     if write_progress is not None and len(store.sessions(athlete)) > 1:
         keys = ("mean_velocity_ml_mm_s", "mean_velocity_mm_s", "prediction_ellipse_area_mm2")
         hist = {k: store.history(athlete, k) for k in keys}
+        from balance.app.references import progress_bands
+
         out["progress"] = str(write_progress(hist, demo_dir / "progress.pdf", athlete=athlete.code,
-                                             protocol="single-leg stance"))  # fmt: skip
+                                             protocol="single-leg stance",
+                                             reference_bands=progress_bands(store, latest, keys)))  # fmt: skip
     return out

@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
 
         panel, refs = panel_text(store, session, squad=squad_filter(args))
         if args.report:
-            _write_report(session, args.report, out)
+            _write_report(session, args.report, out, refs)
         if args.json:
             print_json({"session_id": outcome.session_id, "status": outcome.status, "error": outcome.error,
                         "trial_ids": outcome.trial_ids, "raw_dir": str(outcome.raw_dir), "comparison": rows,
@@ -171,11 +171,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report(session: Any, path: str, out: Any) -> None:
+def _write_report(session: Any, path: str, out: Any, refs: Any = None) -> None:
     try:
         from balance.app.report import write_session_report
     except ImportError:
         print("the session report is not available in this version", file=sys.stderr)
         return
-    p = write_session_report(session, path)
+    p = write_session_report(session, path, references=refs)
     print(f"report: {p}", file=out)
