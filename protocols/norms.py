@@ -518,6 +518,7 @@ class AsymmetryVerdict:
     sentence: str
     reference_id: str | None = None
     notes: list[str] = field(default_factory=list)
+    threshold_n: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -586,7 +587,8 @@ def asymmetry_verdict(
         sentence += " (" + "; ".join(notes) + ")"
     return AsymmetryVerdict(measure, float(symmetry_index_pct), float(mdc_si_pct), bool(beyond_mdc), float(thr),
                             beyond_thr, bool(thr_row is not None and same_measure), light, ASYMMETRY_RULE, sentence,
-                            None if thr_row is None else thr_row.reference_id, notes)  # fmt: skip
+                            None if thr_row is None else thr_row.reference_id, notes,
+                            None if thr_row is None else thr_row.n)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------

@@ -20,7 +20,9 @@ from protocols import norms
 __all__ = [
     "SessionReferences",
     "SquadFilter",
+    "EXPORT_COLUMNS",
     "add_squad_arguments",
+    "export_rows",
     "compact_lines",
     "panel_text",
     "progress_bands",
@@ -158,14 +160,23 @@ def squad_values(
     return norms.squad_population(rows)
 
 
-def session_references(store: Any, session: Any, *, squad: SquadFilter | None = None) -> SessionReferences:
-    """All verdicts of ``session`` (a stored :class:`balance.app.store.Session`)."""
+def session_references(
+    store: Any, session: Any, *, squad: SquadFilter | None = None, everyone: Sequence[Any] | None = None
+) -> SessionReferences:
+    """All verdicts of ``session`` (a stored :class:`balance.app.store.Session`).
+
+    ``everyone``: the stored sessions of the session's protocol, when the caller already has them
+    (read from ``store`` otherwise).
+    """
     from protocols.compare import mdc_from_groups
 
     from balance.sway import MEASURES
 
     tab = tables()
-    everyone = store.sessions(None, protocol=session.protocol)
+    if everyone is None:
+        everyone = store.sessions(None, protocol=session.protocol)
+    # the squad as it stood on the day: sessions up to this one (so this athlete counts with this session)
+    everyone = [s for s in everyone if s.started_at <= session.started_at]
     a = session.athlete
     age = norms.age_in_years(a.birth_year, _year(session.started_at))
     out = SessionReferences(age=age, notes=[norms.CAVEAT])
@@ -316,3 +327,57 @@ def panel_text(store: Any, session: Any, *, squad: SquadFilter | None = None) ->
         return "Against reference: none for this protocol (references exist for bipedal and single-leg stance).", refs
     return "\n".join(["Against reference (percentile: higher = more sway than the reference group):",
                       *reference_lines(refs)]), refs  # fmt: skip
+
+
+#: references.csv of the export: column -> (meaning, unit).
+EXPORT_COLUMNS: dict[str, tuple[str, str]] = {
+    "athlete_code": ("Athlete's code (as in the other files)", ""),
+    "session_id": ("Session number in the history database", ""),
+    "date": ("Date of the session (YYYY-MM-DD, UTC)", ""),
+    "protocol": ("Test protocol", ""),
+    "condition": ("Condition (eyes_open, eyes_closed, ...)", ""),
+    "side": ("left, right, both (two-legged stance), or 'left vs right' (asymmetry rows)", ""),
+    "measure": ("Measure key; symmetry_index_pct(<key>) for the left/right asymmetry of that measure", ""),
+    "unit": ("Unit of value", ""),
+    "value": ("The athlete's value: mean of the session's valid trials on that side (or the symmetry index)",
+              "unit column"),
+    "reference_id": ("Reference used: hbedb2016 (HBEDB, Santos & Duarte 2016, PeerJ 4:e2648: bipedal percentiles "
+                     "by age band and sex), oliveira2018 (PLoS One 13:e0203887: single-leg fallers' cut-off, 60+ y), "
+                     "nolff2023 (J Mot Behav, BTrackS: |SI| >= 16 % in adults 18-29), squad (this history's athletes: "
+                     "latest session of each with the same protocol, condition and leg); empty: none applies "
+                     "(see reason). Tables and provenance: data/norms/ of the balance repository", ""),
+    "reference": ("The reference group in words", ""),
+    "reference_n": ("People in the reference group", ""),
+    "percentile": ("Where the value stands, 0-100 (higher = more sway); published tables: interpolated between "
+                   "P5, P10, P25, P50, P75, P90, P95 (the bound outside them); squad: mid-rank, ties count half",
+                   "%"),
+    "percentile_text": ("The percentile in words (P62, above P95, below the cut-off ...)", ""),
+    "light": ("green, amber, red, or none (see rule)", ""),
+    "rule": ("The traffic-light rule", ""),
+    "reason": ("Why no reference applies (e.g. no birth year, fewer than 10 athletes in the squad)", ""),
+}  # fmt: skip
+
+
+def export_rows(store: Any, sessions: Sequence[Any], code_of: Any) -> list[list[Any]]:
+    """Rows of references.csv (:data:`EXPORT_COLUMNS`) for ``sessions``: every verdict (published and
+    squad) of every headline measure, and the asymmetry verdicts."""
+    cache: dict[str, list[Any]] = {}
+    rows: list[list[Any]] = []
+    for s in sessions:
+        if s.protocol not in cache:
+            cache[s.protocol] = store.sessions(None, protocol=s.protocol)
+        refs = session_references(store, s, everyone=cache[s.protocol])
+        cond = {t.side: t.condition for t in s.trials if t.valid}
+        for v in refs.verdicts:
+            d = v.to_dict()
+            rows.append([code_of(s.athlete), s.id, s.date, s.protocol, cond.get(v.side, ""), v.side, v.measure,
+                         v.unit, d["value"], v.reference_id, v.reference, v.n if v.applies else None,
+                         d["percentile"], v.percentile_text, v.light, v.rule, v.reason])  # fmt: skip
+        for a in refs.asymmetry:
+            text = (f"beyond own MDC ({a.mdc_si_pct:.0f} points): {'yes' if a.beyond_mdc else 'no'}; "
+                    f"|SI| >= {a.threshold_pct:g} %: {'yes' if a.beyond_threshold else 'no'}")  # fmt: skip
+            rows.append([code_of(s.athlete), s.id, s.date, s.protocol, cond.get("left", ""), "left vs right",
+                         f"symmetry_index_pct({a.measure})", "%", a.symmetry_index_pct, a.reference_id,
+                         "Nolff et al. 2023 threshold beside this athlete's MDC", a.threshold_n, None, text, a.light,
+                         a.rule, "; ".join(a.notes)])  # fmt: skip
+    return rows
