@@ -168,7 +168,8 @@ def session_references(
     ``everyone``: the stored sessions of the session's protocol, when the caller already has them
     (read from ``store`` otherwise).
     """
-    from protocols.compare import mdc_from_groups
+    import numpy as np
+    from protocols.compare import compare_values, mdc_from_groups
 
     from balance.sway import MEASURES
 
@@ -192,14 +193,18 @@ def session_references(
             out.verdicts.extend(norms.verdict(value, measure=m, unit=unit, stance=stance, eyes=eyes, surface=surface,
                                               side=side, age=age, sex=a.sex, tables=tab, squad=pop,
                                               squad_label=label))  # fmt: skip
-    comp = session.comparison or {}
     primary = "mean_velocity_mm_s"  # path length over equal durations: the threshold's measure
-    for sc in comp.get("sides") or []:
-        if sc.get("measure") != primary or sc.get("symmetry_index_pct") is None:
+    for (stance, condition, side, _es), trials in _groups(session).items():
+        if stance != "single_leg" or side != "left":
             continue
-        lv, rv = sc.get("left_values") or [], sc.get("right_values") or []
-        mdc = mdc_from_groups([lv, rv], measure=primary, left_mean=sc["left_mean"], right_mean=sc["right_mean"])
-        out.asymmetry.append(norms.asymmetry_verdict(sc["symmetry_index_pct"], beyond_mdc=bool(sc.get("beyond_mdc")),
+        lv = [t.measures.get(primary, math.nan) for t in trials]
+        rv = [t.measures.get(primary, math.nan) for t in _groups(session).get((stance, condition, "right", _es), [])]
+        if not (np.isfinite(lv).any() and np.isfinite(rv).any()):
+            continue
+        sc = compare_values(lv, rv, measure=primary, condition=condition)
+        mdc = mdc_from_groups([sc.left_values, sc.right_values], measure=primary, left_mean=sc.left_mean,
+                              right_mean=sc.right_mean)  # fmt: skip
+        out.asymmetry.append(norms.asymmetry_verdict(sc.symmetry_index_pct, beyond_mdc=sc.beyond_mdc,
                                                      mdc_si_pct=mdc["mdc_si_pct"], measure=primary, age=age,
                                                      tables=tab))  # fmt: skip
     if any(v.reference_id == "squad" for v in out.verdicts):
