@@ -45,7 +45,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                    help=f"measure key (repeatable; default {', '.join(DEFAULT_MEASURES)})")  # fmt: skip
     p.add_argument("--protocol", default="single-leg", help="protocol (default single-leg; 'all' for every one)")
     p.add_argument("--condition", default=None, help="only this condition, e.g. eyes_open or eyes_closed")
-    from balance.app.references import add_squad_arguments
+    from balance.app.squad import add_squad_arguments
 
     add_squad_arguments(p)
     add_db_argument(p)

@@ -39,7 +39,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--dpi", type=int, default=150, help="PNG resolution in dots per inch (default 150)")
     p.add_argument("--no-reference", action="store_true", help="leave out the reference band (published or squad "
                    "P25-P75) behind the lines")  # fmt: skip
-    from balance.app.references import add_squad_arguments
+    from balance.app.squad import add_squad_arguments
 
     add_squad_arguments(p)
     add_db_argument(p)

@@ -33,7 +33,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("target", metavar="SESSION|ATHLETE", help="session id, or athlete name/code (latest session)")
     p.add_argument("--out", metavar="FILE", help="output .pdf or .png (default: report-<code>-<session>.pdf here)")
     p.add_argument("--dpi", type=int, default=150, help="PNG resolution in dots per inch (default 150)")
-    from balance.app.references import add_squad_arguments
+    from balance.app.squad import add_squad_arguments
 
     add_squad_arguments(p)
     add_db_argument(p)

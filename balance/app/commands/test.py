@@ -53,7 +53,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--sim-ratio", type=float, default=1.0, metavar="R",
                    help="sim board: right-leg mediolateral sway relative to left (e.g. 1.4)")  # fmt: skip
     p.add_argument("--report", metavar="FILE", help="also write the one-page session report (.pdf or .png)")
-    from balance.app.references import add_squad_arguments
+    from balance.app.squad import add_squad_arguments
 
     add_squad_arguments(p)
     add_db_argument(p)
