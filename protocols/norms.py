@@ -402,7 +402,8 @@ def _published_verdict(
         if not band:
             lo = min(r.age_min for r in rows)
             hi = max(r.age_max for r in rows)
-            return _none(measure, unit, value, side, f"age {age} is outside HBEDB's {lo:.0f}-{hi - 1:.0f} y")
+            return _none(measure, unit, value, side,
+                         f"this athlete's age is outside HBEDB's {lo:.0f}-{hi - 1:.0f} y")  # fmt: skip
         row = _pick_row(band, sex)
         if row is None:
             n_all = next((r.n for r in band if r.sex == "all"), 0)
@@ -418,12 +419,13 @@ def _published_verdict(
     if not cut:
         return _none(measure, unit, value, side, f"no published single-leg norm of {measure} ({cond})")
     if age is None:
-        return _none(measure, unit, value, side, "no birth year: the published single-leg cut-offs are for older adults")
+        return _none(measure, unit, value, side,
+                     "no birth year: the published single-leg cut-offs are for older adults")  # fmt: skip
     fit = [p for p in cut if _in_band(age, p.age_min, p.age_max)]
     if not fit:
         lo = min(p.age_min for p in cut)
         return _none(measure, unit, value, side,
-                     f"no published single-leg norm for age {age} (the only one found is for adults of {lo:.0f}+ y)")
+                     f"no published single-leg norm for this age (the only one found is for adults of {lo:.0f}+ y)")
     p = fit[0]
     above = value >= p.value
     text = f"{'at or above' if above else 'below'} the cut-off ({p.value:g} {unit})"
@@ -573,10 +575,10 @@ def asymmetry_verdict(
         notes.append(f"the population threshold was set on path length, not on {measure}")
     elif age is None or not _in_band(age, thr_row.age_min, thr_row.age_max):
         notes.append(f"the threshold's population is aged {thr_row.age_min:.0f}-{thr_row.age_max - 1:.0f}"
-                     + ("" if age is None else f"; this athlete is {age}"))  # fmt: skip
+                     + (" (this athlete's age is unknown)" if age is None else " (this athlete is not)"))  # fmt: skip
     light = "red" if (beyond_mdc and beyond_thr) else ("amber" if (beyond_mdc or beyond_thr) else "green")
-    own = (f"beyond this athlete's own noise (MDC {mdc_si_pct:.0f} points)" if beyond_mdc
-           else "within this athlete's own noise" + (f" (MDC {mdc_si_pct:.0f} points)" if math.isfinite(mdc_si_pct) else ""))  # fmt: skip
+    mdc_words = f" (MDC {mdc_si_pct:.0f} points)" if math.isfinite(mdc_si_pct) else ""
+    own = f"{'beyond' if beyond_mdc else 'within'} this athlete's own noise{mdc_words}"
     if math.isfinite(thr):
         pop = (f"{'at or above' if beyond_thr else 'below'} the {thr:g} % that is unusual for young adults "
                f"(Nolff et al. 2023, BTrackS, n = {thr_row.n})")  # fmt: skip

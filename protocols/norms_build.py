@@ -157,8 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--extract-from" in args:
         full = Path(args[args.index("--extract-from") + 1]).read_text(encoding="utf-8")
         data = extract_columns(full).encode("utf-8")
-        with open(SOURCE, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
-            gz.write(data)  # mtime 0 and no file name: the .gz is reproducible too
+        with open(SOURCE, "wb") as raw:
+            with gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as gz:
+                gz.write(data)  # mtime 0 and no file name: the .gz is reproducible too
     table = build_table(read_source())
     if "--check" in args:
         same = TABLE.read_text(encoding="utf-8") == table

@@ -58,8 +58,9 @@ def add_demo_squad(store: Any, template: Any, *, seed: int, when: Any) -> list[A
     athletes = []
     for k in range(SQUAD_SIZE):
         sex = "F" if k % 2 == 0 else "M"
-        a = store.add_athlete(f"Squad member {k + 1:02d}", code=f"SQ{k + 1:02d}", birth_year=int(1990 + rng.integers(0, 15)),
-                              mass_kg=float(round(rng.normal(70.0, 8.0), 1)), sex=sex, group=SQUAD_GROUP,
+        a = store.add_athlete(f"Squad member {k + 1:02d}", code=f"SQ{k + 1:02d}",
+                              birth_year=int(1990 + rng.integers(0, 15)), mass_kg=float(round(rng.normal(70.0, 8.0), 1)),
+                              sex=sex, group=SQUAD_GROUP,
                               notes="synthetic squad member created by balance demo: measures only, no samples")  # fmt: skip
         person = math.exp(rng.normal(0.0, 0.25))
         right = math.exp(rng.normal(0.0, 0.08))

@@ -186,8 +186,8 @@ def session_references(
                                                      mdc_si_pct=mdc["mdc_si_pct"], measure=primary, age=age,
                                                      tables=tab))  # fmt: skip
     if any(v.reference_id == "squad" for v in out.verdicts):
-        out.notes.append("Squad percentiles: the latest session of each athlete in this history with the same protocol, "
-                         "condition and leg, this athlete included.")  # fmt: skip
+        out.notes.append("Squad percentiles: the latest session of each athlete in this history with the same "
+                         "protocol, condition and leg, this athlete included.")  # fmt: skip
     if age is None:
         out.notes.append("No birth year stored: published norms are by age, so only the squad's own norms can apply "
                          "(balance athlete edit NAME --born YEAR).")  # fmt: skip
