@@ -64,4 +64,5 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     row = next(x for x in res["comparison"] if x["measure"] == "mean_velocity_ml_mm_s")
     assert row["more_sway_side"] == "right" and row["flag"] is True  # the simulated 1.4x right-leg difference
     with Store.open(demo / "demo.db") as s:
-        assert len(s.sessions()) == 1
+        assert len(s.sessions("DEMO")) == 1  # afresh: one session of the demo athlete, plus the squad's
+        assert len(s.sessions()) == 1 + len(s.list_athletes()) - 1
