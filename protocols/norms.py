@@ -24,6 +24,7 @@ Verdicts are never a diagnosis: :data:`CAVEAT` goes with every one.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import os
@@ -39,6 +40,7 @@ __all__ = [
     "CAVEAT",
     "HEADLINE_MEASURES",
     "LIGHT_RULE",
+    "NO_LIGHT_RULE",
     "NORMS_DIR_ENV",
     "SHORT_CAVEAT",
     "SQUAD_MIN_N",
@@ -68,6 +70,8 @@ SQUAD_MIN_N = 10
 NORMS_DIR_ENV = "BALANCE_NORMS_DIR"
 #: The traffic light of a percentile (more sway = higher percentile = worse).
 LIGHT_RULE = "green below the 75th percentile, amber from the 75th to the 90th, red above the 90th"
+#: No light for these: a higher or lower value is not better or worse (the percentile is still given).
+NO_LIGHT_RULE = "no light: a higher or lower sway frequency is neither better nor worse"
 #: The traffic light of a cut-off.
 CUTOFF_RULE = "green below the published cut-off, amber at or above it (never red: a cut-off is not a diagnosis)"
 #: The traffic light of a left/right difference.
@@ -272,6 +276,13 @@ def percentile_in_table(value: float, percentiles: Mapping[int, float]) -> tuple
     return float(pct), f"P{pct:.0f}"
 
 
+def _light(measure: str, pct: float) -> tuple[str, str]:
+    """Light and rule of a percentile of ``measure`` (frequencies get none)."""
+    if "frequency" in measure:
+        return "none", NO_LIGHT_RULE
+    return light_for_percentile(pct), LIGHT_RULE
+
+
 def light_for_percentile(pct: float) -> str:
     """``green`` (< P75), ``amber`` (P75-P90), ``red`` (> P90), ``none`` (unknown); see :data:`LIGHT_RULE`."""
     if not math.isfinite(pct):
@@ -313,6 +324,8 @@ class Verdict:
         The traffic-light rule in words.
     reason : str
         Why no reference applies (empty when one does).
+    condition : str
+        The session's condition label (``eyes_open``, ``eyes_closed``, ...), for display.
     """
 
     measure: str
@@ -327,6 +340,7 @@ class Verdict:
     light: str
     rule: str
     reason: str = ""
+    condition: str = ""
 
     @property
     def applies(self) -> bool:
@@ -337,19 +351,22 @@ class Verdict:
         from protocols.compare import measure_words
 
         v = f"{self.value:.3g} {self.unit}"
-        side = "" if self.side == "both" else f"{self.side.capitalize()} leg: "
+        side = "" if self.side == "both" else f"{self.side.capitalize()} leg"
+        cond = self.condition.replace("_", " ")
+        side = f"{side}, {cond}: " if side and cond else (f"{side or cond.capitalize()}: " if side or cond else "")
         label = measure_words(self.measure)[0]
         what = f"{side}{label[:1].lower() + label[1:]} {v}"
         if not self.applies:
             return f"{what}: no reference ({self.reason})"
-        return f"{what}: {self.percentile_text} of {self.reference} (n = {self.n}): {self.light}"
+        light = "no light" if self.light == "none" else self.light
+        return f"{what}: {self.percentile_text} of {self.reference} (n = {self.n}): {light}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "measure": self.measure, "unit": self.unit, "value": _fin(self.value), "side": self.side,
             "reference_id": self.reference_id, "reference": self.reference, "n": self.n,
             "percentile": _fin(self.percentile), "percentile_text": self.percentile_text, "light": self.light,
-            "rule": self.rule, "reason": self.reason,
+            "rule": self.rule, "reason": self.reason, "condition": self.condition,
         }  # fmt: skip
 
 
@@ -413,7 +430,7 @@ def _published_verdict(
         who = {"F": "women", "M": "men", "all": "women and men"}[row.sex]
         return Verdict(measure, unit, value, side, row.reference_id,
                        f"{_LABELS.get(row.reference_id, row.reference_id)}: {who} {row.age_band} y, {cond}",
-                       row.n, pct, text, light_for_percentile(pct), LIGHT_RULE)  # fmt: skip
+                       row.n, pct, text, *_light(measure, pct))  # fmt: skip
     cut = [p for p in tables.published if p.stance == stance and p.measure == measure and p.kind == "faller_cutoff"
            and p.eyes == eyes and p.surface == surface]  # fmt: skip
     if not cut:
@@ -447,6 +464,7 @@ def verdict(
     tables: ReferenceTables | None = None,
     squad: Sequence[float] | None = None,
     squad_label: str = "this squad",
+    condition: str = "",
 ) -> list[Verdict]:
     """Verdicts of one value: the published reference (or the reason none applies), then the squad's.
 
@@ -470,6 +488,8 @@ def verdict(
         :data:`SQUAD_MIN_N` athletes.
     squad_label : str
         Words for the squad group (e.g. "this squad, group 'U18'").
+    condition : str
+        The session's condition label, copied into each verdict (display only).
 
     Returns
     -------
@@ -484,11 +504,11 @@ def verdict(
     if len(pop) >= SQUAD_MIN_N:
         pct = percentile_rank(value, pop)
         out.append(Verdict(measure, unit, value, side, "squad", squad_label, len(pop), pct, f"P{pct:.0f}",
-                           light_for_percentile(pct), LIGHT_RULE))  # fmt: skip
+                           *_light(measure, pct)))  # fmt: skip
     else:
         out.append(_none(measure, unit, value, side,
                          f"{squad_label}: {len(pop)} athlete(s) with this test, {SQUAD_MIN_N} needed"))  # fmt: skip
-    return out
+    return [dataclasses.replace(v, condition=condition) for v in out]
 
 
 def chosen(verdicts: Sequence[Verdict]) -> Verdict:
@@ -498,7 +518,7 @@ def chosen(verdicts: Sequence[Verdict]) -> Verdict:
         return hit
     v = verdicts[0]
     reason = "; ".join(dict.fromkeys(x.reason for x in verdicts if x.reason))
-    return _none(v.measure, v.unit, v.value, v.side, reason)
+    return dataclasses.replace(_none(v.measure, v.unit, v.value, v.side, reason), condition=v.condition)
 
 
 # ------------------------------------------------------------------------------------------

@@ -57,9 +57,9 @@ class SessionReferences:
 
     def chosen(self) -> list[norms.Verdict]:
         """Per (measure, side): the chosen reference (published first, then squad), else the reason."""
-        groups: dict[tuple[str, str], list[norms.Verdict]] = {}
+        groups: dict[tuple[str, str, str], list[norms.Verdict]] = {}
         for v in self.verdicts:
-            groups.setdefault((v.measure, v.side), []).append(v)
+            groups.setdefault((v.measure, v.side, v.condition), []).append(v)
         return [norms.chosen(vs) for vs in groups.values()]
 
     def to_dict(self) -> dict[str, Any]:
@@ -170,7 +170,7 @@ def session_references(
             pop = squad_values(everyone, condition=condition, side=side, measure=m, squad=squad)
             out.verdicts.extend(norms.verdict(value, measure=m, unit=unit, stance=stance, eyes=eyes, surface=surface,
                                               side=side, age=age, sex=a.sex, tables=tab, squad=pop,
-                                              squad_label=label))  # fmt: skip
+                                              squad_label=label, condition=condition))  # fmt: skip
     primary = "mean_velocity_mm_s"  # path length over equal durations: the threshold's measure
     for (stance, condition, side, _es), trials in _groups(session).items():
         if stance != "single_leg" or side != "left":
@@ -206,13 +206,13 @@ def reference_lines(refs: SessionReferences, *, indent: str = "  ") -> list[str]
             lines.append(f"{indent}{v.sentence()}")
         else:
             side = "" if v.side == "both" else f"{v.side} "
-            missing.setdefault(v.reason, []).append(f"{side}{measure_words(v.measure)[0].lower()}")
+            cond = f" ({v.condition.replace('_', ' ')})" if v.condition else ""
+            missing.setdefault(v.reason, []).append(f"{side}{measure_words(v.measure)[0].lower()}{cond}")
     for reason, what in missing.items():
         lines.append(f"{indent}No reference for {', '.join(what)}: {reason}.")
     for a in refs.asymmetry:
         lines.append(f"{indent}{a.sentence}")
-    lines.append(f"{indent}Lights: {norms.LIGHT_RULE}" + (f"; asymmetry: {norms.ASYMMETRY_RULE}." if refs.asymmetry
-                                                           else "."))  # fmt: skip
+    lines.append(f"{indent}{_rules(refs)}")
     lines.extend(f"{indent}{n}" for n in refs.notes)
     return lines
 
@@ -267,15 +267,25 @@ def compact_lines(refs: SessionReferences) -> list[str]:
     for v in refs.chosen():
         name = _SHORT.get(v.measure, v.measure)
         side = "Both feet" if v.side == "both" else f"{v.side.capitalize()} leg"
+        side += f", {v.condition.replace('_', ' ')}" if v.condition else ""
+        light = "" if v.light == "none" else f" ({v.light})"
         if v.applies:
-            groups.setdefault((side, v.reference, v.n), []).append(f"{name} {v.percentile_text} ({v.light})")
+            groups.setdefault((side, v.reference, v.n), []).append(f"{name} {v.percentile_text}{light}")
         else:
-            missing.setdefault(v.reason, []).append(f"{v.side} {name}" if v.side != "both" else name)
+            missing.setdefault(v.reason, []).append(f"{side.lower()} {name}")
     lines = [f"{side} vs {ref} (n = {n}): {', '.join(items)}." for (side, ref, n), items in groups.items()]
     lines += [f"No reference for {', '.join(w)}: {r}." for r, w in missing.items()]
     lines += [a.sentence for a in refs.asymmetry]
-    lines.append(f"Lights: {norms.LIGHT_RULE}. {norms.SHORT_CAVEAT}")
+    lines.append(f"{_rules(refs)} {norms.SHORT_CAVEAT}")
     return lines
+
+
+def _rules(refs: SessionReferences) -> str:
+    """The traffic-light rules that the verdicts used, in one sentence."""
+    rules = [norms.LIGHT_RULE] + sorted({v.rule for v in refs.verdicts if v.rule and v.rule != norms.LIGHT_RULE})
+    if refs.asymmetry:
+        rules.append(f"asymmetry: {norms.ASYMMETRY_RULE}")
+    return "Lights: " + "; ".join(rules) + "."
 
 
 def panel_text(store: Any, session: Any, *, squad: SquadFilter | None = None) -> tuple[str, SessionReferences | None]:

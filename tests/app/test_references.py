@@ -117,6 +117,11 @@ def test_bipedal_session_of_a_30_and_a_70_year_old_picks_the_band(tmp_path: Path
     assert v.reference_id == "hbedb2016" and f"women {band} y" in v.reference and v.n == row.n
     assert v.percentile == pytest.approx(75.0) and v.light == "amber"
     assert "Huurnink" in refs.notes[0]
+    closed = [v for v in refs.chosen() if v.condition == "eyes_closed"]
+    assert {v.measure for v in closed} == set(norms.HEADLINE_MEASURES["bipedal"])  # both conditions judged
+    assert all("eyes closed" in v.reference for v in closed)
+    freq = [v for v in refs.chosen() if v.measure == "mean_power_frequency_hz"]
+    assert freq and all(v.light == "none" and v.rule == norms.NO_LIGHT_RULE for v in freq)
     text = "\n".join(compact_lines(refs))
     assert f"women {band} y" in text and f"n = {row.n}" in text
 
