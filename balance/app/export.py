@@ -443,6 +443,12 @@ def _write_all(
     _write_csv(tmp / "sessions.csv", list(SESSION_COLUMNS), s_rows)
     files.append(tmp / "sessions.csv")
 
+    # references.csv: percentiles and reference ids (balance/app/references.py)
+    from balance.app.references import EXPORT_COLUMNS, export_rows
+
+    _write_csv(tmp / "references.csv", list(EXPORT_COLUMNS), export_rows(store, sessions, code_of))
+    files.append(tmp / "references.csv")
+
     # DATA_DICTIONARY.md
     (tmp / "DATA_DICTIONARY.md").write_text(
         _dictionary(keys, pseudonymise=pseudonymise, n_sessions=len(sessions), n_trials=len(all_trials)),
@@ -516,6 +522,10 @@ def _dictionary(keys: Sequence[str], *, pseudonymise: bool, n_sessions: int, n_t
           skip=("athlete_name",) if pseudonymise else ())  # fmt: skip
     table("sessions.csv (one row per session, condition and measure)", SESSION_COLUMNS)
     table("samples/trial_<id>.csv (one row per sample)", SAMPLE_COLUMNS)
+    from balance.app.references import EXPORT_COLUMNS
+
+    table("references.csv (one row per session, headline measure, leg and reference: where the value stands; "
+          "not a diagnosis)", EXPORT_COLUMNS)  # fmt: skip
     lines.extend([
         "## Measures (columns `<key> [unit]` of trials.csv; `measure` in sessions.csv)",
         "",

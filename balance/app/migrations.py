@@ -102,8 +102,17 @@ _V2 = Migration(
     ),
 )
 
+_V3 = Migration(
+    version=3,
+    description="optional sex and a free group tag (sport, team) on athletes, for reference values",
+    statements=(
+        "ALTER TABLE athletes ADD COLUMN sex TEXT",  # 'F', 'M' or NULL
+        "ALTER TABLE athletes ADD COLUMN group_tag TEXT",  # free text, e.g. 'U18 football'
+    ),
+)
+
 #: Every schema step, in order.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 #: The schema version this code writes.
 LATEST_VERSION: int = MIGRATIONS[-1].version
 

@@ -202,6 +202,7 @@ def progress_figure(
     protocol: str = "",
     labels: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
+    reference_bands: Mapping[str, tuple[float, float, str]] | None = None,
 ) -> "Figure":
     """Draw the progress page (A4 portrait): per measure, L/R over time and the asymmetry.
 
@@ -213,6 +214,9 @@ def progress_figure(
         For the header.
     labels, units : mapping, optional
         Display name and unit per measure key (default from ``balance.sway.MEASURES``).
+    reference_bands : mapping, optional
+        Measure key -> ``(low, high, label)``: a reference band drawn behind the athlete's
+        lines (``balance.app.references.progress_bands``: published or squad P25-P75).
 
     Returns
     -------
@@ -266,6 +270,9 @@ def progress_figure(
         wx = fig.add_subplot(gs[3 + 3 * i], label=f"words-{d.measure}")
         wx.set_axis_off()
         unit = units[d.measure]
+        band = (reference_bands or {}).get(d.measure)
+        if band is not None:  # behind the athlete's lines; plot_progress puts it in the legend
+            ax.axhspan(band[0], band[1], color="#DDEBF7", zorder=0, lw=0, label=band[2])
         plots.plot_progress(
             d.dates, d.left, d.right, left_spread=d.left_spread, right_spread=d.right_spread,
             baseline_left=d.baseline_left, baseline_right=d.baseline_right,
@@ -309,6 +316,7 @@ def write_progress(
     protocol: str = "",
     condition: str | None = None,
     dpi: int = 150,
+    reference_bands: Mapping[str, tuple[float, float, str]] | None = None,
 ) -> Path:
     """Write the progress chart of an athlete as a PDF (one page per 3 measures) or a PNG page.
 
@@ -327,6 +335,8 @@ def write_progress(
         Condition to draw (default: the one with most history).
     dpi : int, optional
         PNG resolution (dots per inch).
+    reference_bands : mapping, optional
+        See :func:`progress_figure`.
 
     Returns
     -------
@@ -354,12 +364,12 @@ def write_progress(
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"Title": f"Balance progress: {athlete}"}
     if fmt == "png":
-        progress_figure(pages[0], athlete=athlete, protocol=protocol).savefig(out, format="png", dpi=dpi,
-                                                                              metadata=meta)
+        progress_figure(pages[0], athlete=athlete, protocol=protocol,
+                        reference_bands=reference_bands).savefig(out, format="png", dpi=dpi, metadata=meta)
         return out
     from matplotlib.backends.backend_pdf import PdfPages
 
     with PdfPages(out, metadata=meta) as pdf:
         for page in pages:
-            pdf.savefig(progress_figure(page, athlete=athlete, protocol=protocol))
+            pdf.savefig(progress_figure(page, athlete=athlete, protocol=protocol, reference_bands=reference_bands))
     return out

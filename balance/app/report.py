@@ -547,7 +547,7 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width=width)) or text
 
 
-def session_report_figure(session: Any, *, data: ReportData | None = None) -> "Figure":
+def session_report_figure(session: Any, *, data: ReportData | None = None, references: Any = None) -> "Figure":
     """Draw the one-page report into a new A4 :class:`~matplotlib.figure.Figure`.
 
     The figure is not registered with pyplot (no window, nothing to close).
@@ -558,6 +558,8 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
         The session to report.
     data : ReportData, optional
         Precomputed :func:`report_data` of ``session``.
+    references : balance.app.references.SessionReferences, optional
+        Adds the "Against reference" panel (reference named, n, percentile, light, rule).
 
     Returns
     -------
@@ -672,8 +674,12 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
     if len(failures) > 8:
         failures = failures[:7] + [f"... and {len(failures) - 7} more (see balance export)"]
     blocks = [("Summary", d.summary or ["No measures to compare."]), ("Failed or incomplete trials", failures)]
+    if references is not None:
+        from balance.app.references import compact_lines
+
+        blocks.append(("Against reference", compact_lines(references)))
     h_pt = tx.get_position().height * fig.get_figheight() * 72.0
-    for scale in (1.0, 0.92, 0.85, 0.78, 0.7):  # shrink the text until it fits its box
+    for scale in (1.0, 0.92, 0.85, 0.78, 0.7, 0.63, 0.57):  # shrink the text until it fits its box
         body, head = 8.3 * scale, 10.5 * scale
         width = int(118 / scale)
         lines = [(title, [_wrap("\u2022 " + ln, width) for ln in items]) for title, items in blocks]
@@ -700,7 +706,7 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
     return fig
 
 
-def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150) -> Path:
+def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150, references: Any = None) -> Path:
     """Write the one-page A4 report of ``session`` as a PDF or PNG.
 
     Parameters
@@ -711,6 +717,8 @@ def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150) 
         Output file; its suffix (``.pdf`` or ``.png``) chooses the format.
     dpi : int, optional
         Resolution of a PNG (dots per inch; 150 gives 1240 x 1754 pixels).
+    references : balance.app.references.SessionReferences, optional
+        The "Against reference" panel's verdicts (``balance.app.references.session_references``).
 
     Returns
     -------
@@ -727,7 +735,7 @@ def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150) 
     if fmt not in ("pdf", "png"):
         raise ValueError(f"report file {out} must end in .pdf or .png (got {out.suffix or 'no suffix'!r})")
     d = report_data(session)
-    fig = session_report_figure(session, data=d)
+    fig = session_report_figure(session, data=d, references=references)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any]
     if fmt == "pdf":

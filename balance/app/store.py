@@ -128,6 +128,10 @@ class Athlete:
         Counts at the time of the query.
     last_session_at : str or None
         Start of the newest session (ISO 8601 UTC).
+    sex : {"F", "M"} or None
+        For sex-specific reference values (optional).
+    group : str or None
+        Free group tag (sport, team), for the squad's own norms (optional).
     """
 
     id: int
@@ -140,6 +144,8 @@ class Athlete:
     n_sessions: int = 0
     n_trials: int = 0
     last_session_at: str | None = None
+    sex: str | None = None
+    group: str | None = None
 
     @property
     def label(self) -> str:
@@ -582,7 +588,8 @@ class Store:
         SELECT a.id, a.code, a.name, a.birth_year, a.mass_kg, a.created_at, a.notes,
                (SELECT count(*) FROM sessions s WHERE s.athlete_id = a.id),
                (SELECT count(*) FROM trials t JOIN sessions s ON t.session_id = s.id WHERE s.athlete_id = a.id),
-               (SELECT max(started_at) FROM sessions s WHERE s.athlete_id = a.id)
+               (SELECT max(started_at) FROM sessions s WHERE s.athlete_id = a.id),
+               a.sex, a.group_tag
         FROM athletes a
     """
 
@@ -591,6 +598,7 @@ class Store:
         return Athlete(
             id=row[0], code=row[1], name=row[2], birth_year=row[3], mass_kg=row[4], created_at=row[5],
             notes=row[6] or "", n_sessions=row[7], n_trials=row[8], last_session_at=row[9],
+            sex=row[10], group=row[11],
         )  # fmt: skip
 
     def add_athlete(
@@ -601,6 +609,8 @@ class Store:
         birth_year: int | None = None,
         mass_kg: float | None = None,
         notes: str = "",
+        sex: str | None = None,
+        group: str | None = None,
     ) -> Athlete:
         """Add an athlete by real name, by pseudonymous code, or both.
 
@@ -615,6 +625,10 @@ class Store:
         mass_kg : float, optional
             Body mass (kg), 10 to 300.
         notes : str, optional
+        sex : {"F", "M"}, optional
+            For sex-specific reference values.
+        group : str, optional
+            Free group tag (sport, team) for the squad's own norms.
 
         Raises
         ------
@@ -628,6 +642,7 @@ class Store:
         if not name and not code:
             raise StoreError("an athlete needs a name or a code: e.g. `balance athlete add Sam` or `--code P07`")
         _check_person(birth_year, mass_kg)
+        sex, group = _check_sex(sex), (group.strip() or None) if group else None
         with self._tx() as db:
             for label in (name, code):
                 if label is None:
@@ -651,9 +666,10 @@ class Store:
                         break
                     n += 1
             cur = db.execute(
-                "INSERT INTO athletes (code, name, birth_year, mass_kg, created_at, notes) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO athletes (code, name, birth_year, mass_kg, created_at, notes, sex, group_tag) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (code, name, None if birth_year is None else int(birth_year),
-                 None if mass_kg is None else float(mass_kg), utc_now_iso(), notes),
+                 None if mass_kg is None else float(mass_kg), utc_now_iso(), notes, sex, group),
             )  # fmt: skip
             aid = cur.lastrowid
         return self._get_athlete_by_id(int(aid))
@@ -666,10 +682,18 @@ class Store:
         birth_year: int | None = None,
         mass_kg: float | None = None,
         notes: str | None = None,
+        sex: str | None = None,
+        group: str | None = None,
     ) -> Athlete:
-        """Change an athlete's name, birth year, body mass (kg) or notes; None leaves a field as it is."""
+        """Change an athlete's name, birth year, body mass (kg), notes, sex or group tag; None leaves a
+        field as it is (``sex=""``/``group=""`` clear them)."""
         a = self.get_athlete(name_or_code)
         _check_person(birth_year, mass_kg)
+        if sex is not None or group is not None:
+            new_sex = a.sex if sex is None else _check_sex(sex)
+            new_group = a.group if group is None else (group.strip() or None)
+            with self._tx() as db:
+                db.execute("UPDATE athletes SET sex = ?, group_tag = ? WHERE id = ?", (new_sex, new_group, a.id))
         new_name = name.strip() if name else None
         with self._tx() as db:
             if new_name and new_name.lower() != (a.name or "").lower():
@@ -1137,6 +1161,16 @@ class Store:
             started, proto = info[(sid, cond, side)]
             out.append(HistoryPoint(sid, started, proto, cond, side, measure, tuple(finite), mean, sd))
         return out
+
+
+def _check_sex(sex: str | None) -> str | None:
+    """'F', 'M' or None (from f/m/female/male, any case; '' clears)."""
+    if sex is None or not sex.strip():
+        return None
+    s = sex.strip().upper()[:1]
+    if s not in ("F", "M") or sex.strip().lower() not in ("f", "m", "female", "male"):
+        raise StoreError(f"sex {sex!r} is not understood: use F or M (or leave it out)")
+    return s
 
 
 def _check_person(birth_year: int | None, mass_kg: float | None) -> None:

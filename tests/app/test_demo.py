@@ -35,11 +35,14 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         assert str(demo / name) in r.stdout, name
         assert (demo / name).exists(), name
     assert "Right leg" in r.stdout and "not a diagnosis" in r.stdout
+    assert "of this squad (n = 12)" in r.stdout and "Nolff et al. 2023" in r.stdout
     assert (demo / "report.pdf").read_bytes()[:5] == b"%PDF-"
     assert stat.S_IMODE((demo / "demo.db").stat().st_mode) == 0o600
     with Store.open(demo / "demo.db") as s:
         assert s.integrity_check() == "ok"
-        (athlete,) = s.list_athletes()
+        athlete = s.get_athlete("DEMO")
+        squad = [a for a in s.list_athletes() if a.code != "DEMO"]
+        assert len(squad) >= 10 and {a.group for a in squad} == {athlete.group} == {"demo squad"}
         sessions = s.sessions(athlete)
         assert len(sessions) == 3 and all(x.status == "complete" and x.source == "demo" for x in sessions)
         dates = [x.started_at[:10] for x in sessions]
@@ -61,4 +64,5 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     row = next(x for x in res["comparison"] if x["measure"] == "mean_velocity_ml_mm_s")
     assert row["more_sway_side"] == "right" and row["flag"] is True  # the simulated 1.4x right-leg difference
     with Store.open(demo / "demo.db") as s:
-        assert len(s.sessions()) == 1
+        assert len(s.sessions("DEMO")) == 1  # afresh: one session of the demo athlete, plus the squad's
+        assert len(s.sessions()) == 1 + len(s.list_athletes()) - 1

@@ -90,7 +90,7 @@ def test_export_files_columns_and_values(filled, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert res.n_trials == 7 and res.n_sessions == 1 and res.n_athletes == 1
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["DATA_DICTIONARY.md", "athletes.csv", "samples", "sessions.csv", "trials.csv"]
+    assert names == ["DATA_DICTIONARY.md", "athletes.csv", "references.csv", "samples", "sessions.csv", "trials.csv"]
     raw = (out / "trials.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # UTF-8 BOM, RFC 4180 line ends
     rows = _read(out / "trials.csv")

@@ -24,6 +24,7 @@ examples:
   balance athlete list
   balance athlete show Sam --json
   balance athlete edit Sam --mass-kg 74            # body mass changed
+  balance athlete edit Sam --sex F --group "U18 football"   # for reference values and squad norms
   balance athlete delete Sam --yes                 # deletes every session, trial and raw file of Sam
 """
 
@@ -44,12 +45,14 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     add.add_argument("--born", type=int, metavar="YEAR", help="birth year, e.g. 1998")
     add.add_argument("--mass-kg", type=float, metavar="KG", help="body mass in kg")
     add.add_argument("--notes", default="", help="free text")
+    _sex_group_arguments(add)
     edit = sub.add_parser("edit", help="change name, birth year, body mass or notes")
     edit.add_argument("athlete", help="name or code")
     edit.add_argument("--name", help="new name")
     edit.add_argument("--born", type=int, metavar="YEAR", help="birth year")
     edit.add_argument("--mass-kg", type=float, metavar="KG", help="body mass in kg")
     edit.add_argument("--notes", default=None, help="free text (replaces the old notes)")
+    _sex_group_arguments(edit, clear=True)
     lst = sub.add_parser("list", help="list athletes")
     show = sub.add_parser("show", help="one athlete and their sessions")
     show.add_argument("athlete", help="name or code")
@@ -61,6 +64,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         add_json_argument(q)
     p.set_defaults(_athlete_parser=p)
     return p
+
+
+def _sex_group_arguments(q: argparse.ArgumentParser, *, clear: bool = False) -> None:
+    hint = " ('' clears it)" if clear else ""
+    q.add_argument("--sex", metavar="F|M", help=f"sex, for sex-specific reference values (optional){hint}")
+    q.add_argument("--group", metavar="TAG", help=f"free group tag, e.g. sport or team: the squad's own norms can be "
+                   f"limited to it (optional){hint}")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,7 +93,7 @@ def _athlete_dict(a: Any) -> dict[str, Any]:
     return {
         "id": a.id, "code": a.code, "name": a.name, "birth_year": a.birth_year, "mass_kg": a.mass_kg,
         "created_at": a.created_at, "notes": a.notes, "sessions": a.n_sessions, "trials": a.n_trials,
-        "last_session_at": a.last_session_at,
+        "last_session_at": a.last_session_at, "sex": a.sex, "group": a.group,
     }  # fmt: skip
 
 
@@ -93,7 +103,8 @@ def _add(args: argparse.Namespace) -> int:
     if not args.name and not args.code:
         raise UsageError("give a NAME or --code CODE, e.g. `balance athlete add Sam` or `balance athlete add --code P07`")
     with open_store(args) as store:
-        a = store.add_athlete(args.name, code=args.code, birth_year=args.born, mass_kg=args.mass_kg, notes=args.notes)
+        a = store.add_athlete(args.name, code=args.code, birth_year=args.born, mass_kg=args.mass_kg, notes=args.notes,
+                              sex=args.sex, group=args.group)  # fmt: skip
         if args.json:
             print_json(_athlete_dict(a))
         else:
@@ -106,11 +117,11 @@ def _add(args: argparse.Namespace) -> int:
 def _edit(args: argparse.Namespace) -> int:
     from balance.app.cli import UsageError
 
-    if args.name is None and args.born is None and args.mass_kg is None and args.notes is None:
-        raise UsageError("nothing to change: give --name, --born, --mass-kg or --notes")
+    if all(v is None for v in (args.name, args.born, args.mass_kg, args.notes, args.sex, args.group)):
+        raise UsageError("nothing to change: give --name, --born, --mass-kg, --notes, --sex or --group")
     with open_store(args, create=False) as store:
         a = store.update_athlete(args.athlete, name=args.name, birth_year=args.born, mass_kg=args.mass_kg,
-                                 notes=args.notes)  # fmt: skip
+                                 notes=args.notes, sex=args.sex, group=args.group)  # fmt: skip
         if args.json:
             print_json(_athlete_dict(a))
         else:
@@ -155,6 +166,8 @@ def _show(args: argparse.Namespace) -> int:
             print(f"  born {a.birth_year}")
         if a.mass_kg:
             print(f"  body mass {a.mass_kg:g} kg")
+        if a.sex or a.group:
+            print("  " + ", ".join(x for x in (a.sex and f"sex {a.sex}", a.group and f"group {a.group}") if x))
         if a.notes:
             print(f"  notes: {a.notes}")
         if not sessions:

@@ -107,8 +107,10 @@ def run(args: argparse.Namespace) -> int:
     say(f"balance demo: simulated board, simulated athlete whose right leg sways more side to side")
     say(f"  demo database: {store.path}")
     with store:
-        athlete = store.add_athlete(DEMO_ATHLETE, code=DEMO_CODE, birth_year=1995, mass_kg=68.0,
-                                    notes="simulated athlete created by balance demo")  # fmt: skip
+        from balance.app.demo_squad import SQUAD_GROUP, SQUAD_SIZE, add_demo_squad
+
+        athlete = store.add_athlete(DEMO_ATHLETE, code=DEMO_CODE, birth_year=1995, mass_kg=68.0, sex="F",
+                                    group=SQUAD_GROUP, notes="simulated athlete created by balance demo")  # fmt: skip
         outcomes = []
         for week, ratio in enumerate(ratios):
             when = now - timedelta(weeks=len(ratios) - 1 - week)
@@ -122,10 +124,16 @@ def run(args: argparse.Namespace) -> int:
             if outcome.error:
                 return fail("demo", f"the simulated session failed: {outcome.error}")
             outcomes.append(outcome)
+        add_demo_squad(store, store.session(outcomes[0].session_id, with_recordings=False), seed=args.seed,
+                       when=now - timedelta(weeks=len(ratios) - 1))  # fmt: skip
         latest = store.session(outcomes[-1].session_id)
         rows = session_measure_rows(latest, list(spec.measures))
         say("\nLatest session, left vs right:")
         say(comparison_table(rows))
+        from balance.app.references import panel_text
+
+        say(f"\n{SQUAD_SIZE} synthetic squad members (group '{SQUAD_GROUP}') give the squad's own norms.")
+        say(panel_text(store, latest)[0])
         if len(outcomes) > 1:
             from balance.app.commands.history import history_data
 
@@ -171,7 +179,10 @@ def _pictures(store: Any, athlete: Any, latest: Any, demo_dir: Any, say: Any) ->
         write_session_report = None
     if write_session_report is not None:
         say("\nwriting the session report ...")
-        out["report"] = str(write_session_report(latest, demo_dir / "report.pdf"))
+        from balance.app.references import session_references
+
+        out["report"] = str(write_session_report(latest, demo_dir / "report.pdf",
+                                                 references=session_references(store, latest)))  # fmt: skip
     try:
         from balance.app.progress_chart import write_progress
     except ImportError:
@@ -179,6 +190,9 @@ def _pictures(store: Any, athlete: Any, latest: Any, demo_dir: Any, say: Any) ->
     if write_progress is not None and len(store.sessions(athlete)) > 1:
         keys = ("mean_velocity_ml_mm_s", "mean_velocity_mm_s", "prediction_ellipse_area_mm2")
         hist = {k: store.history(athlete, k) for k in keys}
+        from balance.app.references import progress_bands
+
         out["progress"] = str(write_progress(hist, demo_dir / "progress.pdf", athlete=athlete.code,
-                                             protocol="single-leg stance"))  # fmt: skip
+                                             protocol="single-leg stance",
+                                             reference_bands=progress_bands(store, latest, keys)))  # fmt: skip
     return out

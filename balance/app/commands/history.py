@@ -45,6 +45,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                    help=f"measure key (repeatable; default {', '.join(DEFAULT_MEASURES)})")  # fmt: skip
     p.add_argument("--protocol", default="single-leg", help="protocol (default single-leg; 'all' for every one)")
     p.add_argument("--condition", default=None, help="only this condition, e.g. eyes_open or eyes_closed")
+    from balance.app.squad import add_squad_arguments
+
+    add_squad_arguments(p)
     add_db_argument(p)
     add_json_argument(p)
     return p
@@ -118,10 +121,16 @@ def run(args: argparse.Namespace) -> int:
                     + (" (or --protocol all)" if protocol else "")
                 )
             data = [history_data(store, athlete, m, protocol=protocol, condition=args.condition) for m in measures]
+            from balance.app.references import panel_text, squad_filter
+
+            latest = store.sessions(athlete, protocol=protocol)[-1]
+            panel, refs = panel_text(store, latest, squad=squad_filter(args))
     except StoreError as err:
         return fail("history", str(err))
     if args.json:
-        print_json({"athlete": {"code": athlete.code, "name": athlete.name}, "measures": data})
+        print_json({"athlete": {"code": athlete.code, "name": athlete.name}, "measures": data,
+                    "latest_session_references": None if refs is None else
+                    {"session_id": latest.id, **refs.to_dict()}})  # fmt: skip
         return 0
     print(f"{athlete.label} ({athlete.code})")
     for d in data:
@@ -143,5 +152,6 @@ def run(args: argparse.Namespace) -> int:
         if d["progress"] is not None:
             for line in d["progress"]["summary"]:
                 print(f"  {line}")
+    print(f"\nLatest session ({latest.date}, {latest.protocol.replace('_', '-')}). {panel}")
     print("\nR vs L = 100·(R−L)/((R+L)/2). Mediolateral sway describes side-to-side balance; it is not a diagnosis.")
     return 0

@@ -37,6 +37,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--protocol", default="single-leg", help="protocol (default single-leg)")
     p.add_argument("--condition", default=None, help="condition, e.g. eyes_open (default: the most recorded)")
     p.add_argument("--dpi", type=int, default=150, help="PNG resolution in dots per inch (default 150)")
+    p.add_argument("--no-reference", action="store_true", help="leave out the reference band (published or squad "
+                   "P25-P75) behind the lines")  # fmt: skip
+    from balance.app.squad import add_squad_arguments
+
+    add_squad_arguments(p)
     add_db_argument(p)
     add_json_argument(p)
     return p
@@ -64,6 +69,12 @@ def run(args: argparse.Namespace) -> int:
                 )
             measures = args.measure or [m for m in DEFAULT_MEASURES if m in store.measure_keys(athlete)]
             history = {m: store.history(athlete, m, protocol=protocol) for m in measures}
+            bands = None
+            if not args.no_reference:
+                from balance.app.references import progress_bands, squad_filter
+
+                latest = store.sessions(athlete, protocol=protocol)[-1]
+                bands = progress_bands(store, latest, measures, squad=squad_filter(args))
     except StoreError as err:  # unknown athlete or measure (the message lists the recorded ones)
         return fail("progress", str(err))
     empty = [m for m, pts in history.items() if not pts]
@@ -74,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(f"progress-{athlete.code}.pdf")
     try:
         path = write_progress(history, out, measures=measures, athlete=athlete.code,
-                              protocol=args.protocol.replace("_", "-"), condition=args.condition, dpi=args.dpi)
+                              protocol=args.protocol.replace("_", "-"), condition=args.condition, dpi=args.dpi,
+                              reference_bands=bands)  # fmt: skip
     except ValueError as err:
         return fail("progress", str(err))
     except OSError as err:

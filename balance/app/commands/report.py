@@ -33,6 +33,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("target", metavar="SESSION|ATHLETE", help="session id, or athlete name/code (latest session)")
     p.add_argument("--out", metavar="FILE", help="output .pdf or .png (default: report-<code>-<session>.pdf here)")
     p.add_argument("--dpi", type=int, default=150, help="PNG resolution in dots per inch (default 150)")
+    from balance.app.squad import add_squad_arguments
+
+    add_squad_arguments(p)
     add_db_argument(p)
     add_json_argument(p)
     return p
@@ -68,13 +71,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         with open_store(args, create=False) as store:
             session = _find_session(store, args.target)
+            from balance.app.references import session_references, squad_filter
+
+            refs = session_references(store, session, squad=squad_filter(args))
     except (StoreError, LookupError) as err:
         return fail("report", str(err))
     from balance.app.report import write_session_report
 
     out = Path(args.out) if args.out else Path(f"report-{session.athlete.code}-{session.id}.pdf")
     try:
-        path = write_session_report(session, out, dpi=args.dpi)
+        path = write_session_report(session, out, dpi=args.dpi, references=refs)
     except OSError as err:
         return fail("report", f"could not write {out}: {err.strerror or err}")
     if args.json:

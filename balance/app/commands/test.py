@@ -53,6 +53,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--sim-ratio", type=float, default=1.0, metavar="R",
                    help="sim board: right-leg mediolateral sway relative to left (e.g. 1.4)")  # fmt: skip
     p.add_argument("--report", metavar="FILE", help="also write the one-page session report (.pdf or .png)")
+    from balance.app.squad import add_squad_arguments
+
+    add_squad_arguments(p)
     add_db_argument(p)
     add_json_argument(p)
     return p
@@ -142,14 +145,19 @@ def run(args: argparse.Namespace) -> int:
             board.close()
         session = store.session(outcome.session_id, with_recordings=bool(args.report))
         rows = session_measure_rows(session, list(spec.measures))
+        from balance.app.references import panel_text, squad_filter
+
+        panel, refs = panel_text(store, session, squad=squad_filter(args))
         if args.report:
-            _write_report(session, args.report, out)
+            _write_report(session, args.report, out, refs)
         if args.json:
             print_json({"session_id": outcome.session_id, "status": outcome.status, "error": outcome.error,
-                        "trial_ids": outcome.trial_ids, "raw_dir": str(outcome.raw_dir), "comparison": rows})  # fmt: skip
+                        "trial_ids": outcome.trial_ids, "raw_dir": str(outcome.raw_dir), "comparison": rows,
+                        "references": None if refs is None else refs.to_dict()})  # fmt: skip
         else:
             print("", file=out)
             print(session_text(session, rows, measures=list(spec.measures)), file=out)
+            print("\n" + panel, file=out)
             print(f"\nsaved: session {outcome.session_id}, {len(outcome.trial_ids)} trial(s) in {store.path}", file=out)
             print(f"next: balance history {athlete.label}   |   balance export {athlete.label} --out DIR", file=out)
         if outcome.error:
@@ -163,11 +171,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report(session: Any, path: str, out: Any) -> None:
+def _write_report(session: Any, path: str, out: Any, refs: Any = None) -> None:
     try:
         from balance.app.report import write_session_report
     except ImportError:
         print("the session report is not available in this version", file=sys.stderr)
         return
-    p = write_session_report(session, path)
+    p = write_session_report(session, path, references=refs)
     print(f"report: {p}", file=out)
