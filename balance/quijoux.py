@@ -42,6 +42,7 @@ from balance.sway import max_distance
 __all__ = [
     "QUIJOUX_KEYS",
     "QUIJOUX_UNITS",
+    "ISOTROPY_REL_TOL",
     "features",
     "preprocess_signal",
     "purge_artefacts",
@@ -132,6 +133,13 @@ QUIJOUX_KEYS: tuple[str, ...] = tuple(_KEYS)
 QUIJOUX_UNITS: dict[str, str] = dict(_UNITS)
 
 del _axis, _name, _unit
+
+#: An isotropic CoP cloud has no principal sway direction (the two eigenvalues of its scatter
+#: matrix are equal, so every direction is a principal axis). ``principal_sway_direction_*`` is
+#: NaN (``null`` in JSON, ``-`` in tables, with a note from ``balance analyze``) when
+#: ``lambda_1 - lambda_2 <= ISOTROPY_REL_TOL * (lambda_1 + lambda_2)``; the reference's
+#: ``arccos(|v_y| / |v|)`` is 0/0 there.
+ISOTROPY_REL_TOL: float = 1e-9
 
 # Default preprocessing of Stabilogram.from_array (posturography.md §2.1 "Preprocessing defaults").
 _RESAMPLE_HZ = 25.0
@@ -624,12 +632,19 @@ def _positional(sig: NDArray[np.float64], mean_cm: NDArray[np.float64]) -> dict[
     # PCA: first principal axis of the (re-centred) cloud, angle to the AP axis in degrees.
     # Eigenvector of the largest eigenvalue of the 2x2 scatter matrix [[a, b], [b, c]], in
     # closed form: (b, lam - a) or (lam - c, b), whichever is better conditioned.
+    # An isotropic cloud (equal eigenvalues: a circle, or a cloud with no sway) has no principal
+    # axis: every direction is one. The direction is then NaN, by definition, when the two
+    # eigenvalues differ by less than ISOTROPY_REL_TOL of their sum (rounding noise, not sway).
     mlc, apc = ml - ml.mean(), ap - ap.mean()
     a_, c_, b_ = float(np.dot(mlc, mlc)), float(np.dot(apc, apc)), float(np.dot(mlc, apc))
-    lam = 0.5 * (a_ + c_) + np.hypot(0.5 * (a_ - c_), b_)
+    half_gap = float(np.hypot(0.5 * (a_ - c_), b_))  # (lambda_1 - lambda_2) / 2
+    if not half_gap > 0.5 * ISOTROPY_REL_TOL * (a_ + c_):
+        out["principal_sway_direction_ML_AND_AP"] = float("nan")
+        return out
+    lam = 0.5 * (a_ + c_) + half_gap
     v1, v2 = (b_, lam - a_), (lam - c_, b_)
     vx, vy = v1 if np.hypot(*v1) >= np.hypot(*v2) else v2
-    angle = np.arccos(abs(vy) / np.hypot(vx, vy))
+    angle = np.arccos(min(1.0, abs(vy) / float(np.hypot(vx, vy))))
     out["principal_sway_direction_ML_AND_AP"] = float(angle * (180 / np.pi))
     return out
 
@@ -928,7 +943,8 @@ def features(
     rms_*, range_*, planar_deviation_*, mean_distance_peak_*
     confidence_ellipse_area_* (95 % prediction ellipse,       cm²
     1/n moments)
-    principal_sway_direction_* (angle to the AP axis)          deg
+    principal_sway_direction_* (angle to the AP axis; NaN      deg
+    for an isotropic cloud, see :data:`ISOTROPY_REL_TOL`)
     mean_velocity_*, peak_velocity_*                          cm/s
     sway_area_per_second_*                                    cm²/s
     phase_plane_parameter_*                                   sqrt(cm² + (cm/s)²)

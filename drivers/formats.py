@@ -42,6 +42,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -618,7 +619,7 @@ def _decode(data: bytes | str, name: str) -> str:
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as err:
+        except (OSError, EOFError, zlib.error) as err:
             raise FormatError(f"{name}: gzip data is corrupt or truncated ({err}); copy the file again") from err
     try:
         return data.decode("utf-8")

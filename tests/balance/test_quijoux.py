@@ -118,6 +118,16 @@ def test_circle_without_preprocessing():
         1999 * r_cm**2 * np.sin(dtheta) / 2 / 19.99, rel=1e-9
     )
     assert got["coefficient_sway_direction_ML_AND_AP"] == pytest.approx(0, abs=1e-3)
+    # whole turns of a circle: equal variance in every direction, so no principal direction
+    assert math.isnan(got["principal_sway_direction_ML_AND_AP"])
+
+
+def test_principal_direction_of_a_nearly_isotropic_cloud_is_defined():
+    # an ellipse with semi-axes 1.0 and 0.99 cm along AP: the direction is 0 deg, not NaN
+    t = np.arange(2000) / 100.0
+    ml, ap = 0.99 * np.cos(2 * np.pi * 0.25 * t), np.sin(2 * np.pi * 0.25 * t)
+    got = features(10 * ml, 10 * ap, fs_hz=100.0, preprocess=False, select=["principal_sway_direction_ML_AND_AP"])
+    assert got["principal_sway_direction_ML_AND_AP"] == pytest.approx(0, abs=1e-6)
 
 
 def test_principal_sway_direction_and_scaling():

@@ -51,10 +51,11 @@ def run(args: argparse.Namespace) -> int:
     safe_output()
     import math
     import shutil
+    import sqlite3
     from pathlib import Path
 
     from balance.app.paths import ensure_private_dir
-    from balance.app.store import StoreError, _iso
+    from balance.app.store import StoreError, _iso, printable
     from balance.errors import BalanceInputError
     from balance.pipeline import analyze
     from drivers.formats import FormatError, read_any
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
                 recording=rec, start_s=float(rec.time_s[0]) if len(rec) else math.nan,
                 end_s=float(rec.time_s[-1]) if len(rec) else math.nan, analysis_window_s=window,
                 analysis_params=dict(res.params), measures=dict(res.measures),
-                extra={"source_file": str(path.resolve()), "layout": rec.meta.get("layout")},
+                extra={"source_file": printable(str(path.resolve())), "layout": rec.meta.get("layout")},
             )))  # fmt: skip
             if when is None and started:
                 try:
@@ -112,7 +113,10 @@ def run(args: argparse.Namespace) -> int:
                 fail("import", e)
             return fail("import", f"{len(errors)} of {len(args.files)} file(s) could not be imported; nothing was "
                         "added to the history (fix or leave out those files and run again)")  # fmt: skip
-        # 2. store: one session, raw copies kept with the athlete's recordings
+        # 2. store: one session, raw copies kept with the athlete's recordings; all or nothing
+        sid: int | None = None
+        copies: list[Path] = []
+        raw_dir: Path | None = None
         try:
             sid = store.start_session(athlete, protocol=args.protocol.replace("-", "_"), started_at=when,
                                       board={"kind": "file"}, conditions={"condition": args.condition},
@@ -120,15 +124,22 @@ def run(args: argparse.Namespace) -> int:
             raw_dir = ensure_private_dir(store.athlete_raw_dir(athlete) / f"import_{sid:05d}")
             ids = []
             for k, (path, tr) in enumerate(trials, 1):
-                copy = raw_dir / f"{k:03d}_{path.name}"
+                # the copy's name keeps only safe characters (a name with undecodable bytes, or
+                # hundreds of characters long, must not break the copy or the database)
+                copy = raw_dir / f"{k:03d}_{_safe_file_name(path.name)}"
                 shutil.copyfile(path, copy)
+                copies.append(copy)
                 ids.append(store.add_trial(sid, tr, raw_path=copy, recorded_at=when))
             from balance.app.summary import session_measure_rows
 
             session = store.session(sid, with_recordings=False)
             store.finish_session(sid, status="complete")
-        except (StoreError, OSError) as err:
-            return fail("import", f"{err}; the files themselves are unchanged")
+        except (StoreError, OSError, ValueError, sqlite3.Error) as err:
+            _undo_import(store, sid, copies, raw_dir)
+            return fail("import", f"{err}; nothing was imported and the files themselves are unchanged")
+        except BaseException:
+            _undo_import(store, sid, copies, raw_dir)
+            raise
         rows = session_measure_rows(session, ["mean_velocity_mm_s", "mean_velocity_ml_mm_s", "rms_ml_mm"])
         if args.json:
             print_json({"session_id": sid, "trial_ids": ids, "athlete": athlete.code, "summary": rows})
@@ -136,9 +147,36 @@ def run(args: argparse.Namespace) -> int:
             print(f"imported {len(ids)} trial(s) for {athlete.label} as session {sid} ({args.side}, {args.condition})")
             for path, tr in trials:
                 v = tr.measures.get("mean_velocity_mm_s", math.nan)
-                print(f"  {path.name}: {tr.duration_s:.1f} s, mean CoP speed {v:.1f} mm/s")
+                print(f"  {printable(path.name)}: {tr.duration_s:.1f} s, mean CoP speed {v:.1f} mm/s")
             print(f"next: balance history {athlete.label} --protocol {args.protocol}")
     return 0
+
+
+def _safe_file_name(name: str, max_chars: int = 120) -> str:
+    """``name`` with only letters, digits and ``-_.`` (others become ``_``), at most ``max_chars``."""
+    import os
+
+    stem, ext = os.path.splitext(name)
+    if len(ext) > 12:
+        stem, ext = name, ""
+    safe = "".join(c if (c.isascii() and (c.isalnum() or c in "-_.")) else "_" for c in stem)
+    safe_ext = "".join(c if (c.isascii() and (c.isalnum() or c in ".")) else "_" for c in ext)
+    return (safe[: max_chars - len(safe_ext)] or "file") + safe_ext
+
+
+def _undo_import(store: Any, sid: int | None, copies: list[Any], raw_dir: Any) -> None:
+    """Remove what a failed import wrote: its session (with any trials) and its raw copies."""
+    import contextlib
+
+    for c in copies:
+        with contextlib.suppress(OSError):
+            c.unlink()
+    if raw_dir is not None:
+        with contextlib.suppress(OSError):
+            raw_dir.rmdir()
+    if sid is not None:
+        with contextlib.suppress(Exception):
+            store.discard_session(sid)
 
 
 def _open(args: argparse.Namespace) -> Any:
