@@ -659,7 +659,11 @@ def _parse_text(text: str, name: str) -> Recording:
         layout = detect_layout(text)
     except FormatError as err:
         raise FormatError(f"{name}: {err}") from None
-    return _PARSERS[layout](text, name=name)
+    rec = _PARSERS[layout](text, name=name)
+    # A text table normally ends with a line break; without one, the last line may have been cut
+    # in the middle of a number (a copy or a download that stopped). Readers flag it.
+    rec.meta["ends_with_line_break"] = text.endswith(("\n", "\r"))
+    return rec
 
 
 def _read_bytes(path: Path) -> bytes:

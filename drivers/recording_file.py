@@ -185,7 +185,7 @@ class RecordingWriter:
                     os.link(tmp, self.path)
                 except FileExistsError:
                     raise FileExistsError(
-                        f"{self.path} already exists; choose another --out file or pass overwrite=True"
+                        f"{self.path} already exists; choose another --out file or pass --overwrite to replace it"
                     ) from None
                 except OSError:  # no hard links here (some network or FAT filesystems)
                     write_head(self.path, "xb")

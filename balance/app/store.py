@@ -87,6 +87,9 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 #: about a database that fails in the middle of a command, see :func:`database_error`).
 last_opened_path: Path | None = None
 
+#: A session left ``open`` without a lock file (older versions) is abandoned after this long (s).
+ABANDONED_AFTER_S = 6 * 3600.0
+
 
 # -- errors ------------------------------------------------------------------------------------
 class StoreError(Exception):
@@ -474,6 +477,8 @@ class Store:
         #: Directory of the raw recordings belonging to this database.
         self.raw_dir = raw_dir_for(path)
         self._lock = threading.RLock()
+        #: Lock file descriptors of the sessions this process has open (see start_session).
+        self._session_locks: dict[int, int] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
     @classmethod
@@ -586,6 +591,7 @@ class Store:
         store = cls(conn, p)
         try:
             store._migrate_raw_dirs()
+            store.close_abandoned_sessions()
         except BaseException:
             store.close()
             raise
@@ -604,9 +610,104 @@ class Store:
     def close(self) -> None:
         """Close the database (idempotent)."""
         with self._lock:
+            for sid in list(self._session_locks):
+                self._release_session_lock(sid)
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None  # type: ignore[assignment]
+
+    # -- open sessions of processes that died -------------------------------------------------
+    def _session_lock_path(self, session_id: int) -> Path:
+        return self.raw_dir / ".open-sessions" / f"{int(session_id)}.lock"
+
+    def _hold_session_lock(self, session_id: int) -> None:
+        """Create and lock ``raw/.open-sessions/<id>.lock`` while this process runs the session."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no housekeeping of open sessions
+            return
+        path = self._session_lock_path(session_id)
+        try:
+            ensure_private_dir(path.parent)
+            fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            return  # no lock, no harm: the session is then only closed once it is old
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return
+        self._session_locks[session_id] = fd
+
+    def _release_session_lock(self, session_id: int) -> None:
+        fd = self._session_locks.pop(session_id, None)
+        if fd is None:
+            return
+        with contextlib.suppress(OSError):
+            self._session_lock_path(session_id).unlink()
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+    def close_abandoned_sessions(self, *, unlocked_age_s: float = ABANDONED_AFTER_S) -> tuple[int, int]:
+        """Close the sessions left ``open`` by processes that died (``kill -9``, power loss).
+
+        A session is abandoned when its lock file (``raw/.open-sessions/<id>.lock``, held by the
+        process running it) can be locked here, or, without a lock file (older versions), when
+        nothing happened in it for ``unlocked_age_s`` seconds. Abandoned sessions with trials are
+        marked ``incomplete`` with the note "interrupted" (their trials are kept); empty ones are
+        deleted. Returns (closed, deleted).
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return 0, 0
+        with self._lock:
+            rows = self._db.execute(
+                """SELECT s.id, s.started_at, (SELECT count(*) FROM trials t WHERE t.session_id = s.id),
+                          (SELECT max(recorded_at) FROM trials t WHERE t.session_id = s.id)
+                   FROM sessions s WHERE s.status = 'open'"""
+            ).fetchall()
+        closed = deleted = 0
+        now = datetime.now(timezone.utc)
+        for sid, started, n_trials, last in rows:
+            if sid in self._session_locks:
+                continue
+            path = self._session_lock_path(sid)
+            fd = None
+            try:
+                fd = os.open(path, os.O_RDWR)
+            except FileNotFoundError:
+                try:
+                    age = (now - datetime.fromisoformat(max(started, last or started))).total_seconds()
+                except (TypeError, ValueError):
+                    continue
+                if age < unlocked_age_s:
+                    continue
+            except OSError:
+                continue
+            try:
+                if fd is not None:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except OSError:
+                        continue  # its process is alive
+                with self._tx() as db:
+                    if n_trials:
+                        db.execute(
+                            "UPDATE sessions SET status = 'incomplete', finished_at = ?, notes = trim(notes || ' ' || ?) "
+                            "WHERE id = ? AND status = 'open'",
+                            (utc_now_iso(), "interrupted (the process running it ended)", sid),
+                        )
+                        closed += 1
+                    else:
+                        db.execute("DELETE FROM sessions WHERE id = ? AND status = 'open'", (sid,))
+                        deleted += 1
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            finally:
+                if fd is not None:
+                    os.close(fd)
+        return closed, deleted
 
     def __enter__(self) -> "Store":
         return self
@@ -951,14 +1052,19 @@ class Store:
             ``test``, ``import`` or ``demo``.
         """
         a = athlete if isinstance(athlete, Athlete) else self.get_athlete(athlete)
+        when = _iso(started_at)
         with self._tx() as db:
             cur = db.execute(
                 """INSERT INTO sessions (athlete_id, protocol, started_at, status, source, board_json,
                    conditions_json, spec_json, software_version, notes) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)""",
-                (a.id, str(protocol), _iso(started_at), source, _dumps(board or {}), _dumps(conditions or {}),
+                (a.id, str(protocol), when, source, _dumps(board or {}), _dumps(conditions or {}),
                  _dumps(spec or {}), __version__, notes),
             )  # fmt: skip
-            return int(cur.lastrowid)  # type: ignore[arg-type]
+            sid = int(cur.lastrowid)  # type: ignore[arg-type]
+            # held until finish_session or this process ends; taken before COMMIT, so no other
+            # process can see this session open without its lock (see close_abandoned_sessions)
+            self._hold_session_lock(sid)
+            return sid
 
     def add_trial(
         self,
@@ -1071,6 +1177,8 @@ class Store:
             )
             if cur.rowcount != 1:
                 raise UnknownSessionError(f"no session {session_id} in {self.path}")
+        if status != "open":
+            self._release_session_lock(session_id)
 
     def discard_session(self, session_id: int) -> None:
         """Delete a session and its trials and measures (a failed import); its files are the caller's."""

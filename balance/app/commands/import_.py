@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     import sqlite3
     from pathlib import Path
 
+    from balance.app.commands.analyze import check_plausible
     from balance.app.paths import ensure_private_dir
     from balance.app.store import StoreError, _iso, printable
     from balance.errors import BalanceInputError
@@ -79,11 +80,12 @@ def run(args: argparse.Namespace) -> int:
             path = Path(name)
             try:
                 rec = read_any(path)
+                check_plausible(rec)
                 res = analyze(rec, raw=args.raw, **params)
             except FileNotFoundError:
                 errors.append(f"{path}: no such file")
                 continue
-            except (FormatError, BalanceInputError, ValueError) as err:
+            except (FormatError, BalanceInputError, ValueError, RecursionError) as err:
                 msg = str(err)
                 errors.append(msg if msg.startswith(str(path)) else f"{path}: {msg}")
                 continue
