@@ -105,9 +105,15 @@ def _database_message(err: BaseException) -> str | None:
         return None
     if isinstance(err, store.StoreError):
         return str(err)
+    path = store.last_opened_path or "(the history database)"
     if isinstance(err, sqlite3.Error):
-        path = store.last_opened_path or "(the history database)"
         return str(store.database_error(path, err))
+    if isinstance(err, UnicodeDecodeError):  # text in a damaged database that is not UTF-8
+        tb = err.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_globals.get("__name__") == "balance.app.store":
+                return str(store.database_error(path, err))
+            tb = tb.tb_next
     return None
 
 

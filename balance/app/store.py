@@ -588,7 +588,7 @@ class Store:
                         backed_up.append(True)
 
                 migrate(conn, before_step=backup_once)
-        except sqlite3.DatabaseError as err:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as err:  # damaged text decodes badly
             conn.close()
             raise database_error(p, err) from err
         except BaseException:

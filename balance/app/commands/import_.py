@@ -52,9 +52,11 @@ def run(args: argparse.Namespace) -> int:
     import math
     import shutil
     import sqlite3
+    import sys
+    import warnings
     from pathlib import Path
 
-    from balance.app.commands.analyze import check_plausible
+    from balance.app.commands.analyze import check_plausible, input_flags
     from balance.app.paths import ensure_private_dir
     from balance.app.store import StoreError, _iso, printable
     from balance.errors import BalanceInputError
@@ -79,9 +81,11 @@ def run(args: argparse.Namespace) -> int:
         for k, name in enumerate(args.files, 1):
             path = Path(name)
             try:
-                rec = read_any(path)
-                check_plausible(rec)
-                res = analyze(rec, raw=args.raw, **params)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", RuntimeWarning)  # kept with the trial, not on stderr
+                    rec = read_any(path)
+                    check_plausible(rec)
+                    res = analyze(rec, raw=args.raw, **params)
             except FileNotFoundError:
                 errors.append(f"{path}: no such file")
                 continue
@@ -92,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
             except OSError as err:
                 errors.append(f"{path}: cannot read it ({err.strerror or err})")
                 continue
+            complete, notes = input_flags(rec, dict(res.measures), caught)
+            for note in notes:
+                print(f"balance import: note: {printable(path.name)}: {note}", file=sys.stderr)
             t = res.time_s
             window = (float(t[0]), float(t[-1])) if len(t) else None
             header = rec.meta.get("header") if isinstance(rec.meta.get("header"), dict) else {}
@@ -103,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
                 recording=rec, start_s=float(rec.time_s[0]) if len(rec) else math.nan,
                 end_s=float(rec.time_s[-1]) if len(rec) else math.nan, analysis_window_s=window,
                 analysis_params=dict(res.params), measures=dict(res.measures),
-                extra={"source_file": printable(str(path.resolve())), "layout": rec.meta.get("layout")},
+                extra={"source_file": printable(str(path.resolve())), "layout": rec.meta.get("layout"),
+                       "input_complete": complete, "input_warnings": notes},
             )))  # fmt: skip
             if when is None and started:
                 try:
