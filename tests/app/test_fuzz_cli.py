@@ -18,20 +18,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from balance.app.cli import main
 from balance.app.store import Store
 from balance.recording import Recording
 from drivers.formats import format_cop_csv, format_corners_csv, format_hbedb
+from test_app_commands import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as e:  # argparse usage errors
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
+    code, out, err = run_cli(capsys, *argv)  # an exception escaping main() fails the test here
     assert code in (0, 1, 2), (argv, code, err)
     assert "Traceback" not in err and "this is a bug" not in err, (argv, err)
     return code, out, err

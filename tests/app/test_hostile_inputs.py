@@ -15,29 +15,13 @@ import numpy as np
 import pytest
 
 from balance.app import migrations
-from balance.app.cli import main
 from balance.app.store import Store
 from balance.recording import Recording
 from drivers.formats import format_hbedb, write_corners_csv, write_cop_csv
+from test_app_commands import db, run_cli  # noqa: F401 - the fixture is used by name
 
 ROOT = Path(__file__).resolve().parents[2]
 HBEDB = ROOT / "data" / "hbedb" / "BDS00001.txt.gz"
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as e:  # argparse
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BALANCE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("BALANCE_DB", raising=False)
-    return tmp_path / "h.db"
 
 
 def _cop(path: Path, seconds: float = 20.0, fs: float = 50.0, seed: int = 0) -> Path:
