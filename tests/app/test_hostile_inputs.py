@@ -182,6 +182,17 @@ def test_hostile_unknown_athlete_not_echoed_raw(db: Path, capsys: pytest.Capture
     assert code == 1 and "\x1b" not in err and "\r" not in err
 
 
+def test_names_stored_by_older_versions_are_shown_safely(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(capsys, "athlete", "add", "Sam", "--db", str(db))
+    conn = sqlite3.connect(db)  # what an older balance accepted
+    conn.execute("UPDATE athletes SET name = ?, notes = ?", ("\x1b[2JEvil\r", "line 1\nline 2\x1b[31m"))
+    conn.commit()
+    conn.close()
+    for argv in (("athlete", "list"), ("athlete", "show", "A001")):
+        code, out, err = run_cli(capsys, *argv, "--db", str(db))
+        assert code == 0 and "\x1b" not in out + err and "\r" not in out + err and "Evil" in out
+
+
 def test_import_of_a_file_with_undecodable_name(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_cli(capsys, "athlete", "add", "Sam", "--db", str(db))
     f = _cop(db.parent / "x.csv")

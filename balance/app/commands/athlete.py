@@ -119,6 +119,8 @@ def _edit(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from balance.app.store import printable  # names stored by older versions may hold escapes
+
     with open_store(args) as store:
         athletes = store.list_athletes()
         if args.json:
@@ -128,7 +130,7 @@ def _list(args: argparse.Namespace) -> int:
             print(f"no athletes yet in {store.path}; add one with: balance athlete add NAME")
             return 0
         rows = [
-            [a.code, a.name or "", a.birth_year or "", fmt_num(a.mass_kg), a.n_sessions, a.n_trials,
+            [printable(a.code), printable(a.name or ""), a.birth_year or "", fmt_num(a.mass_kg), a.n_sessions, a.n_trials,
              (a.last_session_at or "")[:10]]
             for a in athletes
         ]  # fmt: skip
@@ -138,6 +140,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from balance.app.store import printable
+
     with open_store(args) as store:
         a = store.get_athlete(args.athlete)
         sessions = store.sessions(a)
@@ -150,13 +154,13 @@ def _show(args: argparse.Namespace) -> int:
             ]  # fmt: skip
             print_json(d)
             return 0
-        print(f"{a.label}  (code {a.code})")
+        print(f"{a.label}  (code {printable(a.code)})")
         if a.birth_year:
             print(f"  born {a.birth_year}")
         if a.mass_kg:
             print(f"  body mass {a.mass_kg:g} kg")
         if a.notes:
-            print(f"  notes: {a.notes}")
+            print("  notes: " + "\n         ".join(printable(line) for line in a.notes.splitlines()))
         if not sessions:
             print(f"  no sessions yet: balance test single-leg --athlete {a.label}")
             return 0
