@@ -42,6 +42,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -618,7 +619,7 @@ def _decode(data: bytes | str, name: str) -> str:
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as err:
+        except (OSError, EOFError, zlib.error) as err:
             raise FormatError(f"{name}: gzip data is corrupt or truncated ({err}); copy the file again") from err
     try:
         return data.decode("utf-8")
@@ -658,7 +659,11 @@ def _parse_text(text: str, name: str) -> Recording:
         layout = detect_layout(text)
     except FormatError as err:
         raise FormatError(f"{name}: {err}") from None
-    return _PARSERS[layout](text, name=name)
+    rec = _PARSERS[layout](text, name=name)
+    # A text table normally ends with a line break; without one, the last line may have been cut
+    # in the middle of a number (a copy or a download that stopped). Readers flag it.
+    rec.meta["ends_with_line_break"] = text.endswith(("\n", "\r"))
+    return rec
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -32,6 +32,7 @@ import io
 import json
 import os
 import time
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -184,7 +185,7 @@ class RecordingWriter:
                     os.link(tmp, self.path)
                 except FileExistsError:
                     raise FileExistsError(
-                        f"{self.path} already exists; choose another --out file or pass overwrite=True"
+                        f"{self.path} already exists; choose another --out file or pass --overwrite to replace it"
                     ) from None
                 except OSError:  # no hard links here (some network or FAT filesystems)
                     write_head(self.path, "xb")
@@ -389,6 +390,8 @@ def parse_recording_text(text: str, *, name: str = "<text>") -> RecordingFile:
         header = json.loads(header_json)
     except json.JSONDecodeError as err:
         raise RecordingFileError(f"{name}: the header line is not valid JSON ({err})") from err
+    except RecursionError:  # a header nested thousands of levels deep: not one we wrote
+        raise RecordingFileError(f"{name}: the header line is nested too deeply to be a balance header") from None
     if not isinstance(header, dict):
         raise RecordingFileError(f"{name}: the header must be a JSON object, got {type(header).__name__}")
     footer: dict[str, Any] | None = None
@@ -400,8 +403,10 @@ def parse_recording_text(text: str, *, name: str = "<text>") -> RecordingFile:
             if line.startswith(_END):
                 try:
                     footer = json.loads(line[len(_END) :])
-                except json.JSONDecodeError as err:
-                    raise RecordingFileError(f"{name}, line {i}: the end marker is not valid JSON ({err})") from err
+                except (json.JSONDecodeError, RecursionError) as err:
+                    raise RecordingFileError(f"{name}, line {i}: the end marker is not valid JSON ({err})") from None
+                if not isinstance(footer, dict):
+                    raise RecordingFileError(f"{name}, line {i}: the end marker must be a JSON object")
             continue
         if line.startswith("t_s,"):
             if tuple(line.split(",")) != COLUMNS:
@@ -435,8 +440,14 @@ def _read_text(path: Path) -> str:
     with open(path, "rb") as fh:
         raw = fh.read()
     if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    return raw.decode("utf-8")
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as err:
+            raise RecordingFileError(f"{path}: gzip data is corrupt or truncated ({err}); copy the file again") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise RecordingFileError(f"{path}: not a balance recording (not UTF-8 text: {err})") from None
 
 
 def read_recording_file(path: str | os.PathLike[str]) -> RecordingFile:

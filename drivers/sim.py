@@ -333,6 +333,8 @@ class SimulatedPerson:
         self._listeners: list[Callable[[float], None]] = []
         #: (t_s, instruction) of every cue received.
         self.cues: list[tuple[float, str]] = []
+        #: When the reaction to the latest cue starts (s).
+        self._last_reaction_s = -math.inf
         #: (t_s, event, detail) of everything the person did, for tests and demos.
         self.events: list[tuple[float, str, dict[str, Any]]] = []
 
@@ -491,7 +493,11 @@ class SimulatedPerson:
         self.cues.append((t, instruction))
         if not self.auto_follow:
             return None
-        start = t + float(self._rng.uniform(0.5, 1.5))
+        # Instructions are obeyed in the order given: a quick second cue ("stand on both feet",
+        # then at once "stand on your left leg") must not be overtaken by the slower reaction to
+        # the first, which would leave the person in the first cue's stance.
+        start = max(t + float(self._rng.uniform(0.5, 1.5)), self._last_reaction_s + 0.05)
+        self._last_reaction_s = start
         if instruction == "eyes_closed":
             self.set_eyes(closed=True, at_s=t + 0.3)  # closing the eyes is quicker than stepping
             return start

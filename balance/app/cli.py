@@ -77,6 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as err:
         print(f"balance {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except Exception as err:  # noqa: BLE001 - one message for a database problem, never a traceback
+        message = _database_message(err)
+        if message is None:
+            raise
+        print(f"balance {args.command}: error: {message}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -88,6 +94,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+
+
+def _database_message(err: BaseException) -> str | None:
+    """The one message for a history-database failure that a command did not catch, else None."""
+    import sqlite3
+
+    store = sys.modules.get("balance.app.store")
+    if store is None:
+        return None
+    if isinstance(err, store.StoreError):
+        return str(err)
+    path = store.last_opened_path or "(the history database)"
+    if isinstance(err, sqlite3.Error):
+        return str(store.database_error(path, err))
+    if isinstance(err, UnicodeDecodeError):  # text in a damaged database that is not UTF-8
+        tb = err.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_globals.get("__name__") == "balance.app.store":
+                return str(store.database_error(path, err))
+            tb = tb.tb_next
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

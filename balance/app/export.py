@@ -238,6 +238,53 @@ SAMPLE_COLUMNS: dict[str, tuple[str, str]] = {
 
 
 # -- the export --------------------------------------------------------------------------------
+#: A ``.NAME.partial-*`` folder without a process id (older versions) is stale after this long (s).
+STALE_PARTIAL_AGE_S = 6 * 3600.0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists, owned by someone else (or unknown: keep it)
+    return True
+
+
+def remove_stale_partials(out: Path) -> list[Path]:
+    """Remove the half-written ``.<out name>.partial-<pid>-*`` folders of killed exports next to ``out``.
+
+    A folder is stale when the process that made it is gone (or, for a folder of an older version
+    without a process id, when it was last changed more than :data:`STALE_PARTIAL_AGE_S` ago).
+    Returns the folders removed.
+    """
+    import glob
+    import time
+
+    removed: list[Path] = []
+    try:
+        entries = list(out.parent.glob(f".{glob.escape(out.name)}.partial-*"))
+    except OSError:
+        return removed
+    for d in entries:
+        if not d.is_dir() or d.is_symlink():
+            continue
+        tail = d.name[len(f".{out.name}.partial-") :]
+        pid_text = tail.split("-", 1)[0]
+        try:
+            if "-" in tail and pid_text.isdigit():
+                stale = not _pid_alive(int(pid_text))
+            else:
+                stale = time.time() - d.stat().st_mtime > STALE_PARTIAL_AGE_S
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
 def export_history(
     store: Any,
     athletes: Sequence[Any] | None,
@@ -286,7 +333,8 @@ def export_history(
         raise ExportError(f"there are no athletes in {store.path} to export: add one with `balance athlete add NAME`")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        remove_stale_partials(out)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))
     except OSError as err:
         raise ExportError(_os_message(err, out)) from err
     try:

@@ -512,8 +512,20 @@ def run_live(
 
         timer = view.fig.canvas.new_timer(interval=int(1000 * period))
         done_at: list[float] = []
+        interrupted: list[bool] = []
+
+        def on_sigint(_signum: int, _frame: Any) -> None:
+            # Ctrl-C while Tk's main loop runs: a KeyboardInterrupt raised inside a Tk callback is
+            # printed as a traceback by Tkinter and the loop goes on. Stop the test instead (what
+            # was recorded is kept, as when the window is closed); the next tick closes the window.
+            interrupted.append(True)
+            stop()
 
         def tick() -> None:
+            if interrupted:
+                timer.stop()
+                plt.close(view.fig)
+                return
             t0 = time.monotonic()
             view.update()
             view.render()
@@ -533,7 +545,11 @@ def run_live(
         keep_alive: list[Any] = [view.fig.canvas.manager, timer]
         worker.start()
         timer.start()
-        plt.show(block=True)  # returns when the window closes
+        old_handler = _install_sigint(on_sigint)
+        try:
+            plt.show(block=True)  # returns when the window closes
+        finally:
+            _install_sigint(old_handler)
         timer.stop()
         if worker.is_alive():
             stop()
@@ -557,3 +573,15 @@ def run_live(
     if "error" in out:
         raise out["error"]
     return out["result"]
+
+
+def _install_sigint(handler: Any) -> Any:
+    """Install ``handler`` for SIGINT (main thread only); returns the previous one, or None."""
+    import signal
+
+    if handler is None or threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except (ValueError, OSError):  # pragma: no cover - not the main interpreter
+        return None

@@ -145,6 +145,11 @@ def migrate(
             before_step(step.version)
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if schema_version(conn) >= step.version:
+                # Another process applied this step between our read and our lock (two
+                # processes creating the same new database): nothing to do.
+                conn.execute("COMMIT")
+                continue
             for sql in step.statements:
                 conn.execute(sql)
             conn.execute(f"PRAGMA user_version = {int(step.version)}")

@@ -69,15 +69,26 @@ __all__ = [
     "DuplicateAthleteError",
     "NewerDatabaseError",
     "NotADatabaseError",
+    "DamagedDatabaseError",
+    "database_error",
     "UnknownSessionError",
     "SIDES",
     "utc_now_iso",
+    "printable",
+    "MAX_LABEL_CHARS",
 ]
 
 #: Values of ``trials.side``.
 SIDES: tuple[str, ...] = ("left", "right", "both")
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+#: The database the last :meth:`Store.open` of this process tried (for the CLI's one message
+#: about a database that fails in the middle of a command, see :func:`database_error`).
+last_opened_path: Path | None = None
+
+#: A session left ``open`` without a lock file (older versions) is abandoned after this long (s).
+ABANDONED_AFTER_S = 6 * 3600.0
 
 
 # -- errors ------------------------------------------------------------------------------------
@@ -103,6 +114,31 @@ class NewerDatabaseError(StoreError):
 
 class NotADatabaseError(StoreError):
     """The file is not a balance history database."""
+
+
+class DamagedDatabaseError(NotADatabaseError):
+    """The file is an SQLite database that SQLite cannot read (corrupt, malformed, locked)."""
+
+
+def database_error(path: str | os.PathLike[str], err: BaseException) -> StoreError:
+    """One message for every SQLite failure on the history database ``path``: the file, the cause, the fix."""
+    text = str(err) or type(err).__name__
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        return DamagedDatabaseError(
+            f"the history database {path} is busy (another balance is writing to it: {text}); nothing was changed. "
+            "Wait for it to finish and run the command again"
+        )
+    if "readonly" in low or "read-only" in low or "unable to open" in low:
+        return DamagedDatabaseError(
+            f"the history database {path} cannot be written ({text}); nothing was changed. Make the file and its "
+            "folder writable, or copy the database to a writable folder and pass --db COPY"
+        )
+    return DamagedDatabaseError(
+        f"the history database {path} is damaged and cannot be read ({text}); nothing was changed. Restore it "
+        f"from a backup (for example a {Path(path).name}.v<N>.bak next to it), or move it away to start a new one, "
+        "or pass another --db. `sqlite3 FILE .recover` may rescue its rows"
+    )
 
 
 # -- records -----------------------------------------------------------------------------------
@@ -149,8 +185,8 @@ class Athlete:
 
     @property
     def label(self) -> str:
-        """Name if stored, else the code."""
-        return self.name or self.code
+        """Name if stored, else the code (safe for a terminal: see :func:`printable`)."""
+        return printable(self.name or self.code)
 
 
 @dataclass(frozen=True)
@@ -338,11 +374,17 @@ def _iso(value: Any) -> str:
         dt = value if value.tzinfo is not None else value.astimezone()
         return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat()
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(float(value), timezone.utc).replace(microsecond=0).isoformat()
+        try:
+            return datetime.fromtimestamp(float(value), timezone.utc).replace(microsecond=0).isoformat()
+        except (OverflowError, OSError, ValueError):  # 1e308, NaN, before year 1 or after 9999
+            raise StoreError(
+                f"time {value!r} (seconds since 1970) is not a date between the years 1 and 9999: "
+                "give the date with --date, e.g. 2026-03-01"
+            ) from None
     if isinstance(value, str):
         try:
             return _iso(datetime.fromisoformat(value))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise StoreError(f"date {value!r} is not ISO 8601: write it like 2026-03-01 or 2026-03-01T09:30") from None
     raise StoreError(f"cannot read a date from {value!r} ({type(value).__name__})")
 
@@ -352,7 +394,13 @@ def _jsonable(value: Any) -> Any:
     import dataclasses
     import enum
 
-    if value is None or isinstance(value, (bool, int, str)):
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a file name with undecodable bytes: keep them as \xNN
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
@@ -441,6 +489,8 @@ class Store:
         #: Directory of the raw recordings belonging to this database.
         self.raw_dir = raw_dir_for(path)
         self._lock = threading.RLock()
+        #: Lock file descriptors of the sessions this process has open (see start_session).
+        self._session_locks: dict[int, int] = {}
 
     # -- lifecycle --------------------------------------------------------------------------
     @classmethod
@@ -465,6 +515,16 @@ class Store:
             The file is missing (``create=False``) or cannot be created.
         """
         p = default_db_path(path).resolve()
+        global last_opened_path
+        last_opened_path = p
+        for parent in p.parents:  # `--db afile/x.db` where afile is a file
+            if parent.exists() or parent.is_symlink():
+                if not parent.is_dir():
+                    raise StoreError(
+                        f"cannot use the history database {p}: {parent} is a file, not a folder; "
+                        "pass --db with a path inside a folder"
+                    )
+                break
         if not p.exists():
             if not create:
                 raise StoreError(f"no history database at {p}: run `balance athlete add NAME` first, or pass --db")
@@ -478,13 +538,28 @@ class Store:
                 raise StoreError(f"cannot create the history database {p}: {err.strerror}; choose another --db") from err
         elif p.is_dir():
             raise NotADatabaseError(f"{p} is a directory, not a history database: pass a file path to --db")
-        with open(p, "rb") as fh:
-            head = fh.read(16)
+        try:
+            with open(p, "rb") as fh:
+                head = fh.read(16)
+        except OSError as err:
+            raise StoreError(
+                f"cannot read the history database {p}: {err.strerror}; check its permissions or pass another --db"
+            ) from err
         if head and head != _SQLITE_MAGIC:
             raise NotADatabaseError(
                 f"{p} is not a balance history database (not an SQLite file); it was left untouched: "
                 "pass another --db or move that file away"
             )
+        # SQLite needs to write the file and to create its -wal/-shm journal next to it, even to
+        # read. Refuse a read-only file or folder here, before SQLite leaves journal files behind.
+        for what, target in (("file", p), ("folder", p.parent)):
+            if not os.access(target, os.W_OK | (os.X_OK if what == "folder" else 0)):
+                raise StoreError(
+                    f"the history database {p} cannot be used: its {what} {target} is read-only, and balance "
+                    f"writes a journal next to the database even to read it. Make it writable "
+                    f"(chmod u+w {target}) or copy the database to a writable folder and pass --db COPY; "
+                    "nothing was changed"
+                )
         try:
             conn = sqlite3.connect(p, isolation_level=None, check_same_thread=False, timeout=10.0)
         except sqlite3.Error as err:
@@ -519,15 +594,20 @@ class Store:
                         backed_up.append(True)
 
                 migrate(conn, before_step=backup_once)
-        except sqlite3.DatabaseError as err:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as err:  # damaged text decodes badly
             conn.close()
-            raise NotADatabaseError(
-                f"{p} could not be read as a history database ({err}); it was left untouched: pass another --db"
-            ) from err
+            raise database_error(p, err) from err
         except BaseException:
             conn.close()
             raise
-        return cls(conn, p)
+        store = cls(conn, p)
+        try:
+            store._migrate_raw_dirs()
+            store.close_abandoned_sessions()
+        except BaseException:
+            store.close()
+            raise
+        return store
 
     @staticmethod
     def _backup(conn: sqlite3.Connection, dest: Path) -> None:
@@ -542,9 +622,104 @@ class Store:
     def close(self) -> None:
         """Close the database (idempotent)."""
         with self._lock:
+            for sid in list(self._session_locks):
+                self._release_session_lock(sid)
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None  # type: ignore[assignment]
+
+    # -- open sessions of processes that died -------------------------------------------------
+    def _session_lock_path(self, session_id: int) -> Path:
+        return self.raw_dir / ".open-sessions" / f"{int(session_id)}.lock"
+
+    def _hold_session_lock(self, session_id: int) -> None:
+        """Create and lock ``raw/.open-sessions/<id>.lock`` while this process runs the session."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no housekeeping of open sessions
+            return
+        path = self._session_lock_path(session_id)
+        try:
+            ensure_private_dir(path.parent)
+            fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            return  # no lock, no harm: the session is then only closed once it is old
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return
+        self._session_locks[session_id] = fd
+
+    def _release_session_lock(self, session_id: int) -> None:
+        fd = self._session_locks.pop(session_id, None)
+        if fd is None:
+            return
+        with contextlib.suppress(OSError):
+            self._session_lock_path(session_id).unlink()
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+    def close_abandoned_sessions(self, *, unlocked_age_s: float = ABANDONED_AFTER_S) -> tuple[int, int]:
+        """Close the sessions left ``open`` by processes that died (``kill -9``, power loss).
+
+        A session is abandoned when its lock file (``raw/.open-sessions/<id>.lock``, held by the
+        process running it) can be locked here, or, without a lock file (older versions), when
+        nothing happened in it for ``unlocked_age_s`` seconds. Abandoned sessions with trials are
+        marked ``incomplete`` with the note "interrupted" (their trials are kept); empty ones are
+        deleted. Returns (closed, deleted).
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return 0, 0
+        with self._lock:
+            rows = self._db.execute(
+                """SELECT s.id, s.started_at, (SELECT count(*) FROM trials t WHERE t.session_id = s.id),
+                          (SELECT max(recorded_at) FROM trials t WHERE t.session_id = s.id)
+                   FROM sessions s WHERE s.status = 'open'"""
+            ).fetchall()
+        closed = deleted = 0
+        now = datetime.now(timezone.utc)
+        for sid, started, n_trials, last in rows:
+            if sid in self._session_locks:
+                continue
+            path = self._session_lock_path(sid)
+            fd = None
+            try:
+                fd = os.open(path, os.O_RDWR)
+            except FileNotFoundError:
+                try:
+                    age = (now - datetime.fromisoformat(max(started, last or started))).total_seconds()
+                except (TypeError, ValueError):
+                    continue
+                if age < unlocked_age_s:
+                    continue
+            except OSError:
+                continue
+            try:
+                if fd is not None:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except OSError:
+                        continue  # its process is alive
+                with self._tx() as db:
+                    if n_trials:
+                        db.execute(
+                            "UPDATE sessions SET status = 'incomplete', finished_at = ?, notes = trim(notes || ' ' || ?) "
+                            "WHERE id = ? AND status = 'open'",
+                            (utc_now_iso(), "interrupted (the process running it ended)", sid),
+                        )
+                        closed += 1
+                    else:
+                        db.execute("DELETE FROM sessions WHERE id = ? AND status = 'open'", (sid,))
+                        deleted += 1
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            finally:
+                if fd is not None:
+                    os.close(fd)
+        return closed, deleted
 
     def __enter__(self) -> "Store":
         return self
@@ -641,6 +816,9 @@ class Store:
         code = code.strip() if code else None
         if not name and not code:
             raise StoreError("an athlete needs a name or a code: e.g. `balance athlete add Sam` or `--code P07`")
+        _check_text("name", name)
+        _check_text("code", code)
+        _check_text("notes", notes, max_chars=10_000, lines=True)
         _check_person(birth_year, mass_kg)
         sex, group = _check_sex(sex), (group.strip() or None) if group else None
         with self._tx() as db:
@@ -695,11 +873,14 @@ class Store:
             with self._tx() as db:
                 db.execute("UPDATE athletes SET sex = ?, group_tag = ? WHERE id = ?", (new_sex, new_group, a.id))
         new_name = name.strip() if name else None
+        _check_text("name", new_name)
+        _check_text("notes", notes, max_chars=10_000, lines=True)
+        _check_person(birth_year, mass_kg)
         with self._tx() as db:
             if new_name and new_name.lower() != (a.name or "").lower():
                 hit = db.execute(
-                    "SELECT code FROM athletes WHERE (lower(code) = lower(?1) OR lower(name) = lower(?1)) AND id != ?2",
-                    (new_name, a.id),
+                    "SELECT code FROM athletes WHERE (lower(code) = lower(?) OR lower(name) = lower(?)) AND id != ?",
+                    (new_name, new_name, a.id),
                 ).fetchone()
                 if hit:
                     raise DuplicateAthleteError(f"an athlete called {new_name!r} already exists (code {hit[0]})")
@@ -725,8 +906,9 @@ class Store:
         key = str(name_or_code).strip()
         with self._lock:
             db = self._db
-            for where in ("a.code = ?1", "a.name = ?1", "lower(a.code) = lower(?1) OR lower(a.name) = lower(?1)"):
-                rows = db.execute(self._ATHLETE_SQL + f" WHERE {where}", (key,)).fetchall()
+            # plain "?" marks: numbered ones bound from a sequence are deprecated from Python 3.12
+            for where in ("a.code = ?", "a.name = ?", "lower(a.code) = lower(?) OR lower(a.name) = lower(?)"):
+                rows = db.execute(self._ATHLETE_SQL + f" WHERE {where}", (key,) * where.count("?")).fetchall()
                 if len(rows) == 1:
                     return self._athlete(rows[0])
         return None
@@ -747,11 +929,13 @@ class Store:
                 r[0] for r in self._db.execute("SELECT name FROM athletes WHERE name IS NOT NULL")
             ]
         close = difflib.get_close_matches(str(name_or_code), labels, n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        known = f" Known athletes: {', '.join(sorted(labels)[:10])}." if labels else " There are no athletes yet."
+        shown = printable(str(name_or_code))
+        if len(shown) > MAX_LABEL_CHARS:
+            shown = shown[:MAX_LABEL_CHARS] + "..."
+        hint = f" Did you mean {', '.join(map(printable, close))}?" if close else ""
+        known = f" Known athletes: {', '.join(map(printable, sorted(labels)[:10]))}." if labels else " There are no athletes yet."
         raise UnknownAthleteError(
-            f"no athlete {str(name_or_code)!r} in {self.path}.{hint}{known} "
-            f"Add one with: balance athlete add \"{name_or_code}\""
+            f"no athlete {shown!r} in {self.path}.{hint}{known} Add one with: balance athlete add \"{shown}\""
         )
 
     def list_athletes(self) -> list[Athlete]:
@@ -784,7 +968,9 @@ class Store:
             ]
             db.execute("DELETE FROM athletes WHERE id = ?", (athlete.id,))
         files: set[Path] = {Path(p) for p in raw_paths}
-        athlete_raw = self.raw_dir / _safe_component(athlete.code)
+        # Only this athlete's own folder (keyed by the database id) is swept: never a folder
+        # named after a code, which another athlete's code could share (see athlete_raw_dir).
+        athlete_raw = self.athlete_raw_dir(athlete)
         if athlete_raw.is_dir():
             files.update(f for f in athlete_raw.rglob("*") if f.is_file())
         n_files = 0
@@ -813,9 +999,57 @@ class Store:
         )  # fmt: skip
 
     def athlete_raw_dir(self, athlete: str | Athlete) -> Path:
-        """Where raw recordings of this athlete go (``<raw dir>/<code>``); not created."""
+        """Where raw recordings of this athlete go (``<raw dir>/athlete_<id>``); not created.
+
+        Keyed by the athlete's database id, which never changes and is unique: two codes such as
+        ``a/b`` and ``a_b`` never share a folder, so deleting one athlete cannot touch another's
+        files. (Folders of balance 0.1, named after the code, are moved by :meth:`_migrate_raw_dirs`.)
+        """
         a = athlete if isinstance(athlete, Athlete) else self.get_athlete(athlete)
-        return self.raw_dir / _safe_component(a.code)
+        return self.raw_dir / f"athlete_{int(a.id):05d}"
+
+    def _migrate_raw_dirs(self) -> list[str]:
+        """Move the raw folders of older versions (``raw/<code>``) to ``raw/athlete_<id>``.
+
+        A legacy folder is moved only when exactly one athlete's code maps to it (and its new
+        folder does not exist yet); the trials' ``raw_path`` are updated in the same step, and
+        the folder is moved back if the database cannot be updated. A folder that several codes
+        map to (``a/b``, ``a_b``) stays where it is: its files are still found through each
+        trial's ``raw_path``, and no delete sweeps it. Returns the folders moved.
+        """
+        if not self.raw_dir.is_dir():
+            return []
+        with self._lock:
+            rows = self._db.execute("SELECT id, code FROM athletes").fetchall()
+        by_folder: dict[str, list[int]] = {}
+        for aid, code in rows:
+            by_folder.setdefault(_safe_component(code), []).append(int(aid))
+        moved: list[str] = []
+        for folder, ids in sorted(by_folder.items()):
+            old = self.raw_dir / folder
+            if len(ids) != 1 or folder.startswith("athlete_") or not old.is_dir() or old.is_symlink():
+                continue
+            new = self.raw_dir / f"athlete_{ids[0]:05d}"
+            if new.exists():
+                continue
+            try:
+                old.rename(new)
+            except OSError:
+                continue
+            old_prefix, new_prefix = str(old.resolve().parent / folder) + os.sep, str(new.resolve()) + os.sep
+            try:
+                with self._tx() as db:
+                    db.execute(
+                        "UPDATE trials SET raw_path = ? || substr(raw_path, ?) WHERE substr(raw_path, 1, ?) = ? "
+                        "AND session_id IN (SELECT id FROM sessions WHERE athlete_id = ?)",
+                        (new_prefix, len(old_prefix) + 1, len(old_prefix), old_prefix, ids[0]),
+                    )
+            except (sqlite3.Error, StoreError):
+                with contextlib.suppress(OSError):
+                    new.rename(old)
+                continue
+            moved.append(folder)
+        return moved
 
     # -- sessions and trials ----------------------------------------------------------------
     def start_session(
@@ -849,14 +1083,19 @@ class Store:
             ``test``, ``import`` or ``demo``.
         """
         a = athlete if isinstance(athlete, Athlete) else self.get_athlete(athlete)
+        when = _iso(started_at)
         with self._tx() as db:
             cur = db.execute(
                 """INSERT INTO sessions (athlete_id, protocol, started_at, status, source, board_json,
                    conditions_json, spec_json, software_version, notes) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)""",
-                (a.id, str(protocol), _iso(started_at), source, _dumps(board or {}), _dumps(conditions or {}),
+                (a.id, str(protocol), when, source, _dumps(board or {}), _dumps(conditions or {}),
                  _dumps(spec or {}), __version__, notes),
             )  # fmt: skip
-            return int(cur.lastrowid)  # type: ignore[arg-type]
+            sid = int(cur.lastrowid)  # type: ignore[arg-type]
+            # held until finish_session or this process ends; taken before COMMIT, so no other
+            # process can see this session open without its lock (see close_abandoned_sessions)
+            self._hold_session_lock(sid)
+            return sid
 
     def add_trial(
         self,
@@ -969,6 +1208,13 @@ class Store:
             )
             if cur.rowcount != 1:
                 raise UnknownSessionError(f"no session {session_id} in {self.path}")
+        if status != "open":
+            self._release_session_lock(session_id)
+
+    def discard_session(self, session_id: int) -> None:
+        """Delete a session and its trials and measures (a failed import); its files are the caller's."""
+        with self._tx() as db:
+            db.execute("DELETE FROM sessions WHERE id = ?", (int(session_id),))
 
     def set_session_comparison(self, session_id: int, comparison: Any) -> None:
         """Store (or replace) the left/right comparison of a session."""
@@ -1171,6 +1417,42 @@ def _check_sex(sex: str | None) -> str | None:
     if s not in ("F", "M") or sex.strip().lower() not in ("f", "m", "female", "male"):
         raise StoreError(f"sex {sex!r} is not understood: use F or M (or leave it out)")
     return s
+#: Longest athlete name or code accepted (characters).
+MAX_LABEL_CHARS = 100
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (ANSI escapes, CR, LF) and undecodable
+    bytes (surrogates) become U+FFFD, so a name can neither move the cursor nor crash a print."""
+    import unicodedata
+
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c == " " or unicodedata.category(c) not in ("Cc", "Cs", "Zl", "Zp") else "\ufffd" for c in text
+    )
+
+
+def _check_text(what: str, text: str | None, *, max_chars: int | None = MAX_LABEL_CHARS, lines: bool = False) -> None:
+    """Refuse a name, code or note that is too long, not valid text, or holds control characters."""
+    import unicodedata
+
+    if text is None:
+        return
+    if max_chars is not None and len(text) > max_chars:
+        raise StoreError(f"the {what} is {len(text)} characters long: give at most {max_chars}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise StoreError(
+            f"the {what} {printable(text)!r} holds bytes that are not valid text (not UTF-8): type it again"
+        ) from None
+    allowed = "\n\t" if lines else ""
+    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in text):
+        raise StoreError(
+            f"the {what} {printable(text)!r} holds control characters (escape sequences, line breaks): "
+            "give plain text"
+        )
 
 
 def _check_person(birth_year: int | None, mass_kg: float | None) -> None:

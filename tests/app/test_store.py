@@ -177,8 +177,8 @@ def _make_v1(path: Path) -> None:
     migrations.migrate(conn, target=1)
     conn.execute("INSERT INTO athletes (code, name, created_at) VALUES ('A001', 'Old', '2025-01-01T00:00:00+00:00')")
     conn.execute(
-        "INSERT INTO sessions (athlete_id, protocol, started_at, software_version) VALUES (1, 'single_leg', "
-        "'2025-01-02T00:00:00+00:00', '0.0.1')"
+        "INSERT INTO sessions (athlete_id, protocol, started_at, status, software_version) VALUES (1, 'single_leg', "
+        "'2025-01-02T00:00:00+00:00', 'complete', '0.0.1')"  # (an open empty one would be tidied away)
     )
     conn.close()
 

@@ -18,6 +18,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
@@ -229,8 +230,8 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"file", "ok": True, "layout", "n_samples", "duration_s", "fs_hz", "measures",
-        "params", "gaps"}`` or ``{"file", "ok": False, "error"}`` where ``error`` names the file,
+        ``{"file", "ok": True, "layout", "n_samples", "duration_s", "fs_hz", "complete",
+        "warnings", "measures", "params", "gaps"}`` (see :func:`input_flags`) or ``{"file", "ok": False, "error"}`` where ``error`` names the file,
         the problem and the fix.
     """
     from balance.errors import BalanceInputError
@@ -242,11 +243,14 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
     if wanted:
         kwargs["select"] = list(wanted)
     try:
-        rec = read_any(path)
-        if options.get("segment"):
-            return _analyze_segments(path, rec, options, kwargs)
-        res = analyze(rec, raw=bool(options.get("raw")), preset=options.get("preset", "standard"), **kwargs)
-    except (FormatError, BalanceInputError, OSError, ValueError) as err:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)  # flagged in the output, never on stderr
+            rec = read_any(path)
+            check_plausible(rec)
+            if options.get("segment"):
+                return _analyze_segments(path, rec, options, kwargs)
+            res = analyze(rec, raw=bool(options.get("raw")), preset=options.get("preset", "standard"), **kwargs)
+    except (FormatError, BalanceInputError, OSError, ValueError, RecursionError) as err:
         # BalanceInputError and FormatError are ValueErrors; any other ValueError from the
         # numeric core is also about the input (e.g. too few samples for a measure).
         return {"file": path, "ok": False, "error": _error_message(path, err)}
@@ -266,6 +270,7 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
     gaps = getattr(res, "gaps", None)
     from protocols.segment import several_stances_warning
 
+    complete, notes = input_flags(rec, measures, caught)
     return {
         "warning": several_stances_warning(rec),
         "file": path,
@@ -274,6 +279,8 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
         "n_samples": len(rec),
         "duration_s": rec.duration_s,
         "fs_hz": rec.fs_hz,
+        "complete": complete,
+        "warnings": notes,
         "measures": _jsonable(measures),
         "params": _jsonable(dict(getattr(res, "params", {}) or {})),
         "gaps": _jsonable(gaps) if gaps is not None else [],
@@ -308,6 +315,63 @@ def _analyze_segments(path: str, rec: Any, options: dict[str, Any], kwargs: dict
                 "(the CoP never stayed 40 mm or more to one side of the both-feet centre); analyse it without "
                 "--segment"}
     return {"file": path, "ok": True, "segments": rows}
+
+
+#: Largest load (kg) accepted on a board or plate: a person standing, jumping or landing stays far
+#: below (ground reaction forces of landings reach about 10 body weights, i.e. < 3,000 kg).
+MAX_PLAUSIBLE_LOAD_KG = 3000.0
+
+
+def check_plausible(rec: Any) -> None:
+    """Refuse loads no person on a board can produce (BalanceInputError naming the value and the fix)."""
+    import numpy as np
+
+    from balance.errors import BalanceInputError
+
+    for what, values in (("total load", rec.total_kg), ("corner load", rec.corners_kg)):
+        if values is None:
+            continue
+        a = np.asarray(values, dtype=np.float64)
+        finite = a[np.isfinite(a)]
+        if finite.size and float(np.max(np.abs(finite))) > MAX_PLAUSIBLE_LOAD_KG:
+            raise BalanceInputError(
+                f"a {what} of {float(np.max(np.abs(finite))):.3g} kg is impossible for a person on a board (more "
+                f"than {MAX_PLAUSIBLE_LOAD_KG:g} kg): check the file's units and columns (kg expected)"
+            )
+
+
+def input_flags(rec: Any, measures: dict[str, Any], caught: Sequence[Any] = ()) -> tuple[bool, list[str]]:
+    """Whether the input looks complete, and plain-words notes on anything incomplete or suspicious.
+
+    ``complete`` is False for a balance recording without its end marker (an interrupted or
+    truncated recording) or a file whose last line has no line break (possibly cut in the middle
+    of a number). Notes also name measures without a value and numerical warnings raised.
+    """
+    meta = rec.meta or {}
+    notes: list[str] = []
+    complete = True
+    if meta.get("complete") is False:
+        complete = False
+        footer = meta.get("footer") if isinstance(meta.get("footer"), dict) else None
+        reason = (footer or {}).get("reason")
+        notes.append(
+            f"incomplete recording (ended: {reason})" if reason else
+            "incomplete recording: no end marker (the recording was interrupted or the file is cut short)"
+        )
+    if meta.get("ends_with_line_break") is False and meta.get("layout") != "balance-recording":
+        complete = False
+        notes.append("the file does not end with a line break: its last line may be cut (copy the file again)")
+    missing = [k for k, v in measures.items() if v is None or (isinstance(v, float) and not math.isfinite(v))]
+    for k in missing:
+        if k.startswith("principal_sway_direction"):
+            notes.append(f"{k}: undefined, the sway is the same in every direction (isotropic)")
+    others = [k for k in missing if not k.startswith("principal_sway_direction")]
+    if others:
+        notes.append(f"no value for {', '.join(others)}")
+    for w in caught:
+        if issubclass(w.category, RuntimeWarning):
+            notes.append(f"numerical warning: {w.message}")
+    return complete, notes
 
 
 def _analyze_chunk(paths: Sequence[str], options: dict[str, Any]) -> list[dict[str, Any]]:
@@ -493,6 +557,9 @@ def format_table(results: Sequence[dict[str, Any]], columns: Sequence[str]) -> s
     lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths)))]
     for row in rows:
         lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    for name, r in zip(names, ok):
+        for note in r.get("warnings") or []:
+            lines.append(f"note: {name}: {note}")
     return "\n".join(lines) + "\n"
 
 
@@ -505,7 +572,10 @@ def _union(keys: Iterable[Iterable[str]]) -> list[str]:
 
 
 def format_csv(results: Sequence[dict[str, Any]]) -> str:
-    """CSV: ``file, layout, n_samples, duration_s, fs_hz``, every measure, then ``param_<name>``."""
+    """CSV: ``file, layout, n_samples, duration_s, fs_hz, complete, warnings``, every measure, then ``param_<name>``.
+
+    ``complete`` is False for an interrupted or cut-short input; ``warnings`` joins the notes of
+    :func:`input_flags` with ``; ``."""
     import csv
     import io
 
@@ -515,7 +585,8 @@ def format_csv(results: Sequence[dict[str, Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     skeys = [] if not any("stance" in r for r in ok) else ["side", "start_s", "end_s", "status", "reason"]
-    w.writerow(["file", *skeys, "layout", "n_samples", "duration_s", "fs_hz", *mkeys, *(f"param_{k}" for k in pkeys)])
+    w.writerow(["file", *skeys, "layout", "n_samples", "duration_s", "fs_hz", "complete", "warnings", *mkeys,
+                *(f"param_{k}" for k in pkeys)])  # fmt: skip
 
     def cell(v: Any) -> Any:
         if v is None:
@@ -533,6 +604,8 @@ def format_csv(results: Sequence[dict[str, Any]]) -> str:
                 r["n_samples"],
                 cell(r["duration_s"]),
                 cell(r["fs_hz"]),
+                r.get("complete", True),
+                "; ".join(r.get("warnings") or []),
                 *(cell(r["measures"].get(k)) for k in mkeys),
                 *(cell(r["params"].get(k)) for k in pkeys),
             ]

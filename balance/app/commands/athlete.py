@@ -130,6 +130,8 @@ def _edit(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from balance.app.store import printable  # names stored by older versions may hold escapes
+
     with open_store(args) as store:
         athletes = store.list_athletes()
         if args.json:
@@ -139,7 +141,7 @@ def _list(args: argparse.Namespace) -> int:
             print(f"no athletes yet in {store.path}; add one with: balance athlete add NAME")
             return 0
         rows = [
-            [a.code, a.name or "", a.birth_year or "", fmt_num(a.mass_kg), a.n_sessions, a.n_trials,
+            [printable(a.code), printable(a.name or ""), a.birth_year or "", fmt_num(a.mass_kg), a.n_sessions, a.n_trials,
              (a.last_session_at or "")[:10]]
             for a in athletes
         ]  # fmt: skip
@@ -149,6 +151,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from balance.app.store import printable
+
     with open_store(args) as store:
         a = store.get_athlete(args.athlete)
         sessions = store.sessions(a)
@@ -161,7 +165,7 @@ def _show(args: argparse.Namespace) -> int:
             ]  # fmt: skip
             print_json(d)
             return 0
-        print(f"{a.label}  (code {a.code})")
+        print(f"{a.label}  (code {printable(a.code)})")
         if a.birth_year:
             print(f"  born {a.birth_year}")
         if a.mass_kg:
@@ -169,7 +173,7 @@ def _show(args: argparse.Namespace) -> int:
         if a.sex or a.group:
             print("  " + ", ".join(x for x in (a.sex and f"sex {a.sex}", a.group and f"group {a.group}") if x))
         if a.notes:
-            print(f"  notes: {a.notes}")
+            print("  notes: " + "\n         ".join(printable(line) for line in a.notes.splitlines()))
         if not sessions:
             print(f"  no sessions yet: balance test single-leg --athlete {a.label}")
             return 0

@@ -59,32 +59,52 @@ def _floats(text: str, what: str, n: int | None = None) -> list[float]:
     return vals
 
 
+#: The board is declared silent after this long without a sample (s).
+SILENCE_TIMEOUT_S = 5.0
+
+
+def _collect(board: Any, seconds: float, *, silence_s: float = SILENCE_TIMEOUT_S) -> list[Any]:
+    """The corner loads (kg) of ``seconds`` of samples, timed by the board's own clock.
+
+    Raises
+    ------
+    BoardTimeout
+        No sample for ``silence_s`` seconds of wall time (the board went silent or off).
+    """
+    import time
+
+    from drivers.errors import BoardTimeout
+
+    rows: list[Any] = []
+    t0 = None
+    last = time.monotonic()
+    while True:
+        s = board.read(timeout_s=min(2.0, silence_s))
+        now = time.monotonic()
+        if s is None:
+            if now - last >= silence_s:
+                raise BoardTimeout(
+                    f"the board sent no samples for {silence_s:g} s: check that it is on, its batteries and the "
+                    "connection (balance boards), then run balance calibrate again"
+                )
+            continue
+        last = now
+        t0 = s.t_s if t0 is None else t0
+        if s.t_s - t0 >= seconds:
+            return rows
+        rows.append(s.corners_kg)
+
+
 def _measure(board: Any, seconds: float) -> Any:
     """Mean corner loads (kg) over ``seconds`` of samples, and their count."""
     import numpy as np
 
-    rows = []
-    t0 = None
-    while True:
-        s = board.read(timeout_s=2.0)
-        if s is None:
-            continue
-        t0 = s.t_s if t0 is None else t0
-        if s.t_s - t0 >= seconds:
-            break
-        rows.append(s.corners_kg)
+    rows = _collect(board, seconds)
     return np.mean(np.asarray(rows), axis=0), len(rows)
 
 
 def _skip(board: Any, seconds: float) -> None:
-    t0 = None
-    while True:
-        s = board.read(timeout_s=2.0)
-        if s is None:
-            continue
-        t0 = s.t_s if t0 is None else t0
-        if s.t_s - t0 >= seconds:
-            return
+    _collect(board, seconds)
 
 
 def run(args: argparse.Namespace) -> int:

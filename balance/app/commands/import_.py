@@ -56,11 +56,14 @@ def run(args: argparse.Namespace) -> int:
     safe_output()
     import math
     import shutil
+    import sqlite3
     import sys
+    import warnings
     from pathlib import Path
 
+    from balance.app.commands.analyze import check_plausible, input_flags
     from balance.app.paths import ensure_private_dir
-    from balance.app.store import StoreError, _iso
+    from balance.app.store import StoreError, _iso, printable
     from balance.errors import BalanceInputError
     from balance.pipeline import analyze
     from drivers.formats import FormatError, read_any
@@ -86,43 +89,49 @@ def run(args: argparse.Namespace) -> int:
         for k, name in enumerate(args.files, 1):
             path = Path(name)
             try:
-                rec = read_any(path)
-                if args.segment:
-                    got = _segment_trials(path, rec, args, params)
-                    if isinstance(got, str):
-                        errors.append(got)
-                    else:
-                        for tr in got:
-                            tr.trial_index = len(trials) + 1
-                            trials.append((path, tr))
-                    started = rec.meta.get("started_wall_utc")
-                    if when is None and started:
-                        try:
-                            when = _iso(started)
-                        except StoreError:
-                            pass
-                    continue
-                from protocols.segment import several_stances_warning, side_mismatch
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", RuntimeWarning)  # kept with the trial, not on stderr
+                    rec = read_any(path)
+                    check_plausible(rec)
+                    if args.segment:
+                        got = _segment_trials(path, rec, args, params)
+                        if isinstance(got, str):
+                            errors.append(got)
+                        else:
+                            for tr in got:
+                                tr.trial_index = len(trials) + 1
+                                trials.append((path, tr))
+                        started = rec.meta.get("started_wall_utc")
+                        if when is None and started:
+                            try:
+                                when = _iso(started)
+                            except StoreError:
+                                pass
+                        continue
+                    from protocols.segment import several_stances_warning, side_mismatch
 
-                several = several_stances_warning(rec)
-                if several:
-                    print(f"balance import: warning: {path}: {several}", file=sys.stderr)
-                wrong = side_mismatch(rec, side_arg)
-                if wrong and not args.force:
-                    errors.append(f"{path}: {wrong}; give the right --side, use --segment for a session of "
-                                  "several stances, or --force to import it as given")
-                    continue
-                res = analyze(rec, raw=args.raw, **params)
+                    several = several_stances_warning(rec)
+                    if several:
+                        print(f"balance import: warning: {path}: {several}", file=sys.stderr)
+                    wrong = side_mismatch(rec, side_arg)
+                    if wrong and not args.force:
+                        errors.append(f"{path}: {wrong}; give the right --side, use --segment for a session of "
+                                      "several stances, or --force to import it as given")
+                        continue
+                    res = analyze(rec, raw=args.raw, **params)
             except FileNotFoundError:
                 errors.append(f"{path}: no such file")
                 continue
-            except (FormatError, BalanceInputError, ValueError) as err:
+            except (FormatError, BalanceInputError, ValueError, RecursionError) as err:
                 msg = str(err)
                 errors.append(msg if msg.startswith(str(path)) else f"{path}: {msg}")
                 continue
             except OSError as err:
                 errors.append(f"{path}: cannot read it ({err.strerror or err})")
                 continue
+            complete, notes = input_flags(rec, dict(res.measures), caught)
+            for note in notes:
+                print(f"balance import: note: {printable(path.name)}: {note}", file=sys.stderr)
             t = res.time_s
             window = (float(t[0]), float(t[-1])) if len(t) else None
             header = rec.meta.get("header") if isinstance(rec.meta.get("header"), dict) else {}
@@ -134,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
                 recording=rec, start_s=float(rec.time_s[0]) if len(rec) else math.nan,
                 end_s=float(rec.time_s[-1]) if len(rec) else math.nan, analysis_window_s=window,
                 analysis_params=dict(res.params), measures=dict(res.measures),
-                extra={"source_file": str(path.resolve()), "layout": rec.meta.get("layout")},
+                extra={"source_file": printable(str(path.resolve())), "layout": rec.meta.get("layout"),
+                       "input_complete": complete, "input_warnings": notes},
             )))  # fmt: skip
             if when is None and started:
                 try:
@@ -146,7 +156,10 @@ def run(args: argparse.Namespace) -> int:
                 fail("import", e)
             return fail("import", f"{len(errors)} of {len(args.files)} file(s) could not be imported; nothing was "
                         "added to the history (fix or leave out those files and run again)")  # fmt: skip
-        # 2. store: one session, raw copies kept with the athlete's recordings
+        # 2. store: one session, raw copies kept with the athlete's recordings; all or nothing
+        sid: int | None = None
+        copies: list[Path] = []
+        raw_dir: Path | None = None
         try:
             sid = store.start_session(athlete, protocol=args.protocol.replace("-", "_"), started_at=when,
                                       board={"kind": "file"}, conditions={"condition": args.condition},
@@ -154,15 +167,22 @@ def run(args: argparse.Namespace) -> int:
             raw_dir = ensure_private_dir(store.athlete_raw_dir(athlete) / f"import_{sid:05d}")
             ids = []
             for k, (path, tr) in enumerate(trials, 1):
-                copy = raw_dir / f"{k:03d}_{path.name}"
+                # the copy's name keeps only safe characters (a name with undecodable bytes, or
+                # hundreds of characters long, must not break the copy or the database)
+                copy = raw_dir / f"{k:03d}_{_safe_file_name(path.name)}"
                 shutil.copyfile(path, copy)
+                copies.append(copy)
                 ids.append(store.add_trial(sid, tr, raw_path=copy, recorded_at=when))
             from balance.app.summary import session_measure_rows
 
             session = store.session(sid, with_recordings=False)
             store.finish_session(sid, status="complete")
-        except (StoreError, OSError) as err:
-            return fail("import", f"{err}; the files themselves are unchanged")
+        except (StoreError, OSError, ValueError, sqlite3.Error) as err:
+            _undo_import(store, sid, copies, raw_dir)
+            return fail("import", f"{err}; nothing was imported and the files themselves are unchanged")
+        except BaseException:
+            _undo_import(store, sid, copies, raw_dir)
+            raise
         rows = session_measure_rows(session, ["mean_velocity_mm_s", "mean_velocity_ml_mm_s", "rms_ml_mm"])
         if args.json:
             print_json({"session_id": sid, "trial_ids": ids, "athlete": athlete.code, "summary": rows})
@@ -172,13 +192,14 @@ def run(args: argparse.Namespace) -> int:
             for path, tr in trials:
                 v = tr.measures.get("mean_velocity_mm_s", math.nan)
                 where = f" {tr.side} {tr.start_s:.1f}-{tr.end_s:.1f} s ({tr.status})" if args.segment else ""
-                print(f"  {path.name}:{where} {tr.duration_s:.1f} s, mean CoP speed {v:.1f} mm/s")
+                print(f"  {printable(path.name)}:{where} {tr.duration_s:.1f} s, mean CoP speed {v:.1f} mm/s")
             print(f"next: balance history {athlete.label} --protocol {args.protocol}")
     return 0
 
 
 def _segment_trials(path: Any, rec: Any, args: argparse.Namespace, params: dict[str, Any]) -> Any:
     """One :class:`TrialResult` per single-leg stance of ``rec`` (``--segment``), or an error message."""
+    from balance.app.store import printable
     from balance.errors import BalanceInputError
     from balance.pipeline import analyze
     from protocols.results import TrialResult
@@ -198,7 +219,8 @@ def _segment_trials(path: Any, rec: Any, args: argparse.Namespace, params: dict[
             duration_s=st.duration_s, planned_duration_s=st.duration_s,
             recording=rec.slice_time(st.start_s, st.end_s + 1e-9), start_s=st.start_s, end_s=st.end_s,
             liftoff_s=st.start_s, analysis_window_s=window, body_mass_kg=st.body_mass_kg,
-            extra={"source_file": str(path.resolve()), "layout": rec.meta.get("layout"), "segment": st.as_dict()},
+            extra={"source_file": printable(str(path.resolve())), "layout": rec.meta.get("layout"),
+                   "segment": st.as_dict()},
         )  # fmt: skip
         if window is not None:
             try:
@@ -211,6 +233,33 @@ def _segment_trials(path: Any, rec: Any, args: argparse.Namespace, params: dict[
             tr.analysis_error = "too short to analyse after the trim"
         out.append(tr)
     return out
+
+
+def _safe_file_name(name: str, max_chars: int = 120) -> str:
+    """``name`` with only letters, digits and ``-_.`` (others become ``_``), at most ``max_chars``."""
+    import os
+
+    stem, ext = os.path.splitext(name)
+    if len(ext) > 12:
+        stem, ext = name, ""
+    safe = "".join(c if (c.isascii() and (c.isalnum() or c in "-_.")) else "_" for c in stem)
+    safe_ext = "".join(c if (c.isascii() and (c.isalnum() or c in ".")) else "_" for c in ext)
+    return (safe[: max_chars - len(safe_ext)] or "file") + safe_ext
+
+
+def _undo_import(store: Any, sid: int | None, copies: list[Any], raw_dir: Any) -> None:
+    """Remove what a failed import wrote: its session (with any trials) and its raw copies."""
+    import contextlib
+
+    for c in copies:
+        with contextlib.suppress(OSError):
+            c.unlink()
+    if raw_dir is not None:
+        with contextlib.suppress(OSError):
+            raw_dir.rmdir()
+    if sid is not None:
+        with contextlib.suppress(Exception):
+            store.discard_session(sid)
 
 
 def _open(args: argparse.Namespace) -> Any:
