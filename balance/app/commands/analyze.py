@@ -178,6 +178,31 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="worker processes for long batches (default: every core)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress messages on stderr")
+    caps = p.add_argument_group(
+        "resource caps",
+        "Guards against files that would exhaust the memory (a gzip bomb, rows 10^6 s apart, a mistaken rate); "
+        "each is checked before the memory is allocated and a file over a cap is refused with a message naming "
+        "it. Raise a cap for a genuinely large recording.",
+    )
+    caps.add_argument(
+        "--max-file-mb",
+        type=_positive_float,
+        metavar="MB",
+        help="largest file content in MiB, after gzip decompression (default 256)",
+    )
+    caps.add_argument("--max-rows", type=_positive_int, metavar="N", help="most data rows per file (default 2,000,000)")
+    caps.add_argument(
+        "--max-duration-s",
+        type=_positive_float,
+        metavar="S",
+        help="longest recording in seconds, first to last timestamp (default 21600 = 6 h)",
+    )
+    caps.add_argument(
+        "--max-samples",
+        type=_positive_int,
+        metavar="N",
+        help="most samples of the resampled, gap-filled signal (default 4,000,000)",
+    )
     return p
 
 
@@ -218,7 +243,9 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
         The recording file.
     options : dict
         ``raw`` (bool), ``preset`` (str), ``params`` (keyword arguments for
-        :func:`balance.pipeline.analyze`) and ``measures`` (list of names or None).
+        :func:`balance.pipeline.analyze`), ``measures`` (list of names or None), and optionally
+        ``limits`` (keyword arguments for :class:`drivers.formats.ReadLimits`) and ``max_samples``
+        (the resampled grid's cap, :func:`balance.pipeline.analyze`).
 
     Returns
     -------
@@ -229,14 +256,16 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
     """
     from balance.errors import BalanceInputError
     from balance.pipeline import analyze
-    from drivers.formats import FormatError, read_any
+    from drivers.formats import FormatError, ReadLimits, read_any
 
     wanted = options.get("measures")
     kwargs = dict(options.get("params", {}))
     if wanted:
         kwargs["select"] = list(wanted)
+    if options.get("max_samples"):
+        kwargs["max_samples"] = int(options["max_samples"])
     try:
-        rec = read_any(path)
+        rec = read_any(path, limits=ReadLimits(**options.get("limits", {})))
         res = analyze(rec, raw=bool(options.get("raw")), preset=options.get("preset", "standard"), **kwargs)
     except (FormatError, BalanceInputError, OSError, ValueError) as err:
         # BalanceInputError and FormatError are ValueErrors; any other ValueError from the
@@ -584,7 +613,21 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
                     f"unknown measure {', '.join(hints)} for --preset {args.preset}; "
                     f"known measures: {', '.join(known)}"
                 )
-    return {"raw": bool(args.raw), "preset": args.preset, "params": params, "measures": args.measures}
+    limits: dict[str, Any] = {}
+    if args.max_file_mb is not None:
+        limits["max_bytes"] = int(args.max_file_mb * 1024 * 1024)
+    if args.max_rows is not None:
+        limits["max_rows"] = args.max_rows
+    if args.max_duration_s is not None:
+        limits["max_duration_s"] = args.max_duration_s
+    return {
+        "raw": bool(args.raw),
+        "preset": args.preset,
+        "params": params,
+        "measures": args.measures,
+        "limits": limits,
+        "max_samples": args.max_samples,
+    }
 
 
 def expand_paths(paths: Sequence[str]) -> list[str]:
