@@ -8,17 +8,23 @@ Exit code 0 when every file was analysed, 1 when any failed, 2 for usage errors.
 Batches run on every core (:class:`concurrent.futures.ProcessPoolExecutor`, files sent in chunks)
 with progress on stderr for long batches. numpy/scipy and the readers are imported inside
 :func:`run`, so ``balance --help`` stays fast.
+
+Threads: ``--jobs N`` means N processes with one BLAS/OpenMP thread each (:func:`single_threaded`,
+through threadpoolctl and the ``*_NUM_THREADS`` variables the workers inherit). OpenBLAS would
+otherwise start a thread per core in every process from about 10,000 samples on, for no gain in wall
+time and with large stalls when the cores are shared (``bench/bench_threads.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 __all__ = [
@@ -31,6 +37,7 @@ __all__ = [
     "format_csv",
     "format_json",
     "measure_units",
+    "single_threaded",
     "KEY_MEASURES",
 ]
 
@@ -327,6 +334,56 @@ def _keep_freed_memory() -> bool:
     return bool(ok_mmap and ok_trim)
 
 
+#: Environment variables that cap the thread pools of the BLAS/OpenMP libraries when numpy is imported.
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
+def single_threaded() -> None:
+    """Limit this process (and the processes it starts) to one BLAS/OpenMP thread, for good.
+
+    Sets the ``*_NUM_THREADS`` variables (for processes that import numpy afresh) and, for the
+    libraries already loaded, limits their pools with threadpoolctl. The initializer of every
+    worker of :func:`analyze_files`.
+    """
+    for name in _THREAD_VARIABLES:
+        os.environ[name] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency; the variables still help fresh processes
+        return
+    threadpool_limits(limits=1)
+
+
+@contextlib.contextmanager
+def _one_thread_per_process() -> Iterator[None]:
+    """:func:`single_threaded` for the duration of a batch; the caller's settings are restored after."""
+    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+    for name in _THREAD_VARIABLES:
+        os.environ[name] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency
+        limiter = contextlib.nullcontext()
+    else:
+        limiter = threadpool_limits(limits=1)
+    try:
+        with limiter:
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _blas_threads() -> int:
+    """The largest thread pool of the BLAS/OpenMP libraries loaded in this process (0 if none)."""
+    from threadpoolctl import threadpool_info
+
+    return max((int(info["num_threads"]) for info in threadpool_info()), default=0)
+
+
 def _pool_context() -> Any:
     import multiprocessing as mp
 
@@ -387,8 +444,8 @@ def analyze_files(
     options : dict
         As for :func:`analyze_file`.
     jobs : int, optional
-        Worker processes; default every core. Batches shorter than
-        :data:`MIN_PARALLEL_FILES` run in this process.
+        Worker processes, each with one BLAS thread (:func:`single_threaded`); default every
+        core. Batches shorter than :data:`MIN_PARALLEL_FILES` run in this process.
     progress : bool, optional
         Report progress on ``stream`` (stderr) for batches of at least
         :data:`MIN_PROGRESS_FILES` files.
@@ -398,6 +455,18 @@ def analyze_files(
     n = len(paths)
     jobs = max(1, int(jobs or os.cpu_count() or 1))
     prog = _Progress(n, stream or sys.stderr, progress and n >= MIN_PROGRESS_FILES)
+    with _one_thread_per_process():  # one BLAS thread per process: `jobs` processes use `jobs` cores
+        return _analyze_files(paths, options, jobs, prog)
+
+
+def _make_pool(workers: int) -> Any:
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=single_threaded)
+
+
+def _analyze_files(paths: Sequence[str], options: dict[str, Any], jobs: int, prog: _Progress) -> list[dict[str, Any]]:
+    n = len(paths)
     if jobs == 1 or n < MIN_PARALLEL_FILES:
         out = []
         for p in paths:
@@ -405,14 +474,14 @@ def analyze_files(
             out.append(r)
             prog.update([r])
         return out
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
     # Chunks: few enough to keep inter-process overhead low, enough to balance the cores and
     # to report progress.
     chunk = max(1, min(64, math.ceil(n / (jobs * 8))))
     chunks = [list(paths[i : i + chunk]) for i in range(0, n, chunk)]
     results: list[list[dict[str, Any]] | None] = [None] * len(chunks)
-    ex = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_pool_context())
+    ex = _make_pool(min(jobs, len(chunks)))
     try:
         futures = {ex.submit(_analyze_chunk, c, options): i for i, c in enumerate(chunks)}
         for fut in as_completed(futures):
