@@ -194,4 +194,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from benchkit import run_bench  # machine, versions and load before/after
+
+    raise SystemExit(run_bench(main, __doc__))
