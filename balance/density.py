@@ -100,20 +100,7 @@ def _runs_forward(
         ny = yp.take(nxt) - off[:, 2]
         active = active[nx * nx + ny * ny <= r2]
     if active.size:
-        cx = x[active][:, None]
-        cy = y[active][:, None]
-        c = cur[active]
-        steps = np.arange(1, _CHUNK + 1)
-        while active.size:
-            j = np.minimum(c[:, None] + steps, m)
-            ddx = xp.take(j) - cx
-            ddy = yp.take(j) - cy
-            out = ddx * ddx + ddy * ddy > r2
-            found = out.any(axis=1)
-            c = np.where(found, c + out.argmax(axis=1), c + _CHUNK)
-            cur[active] = c
-            keep = ~found
-            active, c, cx, cy = active[keep], c[keep], cx[keep], cy[keep]
+        cur[active] = _banded_exit(xp, yp, x[active], y[active], cur[active] + 1, m, r2) - 1
     return cur - np.arange(m)
 
 
