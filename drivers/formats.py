@@ -848,21 +848,26 @@ def _os_error(path: Path, err: OSError) -> OSError:
 
 
 def _read_bytes(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> bytes | bytearray:
-    """The file's bytes, gunzipped when gzip-compressed; over-cap files are refused before they are read."""
+    """The file's bytes, gunzipped when gzip-compressed, never more than ``limits.max_bytes`` of them.
+
+    A regular file over the cap is refused from its size before it is read; a gzip stream while it
+    is inflated; anything else (a file that grows, a pipe, a device such as /dev/zero) after
+    ``max_bytes + 1`` bytes.
+    """
+    cap = int(limits.max_bytes)
     try:
         with open(path, "rb") as fh:
-            head = fh.read(2)
-            if head == b"\x1f\x8b":
-                fh.seek(0)
-                return _gunzip_bounded(fh, str(path), int(limits.max_bytes))  # type: ignore[arg-type]
+            if fh.peek(2)[:2] == b"\x1f\x8b":
+                return _gunzip_bounded(fh, str(path), cap)
             size = os.fstat(fh.fileno()).st_size
-            if size > limits.max_bytes:
-                raise _over_cap(
-                    str(path), f"it holds {size:,} bytes", "max_bytes", f"{limits.max_bytes / 2**20:g} MiB"
-                )
-            return head + fh.read()
+            if size > cap:
+                raise _over_cap(str(path), f"it holds {size:,} bytes", "max_bytes", f"{cap / 2**20:g} MiB")
+            data = fh.read(cap + 1)
     except OSError as err:
         raise _os_error(path, err) from None
+    if len(data) > cap:
+        raise _over_cap(str(path), f"it holds more than {cap:,} bytes", "max_bytes", f"{cap / 2**20:g} MiB")
+    return data
 
 
 def read_text(path: str | os.PathLike[str], *, limits: ReadLimits | None = None) -> str:

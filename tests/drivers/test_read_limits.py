@@ -139,3 +139,11 @@ def test_rows_the_fast_parser_refuses_get_numpys_messages(body: str, pattern: st
 def test_nan_in_the_file_still_reads_as_nan() -> None:
     rec = F.parse("time_s,cop_ml_mm,cop_ap_mm\n0.0,nan,1.0\n0.01,2.0,3.0\n", name="x.csv")
     assert np.isnan(rec.cop_ml_mm[0]) and rec.cop_ml_mm[1] == 2.0
+
+
+def test_a_device_without_a_size_is_read_only_up_to_the_cap() -> None:
+    zero = Path("/dev/zero")
+    if not zero.exists():
+        pytest.skip("no /dev/zero here")
+    with pytest.raises(LimitError, match=r"/dev/zero: it holds more than 65,536 bytes"):
+        F.read_text(zero, limits=ReadLimits(max_bytes=65_536))
