@@ -38,7 +38,7 @@ Every reader fills ``Recording.meta`` with ``source`` (path or name), ``layout``
 
 Speed: numeric rows are parsed by pandas' C parser (imported on first use), about 3x faster than
 :func:`numpy.loadtxt` on an HBEDB trial (``bench/bench_read.py``); it gives the same float64 values
-(correctly rounded). Whenever the fast parser fails or leaves an empty field, the rows are parsed
+(correctly rounded: pandas 3's default converter, pandas 2's ``round_trip`` one). Whenever the fast parser fails or leaves an empty field, the rows are parsed
 again by :func:`numpy.loadtxt`, so the accepted input and the error messages are those of NumPy's
 parser.
 
@@ -267,6 +267,9 @@ def _fast_table(body: str, delimiter: str | None) -> NDArray[np.float64] | None:
     if sep is None:  # any run of whitespace; a single tab (the HBEDB/PDS layouts) parses faster
         first = body[: body.find("\n")] if "\n" in body else body
         sep = "\t" if "\t" in first and " " not in first.strip() else r"\s+"
+    # pandas 3 converts correctly rounded by default (and deprecates the option); pandas 2's default
+    # converter can be 1 ulp off on 17-digit numbers, its "round_trip" converter is exact.
+    exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
     try:
         frame = pd.read_csv(
             io.StringIO(body),
@@ -277,6 +280,7 @@ def _fast_table(body: str, delimiter: str | None) -> NDArray[np.float64] | None:
             engine="c",
             skip_blank_lines=True,
             na_filter=True,
+            **exact,
         )
     except Exception:  # noqa: BLE001 - any refusal: NumPy decides and explains
         return None
