@@ -22,6 +22,12 @@ preprocess, pipeline
     centre, measures; every choice recorded).
 quijoux
     The 72 features of Quijoux et al. 2021, same definitions and keys.
+
+Threads: the core itself starts none, but NumPy's BLAS (OpenBLAS) starts one thread per core for
+large arrays, which does not pay for recordings of this size and competes with other processes.
+When analysing many recordings in parallel processes, give each one BLAS thread: set
+``OPENBLAS_NUM_THREADS=1`` (and ``OMP_NUM_THREADS=1``) before numpy is imported, or, after, wrap the
+work in ``threadpoolctl.threadpool_limits(1)``. ``balance analyze --jobs N`` does this for you.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Quijoux's default (posturography.md §1.5). The run definition (inside means ``d
 of Quijoux's ``stato.py``.
 
 Complexity: the forward and backward exits of all samples are found together by binary lifting over a
-sparse table of bounding boxes (a block is certainly inside the circle when the box corner farthest from
+table of bounding boxes (a block is certainly inside the circle when the box corner farthest from
 ``p[i]`` is). One pass costs O(N log N) and each pass either finds an exit exactly or advances every
 unfinished sample, so typical CoP needs a handful of passes, after which the few samples left are finished
 by exact scans in short bands; no pairwise N×N distances are formed. Exact: equal to the brute-force
@@ -18,6 +18,12 @@ definition (tested). Measured: 1 ms for 30 s of quiet stance at 100 Hz (runs of 
 can only certify blocks whose bounding box fits in the circle, so inputs that stay within ``R`` while
 filling a box wider than ``R·√2`` (the CoP jumping between the corners of a triangle of side 0.97·R) need
 many passes: 190 ms for 3000 such samples, growing about as N^1.7. No CoP trajectory we have seen does this.
+
+Memory: up to :data:`_SPARSE_TABLE_BYTES` the table holds a box for every block start and every length
+2**k (N log N memory, the fastest walk); longer recordings use boxes of *aligned* blocks only (a segment
+tree: 2N boxes in all) walked like a segment-tree search, and the starts are processed in batches, so the
+memory is linear: about 40 MiB at 300,000 samples (50 min at 100 Hz), against 470 MiB for the full table
+(``bench/bench_density.py``). Both walks are exact.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ DEFAULT_CUTOFF_HZ: float = 2.5
 _BIG = 1e150  # barrier coordinate: farther than any radius from any real point, yet finite when squared
 _TAIL = 150  # below this many unfinished samples, finish with exact banded scans
 _CHUNK = 64  # width of one banded scan (samples)
+#: Largest full sparse table (bytes); above it the linear-memory aligned-block walk is used.
+_SPARSE_TABLE_BYTES = 32 * 1024 * 1024
+_STARTS = 1 << 15  # starts walked together by the aligned walk (bounds its temporaries)
 
 
 def _runs_forward(
@@ -91,20 +100,7 @@ def _runs_forward(
         ny = yp.take(nxt) - off[:, 2]
         active = active[nx * nx + ny * ny <= r2]
     if active.size:
-        cx = x[active][:, None]
-        cy = y[active][:, None]
-        c = cur[active]
-        steps = np.arange(1, _CHUNK + 1)
-        while active.size:
-            j = np.minimum(c[:, None] + steps, m)
-            ddx = xp.take(j) - cx
-            ddy = yp.take(j) - cy
-            out = ddx * ddx + ddy * ddy > r2
-            found = out.any(axis=1)
-            c = np.where(found, c + out.argmax(axis=1), c + _CHUNK)
-            cur[active] = c
-            keep = ~found
-            active, c, cx, cy = active[keep], c[keep], cx[keep], cy[keep]
+        cur[active] = _banded_exit(xp, yp, x[active], y[active], cur[active] + 1, m, r2) - 1
     return cur - np.arange(m)
 
 
@@ -131,7 +127,12 @@ def run_lengths_within(
 
 
 def run_lengths_squared(
-    x: NDArray[np.float64], y: NDArray[np.float64], *, r2: float, tail: int = _TAIL
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    *,
+    r2: float,
+    tail: int = _TAIL,
+    table_bytes: int | None = None,
 ) -> NDArray[np.intp]:
     """:func:`run_lengths_within` with the inside test given as a squared-distance bound.
 
@@ -146,6 +147,9 @@ def run_lengths_squared(
         A sample ``j`` is inside the circle around ``i`` when ``dx² + dy² <= r2`` (unit²).
     tail : int, optional
         Below this many unfinished samples the runs are finished by exact banded scans.
+    table_bytes : int, optional
+        Largest full sparse table (bytes) before the linear-memory walk is used instead; default
+        :data:`_SPARSE_TABLE_BYTES` (32 MiB, about 30,000 samples). Both give the same runs.
 
     Returns
     -------
@@ -157,11 +161,138 @@ def run_lengths_squared(
     n = x.shape[0]
     if n and not (np.abs(x).max() < 1e100 and np.abs(y).max() < 1e100):
         raise ValueError("the CoP must be finite and smaller than 1e100 mm in magnitude")
-    # Forward and backward runs in one pass: the record, a barrier point, the record reversed.
-    xx = np.concatenate([x, [_BIG], x[::-1]])
-    yy = np.concatenate([y, [_BIG], y[::-1]])
-    run = _runs_forward(xx, yy, r2, skip=n, tail=tail)
+    p = 2 * n + 2
+    if table_bytes is None:
+        table_bytes = _SPARSE_TABLE_BYTES
+    if 32 * p * max(int(p).bit_length(), 1) <= table_bytes:
+        # Forward and backward runs in one pass: the record, a barrier point, the record reversed.
+        xx = np.concatenate([x, [_BIG], x[::-1]])
+        yy = np.concatenate([y, [_BIG], y[::-1]])
+        run = _runs_forward(xx, yy, r2, skip=n, tail=tail)
+    else:
+        run = _runs_forward_aligned(x, y, r2, tail=tail)
     return run[:n] + run[n + 1 :][::-1]
+
+
+def _level_sizes(p: int) -> list[int]:
+    sizes = [p]
+    while sizes[-1] > 1:
+        sizes.append((sizes[-1] + 1) // 2)
+    return sizes
+
+
+def _runs_forward_aligned(
+    x: NDArray[np.float64], y: NDArray[np.float64], r2: float, *, tail: int = _TAIL
+) -> NDArray[np.intp]:
+    """Forward runs of ``[x, barrier, x reversed]`` (as :func:`_runs_forward` with ``skip=n``) in linear memory.
+
+    Level k of the table holds the bounding box of every *aligned* block ``[j·2**k, (j+1)·2**k)`` (level 0:
+    the points), so all levels together hold 2·(2N + 2) boxes. From the first sample not yet known to be
+    inside, ``pos``, a start tests the aligned block of level ``k = min(trailing zeros of pos, top)``; a block
+    certainly inside the circle (farthest box corner inside) moves ``pos`` past it, one that is not sends the
+    test one level down, and a failed level-0 test is the exact exit. The starts are walked in batches of
+    :data:`_STARTS`; the last ``tail`` of a batch are finished by exact banded scans, as in
+    :func:`_runs_forward`.
+    """
+    n = x.shape[0]
+    p = 2 * n + 2  # the record, a barrier, the record reversed, a barrier
+    m = p - 1
+    sizes = _level_sizes(p)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp)
+    # Level 0 of the high corners is the points themselves; low corners are stored from level 1 on.
+    hx = np.empty(int(offsets[-1]))
+    hy = np.empty(int(offsets[-1]))
+    lx = np.empty(int(offsets[-1] - p))
+    ly = np.empty(int(offsets[-1] - p))
+    for h, v in ((hx, x), (hy, y)):
+        h[:n] = v
+        h[n] = _BIG
+        h[n + 1 : 2 * n + 1] = v[::-1]
+        h[2 * n + 1] = _BIG
+    d4 = 4.0 * r2
+    top = 0
+    for k in range(1, len(sizes)):
+        a, b = int(offsets[k - 1]), int(offsets[k])
+        starts = np.arange(0, sizes[k - 1], 2)
+        o, e = b - p, b - p + sizes[k]
+        np.maximum.reduceat(hx[a:b], starts, out=hx[b : b + sizes[k]])
+        np.maximum.reduceat(hy[a:b], starts, out=hy[b : b + sizes[k]])
+        if k == 1:
+            np.minimum.reduceat(hx[a:b], starts, out=lx[o:e])
+            np.minimum.reduceat(hy[a:b], starts, out=ly[o:e])
+        else:
+            np.minimum.reduceat(lx[a - p : b - p], starts, out=lx[o:e])
+            np.minimum.reduceat(ly[a - p : b - p], starts, out=ly[o:e])
+        ex = hx[b : b + sizes[k]] - lx[o:e]
+        ey = hy[b : b + sizes[k]] - ly[o:e]
+        if not np.any(ex * ex + ey * ey <= d4):
+            break  # no aligned block of this length fits in the circle: longer ones cannot either
+        top = k
+    off = offsets[: top + 1]
+    run = np.zeros(m, dtype=np.intp)
+    every = np.delete(np.arange(m), n)  # the barrier between the halves is no start
+    for s0 in range(0, every.size, _STARTS):
+        i = every[s0 : s0 + _STARTS]
+        cx = hx[i]
+        cy = hy[i]
+        pos = i + 1
+        k = np.minimum(np.frexp((pos & -pos).astype(np.float64))[1] - 1, top)
+        while i.size > tail:
+            flat = off[k] + (pos >> k)
+            bx = hx.take(flat)
+            by = hy.take(flat)
+            if top:
+                low = np.maximum(flat - p, 0)
+                z = k == 0
+                ax = np.where(z, bx, lx.take(low))
+                ay = np.where(z, by, ly.take(low))
+            else:
+                ax, ay = bx, by
+            dx = np.maximum(bx - cx, cx - ax)
+            dy = np.maximum(by - cy, cy - ay)
+            ok = dx * dx + dy * dy <= r2
+            done = ~ok & (k == 0)  # a level-0 test is exact: pos is the first sample outside
+            if done.any():
+                run[i[done]] = pos[done] - i[done] - 1
+                keep = ~done
+                i, cx, cy, pos, k, ok = i[keep], cx[keep], cy[keep], pos[keep], k[keep], ok[keep]
+            pos = pos + np.where(ok, 1 << k, 0)
+            k = np.where(ok, np.minimum(np.frexp((pos & -pos).astype(np.float64))[1] - 1, top), k - 1)
+        if i.size:
+            run[i] = _banded_exit(hx, hy, cx, cy, pos, m, r2) - i - 1
+    return run
+
+
+def _banded_exit(
+    xp: NDArray[np.float64],
+    yp: NDArray[np.float64],
+    cx: NDArray[np.float64],
+    cy: NDArray[np.float64],
+    first: NDArray[np.intp],
+    last: int,
+    r2: float,
+) -> NDArray[np.intp]:
+    """First index ``>= first`` whose point is farther than ``sqrt(r2)`` from (cx, cy), by exact scans of _CHUNK samples.
+
+    ``xp[last]`` must be a barrier (outside every circle).
+    """
+    exit_at = first.copy()
+    act = np.arange(first.size)
+    c = first.copy()
+    cxc = cx[:, None]
+    cyc = cy[:, None]
+    steps = np.arange(_CHUNK)
+    while act.size:
+        j = np.minimum(c[:, None] + steps, last)
+        ddx = xp.take(j) - cxc
+        ddy = yp.take(j) - cyc
+        out = ddx * ddx + ddy * ddy > r2
+        found = out.any(axis=1)
+        c = np.where(found, c + out.argmax(axis=1), c + _CHUNK)
+        exit_at[act] = c
+        keep = ~found
+        act, c, cxc, cyc = act[keep], c[keep], cxc[keep], cyc[keep]
+    return exit_at
 
 
 def sway_density_curve(

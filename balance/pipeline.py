@@ -148,6 +148,7 @@ def analyze(
     trim_s: float | None = None,
     min_duration_s: float | None = None,
     check_units: bool | None = None,
+    max_samples: int | None = None,
     **measure_params: Any,
 ) -> AnalysisResult:
     """Analyse one recording with the documented default pipeline (module docstring).
@@ -185,6 +186,10 @@ def analyze(
         Shortest analysable signal (s), default 2.
     check_units : bool, optional
         Refuse CoP ranges that look like metres or micrometres (default True).
+    max_samples : int, optional
+        Most samples the resampled (gap-filled) signal may have, checked before it is allocated;
+        default :data:`balance.resample.DEFAULT_MAX_SAMPLES` (4,000,000). A guard against a
+        mistaken rate or timestamps far apart; raise it for genuinely long recordings.
     **measure_params
         Passed to :func:`balance.sway.measures`: ``select``, ``band_hz``, ``diffusion_max_lag_s``,
         ``diffusion_break_range_s``, ``sway_density_radius_mm``, ``sway_density_cutoff_hz``. For the
@@ -215,8 +220,15 @@ def analyze(
     if cutoff_hz != DEFAULTS["cutoff_hz"] and not (cutoff_hz is None and raw):  # raw already means "no filter"
         given["cutoff_hz"] = cutoff_hz
     t_in, ml_in, ap_in, nominal_fs = _unpack(recording_or_arrays)
+    from balance.resample import DEFAULT_MAX_SAMPLES
+
+    cap = DEFAULT_MAX_SAMPLES if max_samples is None else int(max_samples)
+    if cap < 1:
+        raise ValueError(f"max_samples={max_samples!r} must be a positive number of samples")
     if preset == "quijoux":
-        return _analyze_quijoux(t_in, ml_in, ap_in, nominal_fs, raw=raw, given=given, extra=measure_params)
+        return _analyze_quijoux(
+            t_in, ml_in, ap_in, nominal_fs, raw=raw, given=given, extra=measure_params, max_samples=cap
+        )
     unknown = sorted(set(measure_params) - set(_MEASURE_PARAMS))
     if unknown:
         raise ValueError(
@@ -303,7 +315,8 @@ def analyze(
             fn = rs.swarii if method == "swarii" else rs.window_average
             if p["window_s"] is None:
                 p["window_s"] = WINDOW_PERIODS / float(target)
-            t, v = fn(t, np.column_stack([ml, ap]), fs_hz=float(target), window_s=p["window_s"])
+            rs.check_grid_size(float(t[-1] - t[0]), float(target), max_samples=cap)  # before any allocation
+            t, v = fn(t, np.column_stack([ml, ap]), fs_hz=float(target), window_s=p["window_s"], max_samples=cap)
             ml, ap = np.ascontiguousarray(v[:, 0]), np.ascontiguousarray(v[:, 1])
         fs = float(target)
         filt = "none"
@@ -401,7 +414,7 @@ def effective_cutoff_hz(
 
 def _analyze_quijoux(
     t_in: Any, ml_in: Any, ap_in: Any, nominal_fs: float | None, *, raw: bool, given: dict[str, Any],
-    extra: dict[str, Any],
+    extra: dict[str, Any], max_samples: int | None = None,
 ) -> AnalysisResult:
     """The Quijoux et al. 2021 preset: their 72 features with their preprocessing (or none when raw)."""
     bad = sorted(set(given) - {"min_duration_s", "check_units"})
@@ -431,6 +444,11 @@ def _analyze_quijoux(
             + ": drop raw=True (--raw)"
         )
     kwargs: dict[str, Any] = dict(preprocess=not raw, **extra)
+    if not raw:
+        from balance.resample import check_grid_size
+
+        check_grid_size(float(t[-1] - t[0]) if t.size > 1 else 0.0, 25.0, max_samples=max_samples)
+        kwargs["max_samples"] = max_samples
     if uniform_in and not n_nan:
         m = quijoux.features(cop_ml_mm=ml, cop_ap_mm=ap, fs_hz=fs_in, **kwargs)
     else:

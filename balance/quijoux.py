@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from balance import density as _density
 from balance.errors import BalanceInputError
-from balance.resample import swarii
+from balance.resample import DEFAULT_MAX_SAMPLES, swarii
 from balance.sway import max_distance
 
 __all__ = [
@@ -403,6 +403,7 @@ def preprocess_signal(
     filter_: bool = True,
     cutoff_hz: float = _FILTER_CUTOFF_HZ,
     order: int = _FILTER_ORDER,
+    max_samples: int | None = None,
 ) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]:
     """The authors' ``Stabilogram.from_array`` preprocessing, on a CoP in cm.
 
@@ -426,6 +427,9 @@ def preprocess_signal(
         SWARII output rate (Hz, default 25) and filter cut-off (Hz, default 10).
     order : int, optional
         Butterworth order (default 4).
+    max_samples : int, optional
+        Most SWARII grid points (:func:`balance.resample.check_grid_size`), default
+        :data:`balance.resample.DEFAULT_MAX_SAMPLES`.
 
     Returns
     -------
@@ -494,7 +498,10 @@ def preprocess_signal(
                 "fewer than 2 samples are left after dropping the first 0.1 s and artefacts: "
                 "record a longer trial"
             )
-        t_grid, signal = swarii(t, signal, fs_hz=resample_hz, window_s=_SWARII_WINDOW_S, empty="nan")
+        t_grid, signal = swarii(
+            t, signal, fs_hz=resample_hz, window_s=_SWARII_WINDOW_S, empty="nan",
+            max_samples=DEFAULT_MAX_SAMPLES if max_samples is None else max_samples,
+        )
         filled = ~np.isnan(signal[:, 0])
         if not filled.all():
             # reference: interp1d(linear) over the filled windows onto arange(first, last, step)
@@ -929,6 +936,7 @@ def features(
     preprocess: bool = True,
     sway_density_radius_cm: float = 0.3,
     select: Iterable[str] | None = None,
+    max_samples: int | None = None,
 ) -> dict[str, float]:
     """The 72 features of Quijoux et al. 2021, keyed and valued as their code does.
 
@@ -978,6 +986,8 @@ def features(
     select : iterable of str, optional
         Keys to return (default all 72, in the reference's order). Groups not needed by the
         selection are not computed.
+    max_samples : int, optional
+        Most SWARII grid points when preprocessing (:func:`balance.resample.check_grid_size`).
 
     Returns
     -------
@@ -1011,7 +1021,7 @@ def features(
     ml_cm = np.asarray(cop_ml_mm, dtype=np.float64) / 10.0
     ap_cm = np.asarray(cop_ap_mm, dtype=np.float64) / 10.0
     if preprocess:
-        sig, fs, mean_cm = preprocess_signal(ml_cm, ap_cm, fs_hz=fs_hz, time_s=time_s)
+        sig, fs, mean_cm = preprocess_signal(ml_cm, ap_cm, fs_hz=fs_hz, time_s=time_s, max_samples=max_samples)
     else:
         if fs_hz is None:
             raise BalanceInputError(

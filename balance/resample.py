@@ -20,7 +20,48 @@ from numpy.typing import ArrayLike, NDArray
 
 from balance.errors import BalanceInputError
 
-__all__ = ["swarii", "window_average", "find_gaps", "EmptyWindowPolicy"]
+__all__ = ["swarii", "window_average", "find_gaps", "check_grid_size", "DEFAULT_MAX_SAMPLES", "EmptyWindowPolicy"]
+
+#: Most samples a resampled (gap-filled) grid may have: 4,000,000 is 11 h at 100 Hz, 22 h at
+#: 50 Hz. A guard against a mistaken rate (``fs_hz=1e9``) or timestamps far apart (a file whose
+#: rows are 10**6 s apart), which would otherwise exhaust the memory; raise it per call with
+#: ``max_samples``.
+DEFAULT_MAX_SAMPLES: int = 4_000_000
+
+
+def check_grid_size(duration_s: float, fs_hz: float, *, max_samples: int | None = DEFAULT_MAX_SAMPLES) -> int:
+    """The number of grid points of ``duration_s`` at ``fs_hz``, refused above ``max_samples``.
+
+    Checked before the grid is allocated.
+
+    Parameters
+    ----------
+    duration_s : float
+        Span of the stream (s).
+    fs_hz : float
+        Grid rate (Hz).
+    max_samples : int or None, optional
+        The cap; None for no cap.
+
+    Returns
+    -------
+    int
+        ``floor(duration_s * fs_hz) + 1``.
+
+    Raises
+    ------
+    BalanceInputError
+        More grid points than ``max_samples``; the message names the cap and how to raise it.
+    """
+    n = float(duration_s) * float(fs_hz)
+    if max_samples is not None and not n + 1 <= max_samples:
+        raise BalanceInputError(
+            f"resampling {duration_s:.6g} s at {fs_hz:g} Hz would make {n:.3g} samples, over the cap of "
+            f"{int(max_samples):,} (max_samples, a guard against exhausting the memory): lower the rate "
+            "(fs_hz, --fs-hz), cut the recording, or, if this is intended, raise the cap "
+            "(`balance analyze --max-samples N`; Python: max_samples=N)"
+        )
+    return int(np.floor(n + 1e-9)) + 1
 
 #: What to do with grid points whose window holds no sample: ``"linear"`` interpolates them
 #: linearly from the neighbouring non-empty windows (the SWARII reference behaviour),
@@ -165,6 +206,7 @@ def swarii(
     window_s: float = 0.08,
     empty: EmptyWindowPolicy = "linear",
     max_gap_s: float | None = None,
+    max_samples: int | None = DEFAULT_MAX_SAMPLES,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Resample an irregular stream onto a uniform grid with SWARII.
 
@@ -202,6 +244,9 @@ def swarii(
         If given, grid points strictly inside a gap between consecutive samples longer than
         this (s) are NaN whatever ``empty`` says: long gaps are reported, not bridged. Use
         :func:`find_gaps` to list them.
+    max_samples : int or None, optional
+        Most grid points allowed (:func:`check_grid_size`), checked before the grid is built;
+        default :data:`DEFAULT_MAX_SAMPLES`, None for no cap.
 
     Returns
     -------
@@ -223,6 +268,7 @@ def swarii(
     if max_gap_s is not None:
         _check_positive("max_gap_s", max_gap_s)
 
+    check_grid_size(float(t[-1] - t[0]), fs, max_samples=max_samples)
     # Grid by repeated addition (sequential np.cumsum), stopping strictly before t[-1].
     step = 1.0 / fs
     n_max = int(np.ceil((t[-1] - t[0]) * fs)) + 2
@@ -285,6 +331,7 @@ def window_average(
     window_s: float,
     empty: EmptyWindowPolicy = "linear",
     max_gap_s: float | None = None,
+    max_samples: int | None = DEFAULT_MAX_SAMPLES,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Resample an irregular stream onto a uniform grid by unweighted window averaging.
 
@@ -308,6 +355,8 @@ def window_average(
         Policy for grid points whose window holds no sample (see :data:`EmptyWindowPolicy`).
     max_gap_s : float or None, optional
         If given, grid points strictly inside a gap longer than this (s) are NaN.
+    max_samples : int or None, optional
+        Most grid points allowed (:func:`check_grid_size`); default :data:`DEFAULT_MAX_SAMPLES`.
 
     Returns
     -------
@@ -328,6 +377,7 @@ def window_average(
     if max_gap_s is not None:
         _check_positive("max_gap_s", max_gap_s)
 
+    check_grid_size(float(t[-1] - t[0]), fs, max_samples=max_samples)
     n_grid = int(np.floor((t[-1] - t[0]) * fs + 1e-9)) + 1
     c = t[0] + np.arange(n_grid) / fs
     lo = np.searchsorted(t, c - 0.5 * window, side="left")

@@ -90,14 +90,22 @@ def balance_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "balance.app"]
 
 
-def time_batch(paths: list[str], extra: list[str]) -> tuple[float, float, dict]:
-    """Wall time (s), CPU time of the command and its workers (s), and its JSON output."""
+def time_batch(paths: list[str], extra: list[str], baseline: Path | None = None) -> tuple[float, float, dict]:
+    """Wall time (s), CPU time of the command and its workers (s), and its JSON output.
+
+    With ``baseline`` (a checkout of another commit), that commit's ``balance`` runs instead, in this
+    interpreter (its folder first on ``PYTHONPATH``).
+    """
     import resource
 
     cmd = [*balance_cmd(), "analyze", "--json", "--quiet", *extra, *paths]
+    env = None
+    if baseline is not None:
+        cmd = [sys.executable, "-m", "balance.app", *cmd[len(balance_cmd()):]]
+        env = {**os.environ, "PYTHONPATH": str(baseline)}
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
@@ -147,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--serial", action="store_true", help="also time the batch with --jobs 1")
     ap.add_argument("--raw", action="store_true", help="analyse with --raw instead of the default pipeline")
     ap.add_argument("--help-runs", type=int, default=10, help="runs of `balance --help` (default 10)")
+    ap.add_argument("--baseline", type=Path, help="a checkout of another commit (git archive COMMIT | tar -x -C DIR): "
+                    "its batch and --help are timed interleaved with ours and the ratios printed")
+    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds with --baseline (default 2)")
     args = ap.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, numpy {np.__version__}")
@@ -174,6 +185,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"  sanity: median mean_velocity_mm_s = {np.nanmedian(v):.2f} mm/s over the batch")
         per_file_breakdown(paths[0])
+        if args.baseline is not None:
+            from benchkit import Timing, ratio_line
+
+            for jobs_extra in ([], ["--jobs", "1"]):
+                ours, base = Timing("this commit"), Timing("baseline")
+                cpus: dict[str, list[float]] = {"ours": [], "base": []}
+                for _ in range(args.rounds):
+                    w, c, _ = time_batch(paths, [*extra, *jobs_extra])
+                    ours.times.append(w)
+                    cpus["ours"].append(c)
+                    w, c, _ = time_batch(paths, [*extra, *jobs_extra], baseline=args.baseline)
+                    base.times.append(w)
+                    cpus["base"].append(c)
+                label = " ".join(jobs_extra) or "every core"
+                print(f"  batch, {label}, interleaved with {args.baseline}: " + ratio_line(ours, base))
+                print(f"    CPU per file: this commit {min(cpus['ours']) / len(paths) * 1e3:.1f} ms, baseline "
+                      f"{min(cpus['base']) / len(paths) * 1e3:.1f} ms (minima)")
         if args.serial:
             wall1, cpu1, _ = time_batch(paths, [*extra, "--jobs", "1"])
             print(
@@ -184,6 +212,19 @@ def main(argv: list[str] | None = None) -> int:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    if args.baseline is not None:
+        from benchkit import interleaved, ratio_line
+
+        base_env = {**os.environ, "PYTHONPATH": str(args.baseline)}
+
+        def base_help() -> None:
+            subprocess.run([sys.executable, "-m", "balance.app", "--help"], capture_output=True, check=True, env=base_env)
+
+        def our_help() -> None:
+            subprocess.run([sys.executable, "-m", "balance.app", "--help"], capture_output=True, check=True)
+
+        t = interleaved({"this commit": our_help, "baseline": base_help}, rounds=args.help_runs)
+        print("python -m balance.app --help, interleaved: " + ratio_line(t["this commit"], t["baseline"]))
     for label, argv_ in (("balance --help", ["--help"]), ("balance analyze --help", ["analyze", "--help"])):
         ts = time_help(argv_, args.help_runs)
         print(
@@ -194,4 +235,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from benchkit import run_bench  # machine, versions and load before/after
+
+    raise SystemExit(run_bench(main, __doc__))

@@ -166,4 +166,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from benchkit import run_bench  # machine, versions and load before/after
+
+    raise SystemExit(run_bench(main, __doc__))

@@ -152,4 +152,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from benchkit import run_bench  # machine, versions and load before/after
+
+    raise SystemExit(run_bench(main, __doc__))

@@ -8,18 +8,24 @@ Exit code 0 when every file was analysed, 1 when any failed, 2 for usage errors.
 Batches run on every core (:class:`concurrent.futures.ProcessPoolExecutor`, files sent in chunks)
 with progress on stderr for long batches. numpy/scipy and the readers are imported inside
 :func:`run`, so ``balance --help`` stays fast.
+
+Threads: ``--jobs N`` means N processes with one BLAS/OpenMP thread each (:func:`single_threaded`,
+through threadpoolctl and the ``*_NUM_THREADS`` variables the workers inherit). OpenBLAS would
+otherwise start a thread per core in every process from about 10,000 samples on, for no gain in wall
+time and with large stalls when the cores are shared (``bench/bench_threads.py``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import sys
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 __all__ = [
@@ -32,6 +38,7 @@ __all__ = [
     "format_csv",
     "format_json",
     "measure_units",
+    "single_threaded",
     "KEY_MEASURES",
 ]
 
@@ -185,6 +192,31 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="the file holds a session of several single-leg stances: find each (lift-off to touch-down, "
         "side from the CoP) and print one row per stance with side, start, end and status",
     )
+    caps = p.add_argument_group(
+        "resource caps",
+        "Guards against files that would exhaust the memory (a gzip bomb, rows 10^6 s apart, a mistaken rate); "
+        "each is checked before the memory is allocated and a file over a cap is refused with a message naming "
+        "it. Raise a cap for a genuinely large recording.",
+    )
+    caps.add_argument(
+        "--max-file-mb",
+        type=_positive_float,
+        metavar="MB",
+        help="largest file content in MiB, after gzip decompression (default 256)",
+    )
+    caps.add_argument("--max-rows", type=_positive_int, metavar="N", help="most data rows per file (default 2,000,000)")
+    caps.add_argument(
+        "--max-duration-s",
+        type=_positive_float,
+        metavar="S",
+        help="longest recording in seconds, first to last timestamp (default 21600 = 6 h)",
+    )
+    caps.add_argument(
+        "--max-samples",
+        type=_positive_int,
+        metavar="N",
+        help="most samples of the resampled, gap-filled signal (default 4,000,000)",
+    )
     return p
 
 
@@ -225,7 +257,9 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
         The recording file.
     options : dict
         ``raw`` (bool), ``preset`` (str), ``params`` (keyword arguments for
-        :func:`balance.pipeline.analyze`) and ``measures`` (list of names or None).
+        :func:`balance.pipeline.analyze`), ``measures`` (list of names or None), and optionally
+        ``limits`` (keyword arguments for :class:`drivers.formats.ReadLimits`) and ``max_samples``
+        (the resampled grid's cap, :func:`balance.pipeline.analyze`).
 
     Returns
     -------
@@ -236,16 +270,18 @@ def analyze_file(path: str, options: dict[str, Any]) -> dict[str, Any]:
     """
     from balance.errors import BalanceInputError
     from balance.pipeline import analyze
-    from drivers.formats import FormatError, read_any
+    from drivers.formats import FormatError, ReadLimits, read_any
 
     wanted = options.get("measures")
     kwargs = dict(options.get("params", {}))
     if wanted:
         kwargs["select"] = list(wanted)
+    if options.get("max_samples"):
+        kwargs["max_samples"] = int(options["max_samples"])
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RuntimeWarning)  # flagged in the output, never on stderr
-            rec = read_any(path)
+            rec = read_any(path, limits=ReadLimits(**options.get("limits", {})))
             check_plausible(rec)
             if options.get("segment"):
                 return _analyze_segments(path, rec, options, kwargs)
@@ -403,6 +439,56 @@ def _keep_freed_memory() -> bool:
     return bool(ok_mmap and ok_trim)
 
 
+#: Environment variables that cap the thread pools of the BLAS/OpenMP libraries when numpy is imported.
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
+def single_threaded() -> None:
+    """Limit this process (and the processes it starts) to one BLAS/OpenMP thread, for good.
+
+    Sets the ``*_NUM_THREADS`` variables (for processes that import numpy afresh) and, for the
+    libraries already loaded, limits their pools with threadpoolctl. The initializer of every
+    worker of :func:`analyze_files`.
+    """
+    for name in _THREAD_VARIABLES:
+        os.environ[name] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency; the variables still help fresh processes
+        return
+    threadpool_limits(limits=1)
+
+
+@contextlib.contextmanager
+def _one_thread_per_process() -> Iterator[None]:
+    """:func:`single_threaded` for the duration of a batch; the caller's settings are restored after."""
+    saved = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+    for name in _THREAD_VARIABLES:
+        os.environ[name] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency
+        limiter = contextlib.nullcontext()
+    else:
+        limiter = threadpool_limits(limits=1)
+    try:
+        with limiter:
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _blas_threads() -> int:
+    """The largest thread pool of the BLAS/OpenMP libraries loaded in this process (0 if none)."""
+    from threadpoolctl import threadpool_info
+
+    return max((int(info["num_threads"]) for info in threadpool_info()), default=0)
+
+
 def _pool_context() -> Any:
     import multiprocessing as mp
 
@@ -463,8 +549,8 @@ def analyze_files(
     options : dict
         As for :func:`analyze_file`.
     jobs : int, optional
-        Worker processes; default every core. Batches shorter than
-        :data:`MIN_PARALLEL_FILES` run in this process.
+        Worker processes, each with one BLAS thread (:func:`single_threaded`); default every
+        core. Batches shorter than :data:`MIN_PARALLEL_FILES` run in this process.
     progress : bool, optional
         Report progress on ``stream`` (stderr) for batches of at least
         :data:`MIN_PROGRESS_FILES` files.
@@ -474,6 +560,18 @@ def analyze_files(
     n = len(paths)
     jobs = max(1, int(jobs or os.cpu_count() or 1))
     prog = _Progress(n, stream or sys.stderr, progress and n >= MIN_PROGRESS_FILES)
+    with _one_thread_per_process():  # one BLAS thread per process: `jobs` processes use `jobs` cores
+        return _analyze_files(paths, options, jobs, prog)
+
+
+def _make_pool(workers: int) -> Any:
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=single_threaded)
+
+
+def _analyze_files(paths: Sequence[str], options: dict[str, Any], jobs: int, prog: _Progress) -> list[dict[str, Any]]:
+    n = len(paths)
     if jobs == 1 or n < MIN_PARALLEL_FILES:
         out = []
         for p in paths:
@@ -481,14 +579,14 @@ def analyze_files(
             out.append(r)
             prog.update([r])
         return out
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
     # Chunks: few enough to keep inter-process overhead low, enough to balance the cores and
     # to report progress.
     chunk = max(1, min(64, math.ceil(n / (jobs * 8))))
     chunks = [list(paths[i : i + chunk]) for i in range(0, n, chunk)]
     results: list[list[dict[str, Any]] | None] = [None] * len(chunks)
-    ex = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_pool_context())
+    ex = _make_pool(min(jobs, len(chunks)))
     try:
         futures = {ex.submit(_analyze_chunk, c, options): i for i, c in enumerate(chunks)}
         for fut in as_completed(futures):
@@ -702,8 +800,22 @@ def _check_options(args: argparse.Namespace) -> dict[str, Any]:
                     f"unknown measure {', '.join(hints)} for --preset {args.preset}; "
                     f"known measures: {', '.join(known)}"
                 )
-    return {"raw": bool(args.raw), "preset": args.preset, "params": params, "measures": args.measures,
-            "segment": bool(getattr(args, "segment", False))}
+    limits: dict[str, Any] = {}
+    if args.max_file_mb is not None:
+        limits["max_bytes"] = int(args.max_file_mb * 1024 * 1024)
+    if args.max_rows is not None:
+        limits["max_rows"] = args.max_rows
+    if args.max_duration_s is not None:
+        limits["max_duration_s"] = args.max_duration_s
+    return {
+        "raw": bool(args.raw),
+        "preset": args.preset,
+        "params": params,
+        "measures": args.measures,
+        "limits": limits,
+        "max_samples": args.max_samples,
+        "segment": bool(getattr(args, "segment", False)),
+    }
 
 
 def expand_paths(paths: Sequence[str]) -> list[str]:
