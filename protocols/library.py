@@ -10,18 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from balance.catalogue import PROTOCOL_DEFAULT
 from protocols.spec import ProtocolSpec, SpecError
 
 __all__ = ["PROTOCOLS", "PROTOCOL_DATA", "get_protocol", "load_protocol", "protocol_names"]
 
-_SWAY = [
-    "mean_velocity_ml_mm_s",
-    "mean_velocity_ap_mm_s",
-    "mean_velocity_mm_s",
-    "rms_ml_mm",
-    "rms_ap_mm",
-    "prediction_ellipse_area_mm2",
-]
+_SWAY = list(PROTOCOL_DEFAULT)
 
 #: The shipped protocols as plain data (what a user's JSON file looks like).
 PROTOCOL_DATA: dict[str, dict[str, Any]] = {

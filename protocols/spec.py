@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
+from balance.catalogue import PROTOCOL_DEFAULT
+
 __all__ = [
     "StartRule",
     "FailureRules",
@@ -234,14 +236,7 @@ class PlannedTrial:
     reps: int | None
 
 
-_DEFAULT_MEASURES = (
-    "mean_velocity_ml_mm_s",
-    "mean_velocity_ap_mm_s",
-    "mean_velocity_mm_s",
-    "rms_ml_mm",
-    "rms_ap_mm",
-    "prediction_ellipse_area_mm2",
-)
+_DEFAULT_MEASURES = PROTOCOL_DEFAULT
 
 
 @dataclass(frozen=True)

@@ -105,49 +105,19 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]])
 
 
 # -- the measure catalogue ---------------------------------------------------------------------
-_SUFFIX_UNITS: tuple[tuple[str, str], ...] = (
-    ("_mm2_s", "mm²/s"),
-    ("_mm2_hz", "mm²/Hz"),
-    ("_mm2", "mm²"),
-    ("_mm_s", "mm/s"),
-    ("_mm", "mm"),
-    ("_hz", "Hz"),
-    ("_pct", "%"),
-    ("_kg", "kg"),
-    ("_n", "N"),
-    ("_deg", "°"),
-    ("_s", "s"),
-)
-
 def measure_info(key: str) -> dict[str, str]:
-    """Unit, description, formula and reference of a measure key.
+    """Unit, description, formula and reference of a measure key, from the catalogue
+    (:func:`balance.catalogue.info`: the sway measures, then the measures the protocols add);
+    an unknown key gets its unit from its suffix (:func:`balance.catalogue.unit`)."""
+    from balance import catalogue
 
-    From :data:`balance.sway.MEASURES` when it lists the key, then the measures the protocols
-    add (:data:`protocols.analysis.PROTOCOL_MEASURES`: hold time, weight bearing, squat reps);
-    otherwise the unit is read from the key's suffix (``_mm_s`` → mm/s, ``_mm2`` → mm², ``_hz``
-    → Hz, ``_pct`` → %, ``_s`` → s, else dimensionless ``1``).
-    """
-    from balance.sway import MEASURES
-    from protocols.analysis import PROTOCOL_MEASURES
-
-    info = MEASURES.get(key) or PROTOCOL_MEASURES.get(key)
-    if info is not None:
-        get = (lambda n: info.get(n, "")) if isinstance(info, Mapping) else (lambda n: getattr(info, n, "") or "")
-        return {
-            "unit": str(get("unit")) or _unit_from_key(key),
-            "description": str(get("description")),
-            "formula": str(get("formula")),
-            "reference": str(get("reference")),
-        }
-    return {"unit": _unit_from_key(key), "description": "", "formula": "", "reference": ""}
-
-
-def _unit_from_key(key: str) -> str:
-    k = key.lower()
-    for suffix, unit in _SUFFIX_UNITS:
-        if k.endswith(suffix):
-            return unit
-    return "1"
+    info = catalogue.info(key)
+    return {
+        "unit": catalogue.unit(key),
+        "description": info.description if info else "",
+        "formula": info.formula if info else "",
+        "reference": info.reference if info else "",
+    }
 
 
 def measure_column(key: str) -> str:
@@ -157,12 +127,9 @@ def measure_column(key: str) -> str:
 
 def _measure_order(keys: Iterable[str]) -> list[str]:
     """Catalogue order first (as in balance.sway.MEASURES), then the rest alphabetically."""
-    try:
-        from balance.sway import MEASURES  # type: ignore[attr-defined]
+    from balance.sway import MEASURES
 
-        order = {k: i for i, k in enumerate(MEASURES)}
-    except ImportError:
-        order = {}
+    order = {k: i for i, k in enumerate(MEASURES)}
     ks = set(keys)
     return sorted(ks, key=lambda k: (0, order[k], k) if k in order else (1, 0, k))
 
