@@ -183,6 +183,9 @@ _NAMES: dict[str, str] = {
     "prediction_ellipse_area_mm2": "Sway area (95 % ellipse)",
     "confidence_ellipse_area_mm2": "Sway area (95 % confidence ellipse)",
     "mean_power_frequency_hz": "Sway frequency (mean power)",
+    "mean_frequency_hz": "Mean sway frequency",
+    "mean_frequency_ml_hz": "Side-to-side mean frequency",
+    "mean_frequency_ap_hz": "Front-back mean frequency",
     "hold_time_s": "Time held",
     "weight_left_pct": "Body weight on the left",
     "weight_right_pct": "Body weight on the right",
@@ -234,8 +237,10 @@ def unit(key: str) -> str:
 def _plain(text: str) -> str:
     """A catalogue description in plain words: no "CoP", ML/AP said as side-to-side/front-back."""
     text = re.sub(r"\s*\([^)]*\)", "", text).split(",")[0].split(":")[0].strip()
-    text = text.replace(" CoP", "").replace("CoP ", "")
     text = re.sub(r"\bresultant\b\s*", "", text)
+    text = re.sub(r"\b(mediolateral|anteroposterior) CoP\b", r"\1 sway", text)
+    text = re.sub(r"\bCoP velocity\b", "sway velocity", text)
+    text = re.sub(r"\bCoP\b", "centre of pressure", text)
     text = re.sub(r"\bmediolateral\b", "side-to-side", text, flags=re.IGNORECASE)
     text = re.sub(r"\banteroposterior\b", "front-back", text, flags=re.IGNORECASE)
     text = re.sub(r"\s+", " ", text).strip()

@@ -58,7 +58,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from balance.cop import WII_BALANCE_BOARD
-from drivers.base import Board, BoardInfo, Sample, SampleFlag
+from drivers.base import Board, BoardInfo, CueableBoard, Sample, SampleFlag
 from drivers.errors import BoardDisconnected
 
 __all__ = [
@@ -581,7 +581,7 @@ class SampleArrays:
         return int(self.t_s.size)
 
 
-class SimulatedBoard(Board):
+class SimulatedBoard(Board, CueableBoard):
     """A Wii Balance Board simulated down to its timing and resolution, with a person on it.
 
     Parameters

@@ -41,10 +41,11 @@ from typing import Any
 
 import numpy as np
 
-from balance.cop import WII_BALANCE_BOARD
+from balance.cop import cop_from_corners
+from balance.model import WII_BALANCE_BOARD, BoardGeometry, Side
 from balance.errors import BalanceInputError
 from balance.recording import Recording
-from drivers.base import Board, Sample
+from drivers.base import Board, CueableBoard, Sample
 from drivers.errors import BoardDisconnected
 from protocols import events as ev
 from protocols.analysis import Analyzer, pipeline_analyzer, squat_measures, weight_bearing
@@ -165,6 +166,8 @@ class Engine:
         self._error: BaseException | None = None
         self._trial: _TrialState | None = None
         self._now_s = math.nan
+        #: Sensor spacing of the board, for the live CoP (read from ``board.info`` when the run starts).
+        self.geometry: BoardGeometry = WII_BALANCE_BOARD
         self.body_mass_kg: float | None = None
         #: Listener exceptions caught so far, as ``(listener, exception)``.
         self.listener_errors: list[tuple[Any, BaseException]] = []
@@ -221,6 +224,11 @@ class Engine:
         self._thread.start()
         return self._thread
 
+    @property
+    def running(self) -> bool:
+        """True while a background run (:meth:`start`) is going on."""
+        return self._thread is not None and self._thread.is_alive()
+
     def join(self, timeout_s: float | None = None) -> SessionResult | None:
         """Wait for a background run; return its result (None if still running after
         ``timeout_s``); re-raise its error (e.g. :class:`~protocols.errors.SessionAborted`)."""
@@ -267,6 +275,8 @@ class Engine:
             info = self.board.info
         except Exception:  # a board that cannot describe itself still records
             info = None
+        if info is not None:
+            self.geometry = info.geometry
         session = SessionResult(
             spec=self.spec, athlete=self.athlete, started_at=_utcnow(), board=info
         )
@@ -352,13 +362,11 @@ class Engine:
     # -- steps -------------------------------------------------------------------------------
     def _say(self, text: str, *, cue: str | None = None) -> None:
         self._emit(ev.Instruction(text, cue=cue, at_s=self._now_s))
-        if cue is not None:
-            fn = getattr(self.board, "cue", None)
-            if fn is not None:
-                try:
-                    fn(cue)
-                except (ValueError, KeyError, NotImplementedError):
-                    log.debug("board cannot obey cue %r", cue)
+        if cue is not None and isinstance(self.board, CueableBoard):
+            try:
+                self.board.cue(cue)
+            except (ValueError, KeyError, NotImplementedError):
+                log.debug("board cannot obey cue %r", cue)
 
     def _rest(self) -> None:
         if self.spec.rest_s <= 0:
@@ -429,7 +437,7 @@ class Engine:
         s = self._read()
         deadline = s.t_s + self.spec.start.timeout_s
         while True:
-            got = live.update(s.t_s, s.total_kg, _cop_ml(s))
+            got = live.update(s.t_s, s.total_kg, _cop_ml(s, self.geometry))
             if got is not None:
                 return got
             if s.t_s >= deadline:
@@ -522,7 +530,7 @@ class Engine:
             end = t0 + (n - k + 1)
             while True:
                 s = self._read()
-                if det.update(s.t_s, s.total_kg, _cop_ml(s)) is not None:
+                if det.update(s.t_s, s.total_kg, _cop_ml(s, self.geometry)) is not None:
                     return False
                 if s.t_s >= end:
                     break
@@ -546,7 +554,7 @@ class Engine:
         while True:
             s = self._read()
             t = s.t_s
-            found = det.update(t, s.total_kg, _cop_ml(s))
+            found = det.update(t, s.total_kg, _cop_ml(s, self.geometry))
             if found is None and t >= end:
                 found = det.finish()
             if found is not None:
@@ -619,7 +627,7 @@ class Engine:
             held = 0.0
         tr = TrialResult(
             protocol=self.spec.name,
-            side=p.side,  # type: ignore[arg-type]
+            side=Side.of(p.side),
             condition=p.condition,
             trial_index=p.trial_index,
             practice=p.practice,
@@ -749,16 +757,9 @@ def _stance_instruction(p: PlannedTrial) -> tuple[str, str]:
     return f"Stand still on both feet, arms by your sides{eyes}", "step_on_both"
 
 
-_HALF_WIDTH_MM = WII_BALANCE_BOARD.width_mm / 2.0
-
-
-def _cop_ml(s: Sample) -> float:
-    """CoP ML (mm) of one sample on the Wii Balance Board geometry (NaN under 1 kg)."""
-    # CoP_ML = (W/2)·((TR+BR) − (TL+BL))/Σ, W = 433 mm (wii-balance-board.md §5).
-    total = s.tl_kg + s.tr_kg + s.bl_kg + s.br_kg
-    if not total >= 1.0:
-        return math.nan
-    return _HALF_WIDTH_MM * ((s.tr_kg + s.br_kg) - (s.tl_kg + s.bl_kg)) / total
+def _cop_ml(s: Sample, geometry: BoardGeometry) -> float:
+    """CoP ML (mm) of one sample on the board's geometry (NaN under 1 kg): :func:`balance.cop.cop_from_corners`."""
+    return float(cop_from_corners(s.tl_kg, s.tr_kg, s.bl_kg, s.br_kg, geometry=geometry).cop_ml_mm)
 
 
 def _utcnow() -> datetime:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from balance.model import Side
 from balance.recording import Recording
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -35,7 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = ["Side", "TrialStatus", "TrialResult", "SessionResult", "SessionStatus"]
 
-Side = Literal["left", "right", "both"]
 TrialStatus = Literal["complete", "failed", "incomplete"]
 SessionStatus = Literal["complete", "stopped", "disconnected", "error"]
 
@@ -48,8 +48,9 @@ class TrialResult:
     ----------
     protocol : str
         Name of the protocol spec (``"single_leg"``, ``"bilateral"``, ...).
-    side : {"left", "right", "both"}
-        Stance leg; ``"both"`` for bilateral stance and squats.
+    side : Side
+        Stance leg; ``Side.BOTH`` for bilateral stance and squats (a plain ``"left"`` given
+        to the constructor is read as ``Side.LEFT``).
     condition : str
         Condition label: ``"eyes_open"``, ``"eyes_closed"``; before/after protocols prefix
         the phase, ``"before/eyes_open"``.
@@ -134,6 +135,14 @@ class TrialResult:
     analysis_error: str | None = None
     started_at: datetime | None = None
     body_mass_kg: float | None = None
+
+    def __post_init__(self) -> None:
+        self.side = Side.of(self.side)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Every preprocessing choice of the analysis (the name the stored record uses)."""
+        return self.analysis_params
 
     @property
     def failed(self) -> bool:

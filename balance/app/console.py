@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from balance import catalogue
+from balance.model import Side
 from protocols import events as ev
 
 __all__ = ["ConsoleUI", "comparison_table", "session_text", "KEY_MEASURES", "MEASURE_WORDS"]
@@ -41,7 +42,7 @@ _HANDLERS: dict[type, str] = {
     ev.TrialEnded: "_on_TrialEnded",
 }
 
-_SIDE = {"left": "LEFT leg", "right": "RIGHT leg", "both": "both legs"}
+_SIDE = {s.value: s.words for s in Side}
 
 
 class ConsoleUI:

@@ -48,14 +48,19 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from balance import __version__
 from balance.app.migrations import LATEST_VERSION, migrate, schema_version
+from balance.app.jsonable import to_jsonable as _jsonable
 from balance.app.paths import default_db_path, ensure_private_dir, raw_dir_for
+from balance.model import SessionRecord, Side, TrialRecord
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from protocols.results import TrialResult
 
 __all__ = [
     "Store",
@@ -75,7 +80,7 @@ __all__ = [
 ]
 
 #: Values of ``trials.side``.
-SIDES: tuple[str, ...] = ("left", "right", "both")
+SIDES: tuple[str, ...] = tuple(s.value for s in Side)
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -147,114 +152,10 @@ class Athlete:
         return self.name or self.code
 
 
-@dataclass(frozen=True)
-class StoredTrial:
-    """One trial as stored.
-
-    Attributes
-    ----------
-    id, session_id : int
-    protocol, side, condition : str
-        ``side`` is ``left``, ``right`` or ``both``.
-    trial_index : int
-        1-based number within side and condition.
-    practice, valid : bool
-    failure_kind : str or None
-        e.g. ``touch_down``, ``step_off``, ``hop``, ``disconnected``.
-    failure_time_s : float or None
-        Time from trial start to the failure (s).
-    duration_s : float or None
-        Recorded (analysed) duration (s).
-    recorded_at : str
-        ISO 8601 UTC.
-    raw_path : str or None
-        Raw recording file written before analysis (absolute path).
-    n_samples : int
-    fs_hz : float or None
-    params : dict
-        Preprocessing parameters the measures were computed with.
-    measures : dict[str, float]
-        Measure key (unit in the key, see :data:`balance.sway.MEASURES`) -> value.
-    extra : dict
-        Anything else the protocol reported.
-    recording : Recording or None
-        The samples, when loaded (:meth:`Store.session` loads them).
-    """
-
-    id: int
-    session_id: int
-    protocol: str
-    side: str
-    condition: str
-    trial_index: int
-    practice: bool
-    valid: bool
-    failure_kind: str | None
-    failure_time_s: float | None
-    duration_s: float | None
-    recorded_at: str
-    raw_path: str | None
-    n_samples: int
-    fs_hz: float | None
-    params: dict[str, Any]
-    measures: dict[str, float]
-    extra: dict[str, Any] = field(default_factory=dict)
-    recording: Any = None
-
-
-@dataclass(frozen=True)
-class Session:
-    """One test session with its trials.
-
-    Attributes
-    ----------
-    id : int
-    athlete : Athlete
-    protocol : str
-    started_at, finished_at : str
-        ISO 8601 UTC (``finished_at`` None while open or after a crash).
-    status : str
-        ``open``, ``complete`` or ``incomplete``.
-    source : str
-        ``test``, ``import`` or ``demo``.
-    board, conditions, spec : dict
-        Board (kind, name, serial, calibration), conditions (eyes, surface) and the protocol
-        description as run.
-    comparison : dict or None
-        The left/right comparison stored at the end of the session.
-    software_version : str
-    notes : str
-    trials : list of StoredTrial
-        In recording order.
-    """
-
-    id: int
-    athlete: Athlete
-    protocol: str
-    started_at: str
-    finished_at: str | None
-    status: str
-    source: str
-    board: dict[str, Any]
-    conditions: dict[str, Any]
-    spec: dict[str, Any]
-    comparison: dict[str, Any] | None
-    software_version: str
-    notes: str
-    trials: list[StoredTrial]
-
-    @property
-    def date(self) -> str:
-        """ISO date (YYYY-MM-DD, UTC) of the start."""
-        return self.started_at[:10]
-
-    def trials_on(self, side: str, *, valid_only: bool = True, include_practice: bool = False) -> list[StoredTrial]:
-        """Trials of one side (``left``/``right``/``both``)."""
-        return [
-            t
-            for t in self.trials
-            if t.side == side and (t.valid or not valid_only) and (include_practice or not t.practice)
-        ]
+#: One trial as stored and reloaded: the house record (:class:`balance.model.TrialRecord`).
+StoredTrial = TrialRecord
+#: One test session with its trials: the house record (:class:`balance.model.SessionRecord`).
+Session = SessionRecord
 
 
 @dataclass(frozen=True)
@@ -339,31 +240,6 @@ def _iso(value: Any) -> str:
         except ValueError:
             raise StoreError(f"date {value!r} is not ISO 8601: write it like 2026-03-01 or 2026-03-01T09:30") from None
     raise StoreError(f"cannot read a date from {value!r} ({type(value).__name__})")
-
-
-def _jsonable(value: Any) -> Any:
-    """Convert dataclasses, numpy scalars/arrays, enums, paths to JSON-friendly values."""
-    import dataclasses
-    import enum
-
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, enum.Enum):
-        return value.name if not isinstance(value.value, (str, int)) else value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (Path, datetime)):
-        return str(value)
-    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
-    if callable(tolist):
-        return _jsonable(tolist())
-    return str(value)
 
 
 def _dumps(value: Any) -> str:
@@ -837,7 +713,7 @@ class Store:
     def add_trial(
         self,
         session_id: int,
-        trial: Any,
+        trial: TrialResult,
         *,
         raw_path: str | os.PathLike[str] | None = None,
         store_samples: bool = True,
@@ -849,7 +725,7 @@ class Store:
         ----------
         session_id : int
         trial : protocols.results.TrialResult
-            Or any object with its attributes (missing ones default to empty).
+            What the engine (or ``balance import``) produced.
         raw_path : path-like, optional
             The raw recording written before analysis (default: ``trial.raw_path`` if present).
         store_samples : bool, optional
@@ -865,15 +741,12 @@ class Store:
             every earlier trial is intact. The message names the raw file, which still holds the data.
         """
         protocol = str(getattr(trial, "protocol", "") or "")
-        side_raw = getattr(trial, "side", None) or "both"
-        side = str(getattr(side_raw, "value", side_raw)).lower()
+        side = Side.of(trial.side or "both").value
         condition = getattr(trial, "condition", "") or ""
         if not isinstance(condition, str):
             condition = _condition_label(condition)
         measures = dict(getattr(trial, "measures", None) or {})
-        params = getattr(trial, "params", None)
-        if params is None:
-            params = getattr(trial, "analysis_params", None) or {}
+        params = trial.params or {}
         raw = raw_path if raw_path is not None else getattr(trial, "raw_path", None)
         raw_s = str(Path(raw).expanduser().resolve()) if raw else None
         recording = getattr(trial, "recording", None)
@@ -982,6 +855,7 @@ class Store:
                     practice=bool(r[6]), valid=bool(r[7]), failure_kind=r[8], failure_time_s=r[9],
                     duration_s=r[10], recorded_at=r[11], raw_path=r[12], n_samples=r[13], fs_hz=r[14],
                     params=json.loads(r[15] or "{}"), measures=measures[r[0]], extra=extra, recording=rec,
+                    status=extra.get("status"), attempt=int(extra.get("attempt") or 1),
                 )  # fmt: skip
             )
         return out

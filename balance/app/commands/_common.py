@@ -63,9 +63,9 @@ def fail(command: str, message: str, *, code: int = 1) -> int:
 
 def print_json(obj: Any) -> None:
     """Dump ``obj`` (NaN -> null) as JSON on stdout."""
-    from balance.app.store import _jsonable
+    from balance.app.jsonable import to_jsonable
 
-    print(json.dumps(_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False))
+    print(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def fmt_num(value: Any, digits: int = 1) -> str:

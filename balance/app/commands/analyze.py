@@ -21,6 +21,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from balance.app.argtypes import nonneg_float, positive_float, positive_int
+
 __all__ = [
     "register",
     "run",
@@ -59,36 +61,6 @@ KEY_MEASURES: dict[str, tuple[str, ...]] = {
 MIN_PARALLEL_FILES = 8
 #: Batches at least this long report progress on stderr.
 MIN_PROGRESS_FILES = 50
-
-
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(v) and v > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return v
-
-
-def _nonneg_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(v) and v >= 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be zero or a positive number")
-    return v
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return v
 
 
 def _name_list(text: str) -> list[str]:
@@ -138,19 +110,19 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print JSON: every measure and parameter per file")
     p.add_argument(
         "--fs-hz",
-        type=_positive_float,
+        type=positive_float,
         metavar="HZ",
         help="rate of the analysed signal (Hz); default: a uniform stream keeps its rate, an irregular "
         "one is resampled (SWARII) to 50 Hz",
     )
     p.add_argument(
         "--cutoff-hz",
-        type=_positive_float,
+        type=positive_float,
         metavar="HZ",
         help="zero-phase Butterworth low-pass cut-off (Hz), default 10",
     )
-    p.add_argument("--order", type=_positive_int, metavar="N", help="Butterworth filter order, default 4")
-    p.add_argument("--trim-s", type=_nonneg_float, metavar="S", help="seconds dropped at the start, default 0")
+    p.add_argument("--order", type=positive_int, metavar="N", help="Butterworth filter order, default 4")
+    p.add_argument("--trim-s", type=nonneg_float, metavar="S", help="seconds dropped at the start, default 0")
     p.add_argument(
         "--gap-policy",
         choices=("error", "longest"),
@@ -173,7 +145,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--jobs",
         "-j",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="worker processes for long batches (default: every core)",
     )
@@ -541,7 +513,7 @@ def _known_measures(preset: str) -> list[str] | None:
 
 
 def _check_options(args: argparse.Namespace) -> dict[str, Any]:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
 
     preprocessing = (
         ("--fs-hz", args.fs_hz),

@@ -88,7 +88,7 @@ def _athlete_dict(a: Any) -> dict[str, Any]:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
 
     if not args.name and not args.code:
         raise UsageError("give a NAME or --code CODE, e.g. `balance athlete add Sam` or `balance athlete add --code P07`")
@@ -104,7 +104,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _edit(args: argparse.Namespace) -> int:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
 
     if args.name is None and args.born is None and args.mass_kg is None and args.notes is None:
         raise UsageError("nothing to change: give --name, --born, --mass-kg or --notes")
@@ -170,7 +170,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
 
     with open_store(args, create=False) as store:
         a = store.get_athlete(args.athlete)

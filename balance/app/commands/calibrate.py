@@ -48,7 +48,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _floats(text: str, what: str, n: int | None = None) -> list[float]:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
 
     try:
         vals = [float(x) for x in text.split(",") if x.strip()]
@@ -88,7 +88,7 @@ def _skip(board: Any, seconds: float) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
     from balance.app.profiles import save_profile
     from drivers.calibration import CALIBRATION_POSITIONS_MM, Placement, fit_profile
     from drivers.errors import BoardError, CalibrationError

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from protocols.library import get_protocol
     from protocols.retry import AutoRetry
 
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
     from balance.app.console import ConsoleUI, comparison_table
     from balance.app.export import ExportError, export_history
     from balance.app.paths import data_home, ensure_private_dir

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from balance.app.commands._common import safe_output
 
     safe_output()
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
     from balance.app.export import ExportError, export_history
     from balance.app.store import StoreError
 

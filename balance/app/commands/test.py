@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     from protocols.retry import AutoRetry
     from protocols.spec import SpecError
 
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
     from balance.app.commands._common import open_store
     from balance.app.console import ConsoleUI, session_text
     from balance.app.runner import run_session
