@@ -5,7 +5,7 @@ Conventions
 ML (mediolateral) is ``x``: positive towards the person's right (the board's R sensors).
 AP (anteroposterior) is ``y``: positive forward (the board's T sensors, towards the toes
 when the person faces away from the power button). This is the ISPGR convention
-(Scoppa et al. 2013, Gait Posture 37:290-292; ``../shared/docs/posturography.md`` §3.1).
+(Scoppa et al. 2013, Gait Posture 37:290-292; ``docs/methods.md`` §3.1).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def cop_from_corners(
     """CoP from the four corner loads of a board.
 
     ``CoP_ML = (W/2)·((TR+BR) − (TL+BL))/Σ`` and ``CoP_AP = (L/2)·((TL+TR) − (BL+BR))/Σ``
-    (``../shared/docs/wii-balance-board.md`` §5; Leach et al. 2014).
+    (``docs/wii-balance-board.md`` §5; Leach et al. 2014).
 
     Parameters
     ----------

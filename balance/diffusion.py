@@ -2,7 +2,7 @@
 
 The CoP is treated as a random walk: the mean-square displacement ``⟨Δx²⟩(Δt)`` is plotted against the
 time interval Δt and two straight regions are fitted, a short-term one and a long-term one
-(``../shared/docs/posturography.md`` §1.4). Conventions used here:
+(``docs/methods.md`` §1.4). Conventions used here:
 
 * MSD for lags ``1 … M`` samples, ``M = min(max_lag_s·fs, N//3)`` (Collins & De Luca used intervals up
   to 10 s; Quijoux caps at a third of the record). Computed with an FFT autocorrelation and cumulative
@@ -12,7 +12,7 @@ time interval Δt and two straight regions are fitted, a short-term one and a lo
   (the regions share the break lag). Searched for all candidates at once with cumulative sums.
 * Diffusion coefficients (Collins & De Luca): slope of the *linear* MSD fit in each region divided by 2
   for one axis (``⟨Δx²⟩ = 2DΔt``) and by 4 for the planar resultant (``⟨Δr²⟩ = 4DΔt``); mm²/s. This
-  slope/2 vs slope/4 convention is the Einstein relation; posturography.md §1.4 marks it as not
+  slope/2 vs slope/4 convention is the Einstein relation; docs/methods.md §1.4 marks it as not
   confirmed against the original paper. (Quijoux's "diffusion coefficients" are a different quantity,
   exp(intercept) of the log-log fits; see :mod:`balance.quijoux`.)
 * Scaling exponents H: half the slope of the log-log fit in each region (H > 0.5 persistent, < 0.5
@@ -31,7 +31,7 @@ __all__ = ["mean_square_displacement", "diffusion_measures", "DEFAULT_MAX_LAG_S"
 
 #: Longest interval of the diffusion plot (s): Collins & De Luca 1993 used up to 10 s.
 DEFAULT_MAX_LAG_S: float = 10.0
-#: Range searched for the break between the short- and long-term regions (s), as Quijoux's SDA (posturography.md §1.4).
+#: Range searched for the break between the short- and long-term regions (s), as Quijoux's SDA (docs/methods.md §1.4).
 DEFAULT_BREAK_RANGE_S: tuple[float, float] = (0.3, 2.5)
 
 

@@ -4,7 +4,7 @@
 into an :class:`AnalysisResult` holding the sway measures, the analysed signal, the gaps found and every
 preprocessing choice (with the library version), so a result can always be traced to how it was made.
 
-The ``"standard"`` preset follows ``../shared/docs/posturography.md`` §3.2 "Suggested pipeline":
+The ``"standard"`` preset follows ``docs/methods.md`` §3.2 "Suggested pipeline":
 
 1. **Check** the input (:mod:`balance.preprocess`): at least 2 s; finite, strictly increasing timestamps
    (duplicates are reported as such); NaN CoP samples (nobody on the board) are dropped, and the gaps they
@@ -12,12 +12,12 @@ The ``"standard"`` preset follows ``../shared/docs/posturography.md`` §3.2 "Sug
    reported (``gap_policy``) when longer; a constant CoP or a range that looks like metres or micrometres
    is an error.
 2. **Resample** irregular streams (a Wii Balance Board's) onto a uniform grid with SWARII (Audiffren &
-   Contal 2016; :func:`balance.resample.swarii`), never by linear interpolation (posturography.md §3.2,
+   Contal 2016; :func:`balance.resample.swarii`), never by linear interpolation (docs/methods.md §3.2,
    "Resample to a uniform grid"). Default rate 50 Hz, the ISPGR minimum (Scoppa et al. 2013,
-   posturography.md §3.2 "Duration / rate"), window 0.08 s (Quijoux's default). Uniform streams keep their
+   docs/methods.md §3.2 "Duration / rate"), window 0.08 s (Quijoux's default). Uniform streams keep their
    rate unless ``fs_hz`` asks for another.
 3. **Low-pass** with the zero-phase 4th-order Butterworth at 10 Hz (:func:`balance.filters.lowpass`;
-   posturography.md §3.2 "Low-pass filter"). ``cutoff_hz=None`` skips it.
+   docs/methods.md §3.2 "Low-pass filter"). ``cutoff_hz=None`` skips it.
 4. **Trim** the first ``trim_s`` seconds (default 0: the protocol layer knows when the lift-off happened
    and cuts the trial before calling this).
 5. **Centre** (remove the mean) and compute :func:`balance.sway.measures`.
@@ -50,12 +50,12 @@ PRESETS: tuple[str, ...] = ("standard", "quijoux")
 #: Defaults of the "standard" preset (every one is recorded in :attr:`AnalysisResult.params`).
 DEFAULTS: dict[str, Any] = {
     "fs_hz": None,  # None: uniform streams keep their rate, irregular ones go to resample_fs_hz
-    "resample_fs_hz": 50.0,  # ISPGR minimum rate (posturography.md §3.2)
+    "resample_fs_hz": 50.0,  # ISPGR minimum rate (docs/methods.md §3.2)
     "resample": "auto",  # "auto" | "swarii" | "window" | "none"
-    "window_s": 0.08,  # SWARII window, Quijoux default (posturography.md §2.1)
-    "max_gap_s": 0.5,  # longest gap bridged by the resampler (WBB gaps reach ~0.55 s, posturography.md §0)
+    "window_s": 0.08,  # SWARII window, Quijoux default (docs/methods.md §2.1)
+    "max_gap_s": 0.5,  # longest gap bridged by the resampler (WBB gaps reach ~0.55 s, docs/methods.md §0)
     "gap_policy": "error",  # "error" | "longest"
-    "cutoff_hz": 10.0,  # posturography.md §3.2: 4th order, 10 Hz (Quijoux)
+    "cutoff_hz": 10.0,  # docs/methods.md §3.2: 4th order, 10 Hz (Quijoux)
     "order": 4,
     "trim_s": 0.0,
     "min_duration_s": pp.MIN_DURATION_S,

@@ -5,7 +5,7 @@ unit (``mean_velocity_mm_s``, ``rms_ml_mm``, ``prediction_ellipse_area_mm2`` ...
 :data:`MEASURES` gives, for each key, the unit, a description, the formula and the reference; the app's
 data dictionary and reports are generated from it.
 
-Definitions follow ``../shared/docs/posturography.md`` §1 (Prieto et al. 1996, IEEE TBME 43:956-966, as
+Definitions follow ``docs/methods.md`` §1 (Prieto et al. 1996, IEEE TBME 43:956-966, as
 transcribed by Jousson 2019 and implemented by Quijoux et al. 2021). Notation: ``ML[n]``, ``AP[n]`` the
 CoP with its mean removed, ``n = 1 … N``, sampled at ``fs``; ``RD[n] = √(ML² + AP²)``; trial duration
 ``T = N/fs`` (the Duarte/Quijoux convention, which reproduces HBEDB ``COPvelo``).
@@ -81,11 +81,11 @@ class MeasureInfo:
     axis: str
 
 
-_PRIETO = "Prieto et al. 1996, IEEE TBME 43:956-966 (posturography.md §1.2)"
-_PRIETO_F = "Prieto et al. 1996, IEEE TBME 43:956-966 (posturography.md §1.3)"
-_DUARTE_PSD = "Duarte psd2 / HBEDB BalanceDatasetAnalysis.ipynb (shared/data/README.md, COPmfreq)"
-_CDL = "Collins & De Luca 1993, Exp Brain Res 95:308-318 (posturography.md §1.4)"
-_BARATTO = "Baratto et al. 2002, Motor Control 6:246-270 (posturography.md §1.5)"
+_PRIETO = "Prieto et al. 1996, IEEE TBME 43:956-966 (docs/methods.md §1.2)"
+_PRIETO_F = "Prieto et al. 1996, IEEE TBME 43:956-966 (docs/methods.md §1.3)"
+_DUARTE_PSD = "Duarte psd2 / HBEDB BalanceDatasetAnalysis.ipynb (docs/data-formats.md, COPmfreq)"
+_CDL = "Collins & De Luca 1993, Exp Brain Res 95:308-318 (docs/methods.md §1.4)"
+_BARATTO = "Baratto et al. 2002, Motor Control 6:246-270 (docs/methods.md §1.5)"
 _AXIS_NAME = {"ml": "mediolateral", "ap": "anteroposterior", "planar": "resultant (planar)"}
 
 
@@ -134,12 +134,12 @@ def _catalogue() -> dict[str, MeasureInfo]:
         "Area of the 95 % prediction ellipse, Duarte's F-based formula with the (N−1) covariance "
         "(= HBEDB COParea)",
         "π √(λ₁λ₂) F₀.₉₅(2, N−2) · 2(N−1)(N+1)/(N(N−2)), λ eigenvalues of the (N−1) covariance",
-        "Duarte 2015 Gait Posture 41:44-45, hyperellipsoid.py; HBEDB COParea (shared/data/README.md)", "area",
+        "Duarte 2015 Gait Posture 41:44-45, hyperellipsoid.py; HBEDB COParea (docs/data-formats.md)", "area",
         "planar")
     add("prediction_ellipse_chi2_area_mm2", "mm²",
         "Area of the 95 % prediction ellipse with the chi-square quantile (large-sample approximation)",
         "π χ²₀.₉₅(2) √(λ₁λ₂), χ²₀.₉₅(2) = 5.991, λ eigenvalues of the (N−1) covariance",
-        "Schubert & Kirchner 2014 Gait Posture 39:518-522; posturography.md §1.2", "area", "planar")
+        "Schubert & Kirchner 2014 Gait Posture 39:518-522; docs/methods.md §1.2", "area", "planar")
     add("fractal_dimension_cc", "1", "Fractal dimension with the 95 % confidence-circle diameter",
         "log N / log(N d / path_length), d = 2(MDIST + z₀.₀₅·SD_RD)", _PRIETO, "area", "planar")
     add("fractal_dimension_ce", "1", "Fractal dimension with the 95 % confidence-ellipse diameter",

@@ -7,13 +7,13 @@ reproducible.
 
 What is simulated
 -----------------
-Timing (``../shared/docs/wii-balance-board.md`` §4)
+Timing (``docs/wii-balance-board.md`` §4)
     Reports at ~100/s on the board clock, stamped on arrival at the host with a small latency and
     occasional Bluetooth bursts (arrival times strictly increasing, jittered). The load cells are
     sampled at ~63 Hz, slower than the reports, so ~37 % of reports repeat the previous values
     exactly (flagged :attr:`~drivers.base.SampleFlag.DUPLICATE`), in runs of 1-2.
 Resolution
-    Corner loads are quantised to 10 g (``wii-balance-board.md`` §3.1: "about 10 g per count"),
+    Corner loads are quantised to 10 g (``docs/wii-balance-board.md`` §3.1: "about 10 g per count"),
     with a little sensor noise (a few grams) before quantisation.
 The person
     A :class:`SimulatedPerson` of ``mass_kg`` who stands off the board, on both feet, or on the
@@ -29,10 +29,10 @@ Sway
     under-damping stands in for it.) The variances of the two modes are solved analytically so
     that the CoP RMS and mean speed per axis match the targets:
 
-    * single-leg stance (``posturography.md`` §4.3, measured WBB single-leg values): total CoP
+    * single-leg stance (``docs/methods.md`` §4.3, measured WBB single-leg values): total CoP
       speed ≈ 35 mm/s, ML speed ≈ 28 mm/s > AP speed ≈ 20 mm/s (ratio ≈ 1.4), RMS_ML ≈ 5.5 mm;
       RMS_AP ≈ 7 mm so that the 95 % ellipse is ≈ 7 cm² (§4.3: 7-12 cm²);
-    * bipedal quiet stance (``posturography.md`` §4.3, HBEDB): total speed ≈ 9 mm/s with AP speed >
+    * bipedal quiet stance (``docs/methods.md`` §4.3, HBEDB): total speed ≈ 9 mm/s with AP speed >
       ML speed, RMS_AP ≈ 2 × RMS_ML.
 
     ``ml_sway_ratio_right_over_left`` scales the ML sway (RMS and speed) of the right-leg stance
@@ -40,7 +40,7 @@ Sway
 
     With the eyes closed (the ``"eyes_closed"`` cue) the sway is scaled by
     :data:`EYES_CLOSED_SWAY_SCALE`: ×1.1 in bipedal stance (HBEDB medians, firm surface: 0.90 →
-    0.99 cm/s, ``posturography.md`` §4.3) and ×2 on one leg (an order of magnitude: eyes-closed
+    0.99 cm/s, ``docs/methods.md`` §4.3) and ×2 on one leg (an order of magnitude: eyes-closed
     unipedal stance times fall to about a third of eyes-open ones, §4.2; not a published sway ratio).
 
 Samples are generated in vectorised chunks; ten simulated minutes take well under a second.
@@ -93,11 +93,11 @@ EYES_CLOSED_SWAY_SCALE: tuple[float, float] = (1.1, 2.0)
 #: Standard gravity (m/s²), for the load of a squatting person: m·(g + z'').
 G_M_S2 = 9.80665
 
-#: Reports per second on a PC (``wii-balance-board.md`` §0 and §4: ~100 reports/s).
+#: Reports per second on a PC (``docs/wii-balance-board.md`` §0 and §4: ~100 reports/s).
 REPORT_RATE_HZ = 100.0
-#: Distinct load-cell samples per second (``wii-balance-board.md`` §4: ~63 distinct samples/s).
+#: Distinct load-cell samples per second (``docs/wii-balance-board.md`` §4: ~63 distinct samples/s).
 ADC_RATE_HZ = 63.0
-#: Load resolution (kg): ~10 g per count (``wii-balance-board.md`` §3.1).
+#: Load resolution (kg): ~10 g per count (``docs/wii-balance-board.md`` §3.1).
 QUANTUM_KG = 0.01
 #: Where the stance foot's CoP sits on the board, ML (mm): the foot is off-centre.
 FOOT_ML_MM = 100.0
@@ -121,10 +121,10 @@ class SwayTargets:
     speed_ap_mm_s: float
 
 
-#: Single-leg stance: posturography.md §4.3 (ML speed 2.6-3.0 cm/s, AP 1.9-2.1 cm/s, RMS_ML 0.51-0.68 cm,
+#: Single-leg stance: docs/methods.md §4.3 (ML speed 2.6-3.0 cm/s, AP 1.9-2.1 cm/s, RMS_ML 0.51-0.68 cm,
 #: ellipse 7-12 cm²).
 SINGLE_LEG_SWAY = SwayTargets(rms_ml_mm=5.5, rms_ap_mm=7.0, speed_ml_mm_s=28.0, speed_ap_mm_s=20.0)
-#: Bipedal quiet stance: posturography.md §4.3 (HBEDB median speed 0.90 cm/s; RMS_AP 1.8-2.2 x RMS_ML;
+#: Bipedal quiet stance: docs/methods.md §4.3 (HBEDB median speed 0.90 cm/s; RMS_AP 1.8-2.2 x RMS_ML;
 #: AP speed > ML speed). The stationary RMS_ML is set to 2.9 mm so that the RMS about the mean of a 30 s
 #: trial is ~2.5 mm (the slow ML drift loses variance to the mean removal in a finite window).
 BIPEDAL_SWAY = SwayTargets(rms_ml_mm=2.9, rms_ap_mm=5.0, speed_ml_mm_s=4.5, speed_ap_mm_s=6.5)
@@ -608,7 +608,7 @@ class SimulatedBoard(Board, CueableBoard):
     noise_kg : float
         Standard deviation of the per-corner sensor noise before 10 g quantisation (kg).
     single_leg, bipedal : SwayTargets
-        Sway targets (defaults from ``posturography.md`` §4.3).
+        Sway targets (defaults from ``docs/methods.md`` §4.3).
     serial : str, optional
         Board address reported in :attr:`info` (calibration profiles are keyed by it).
     chunk_s : float
@@ -905,7 +905,7 @@ class SimulatedBoard(Board, CueableBoard):
         ml = state[:, 1] + w_b * vals[:, 0] + (w_l + w_r * ratio) * k_s * vals[:, 2]
         ap = state[:, 2] + w_b * vals[:, 1] + (w_l + w_r) * k_s * vals[:, 3]
         # Split the load over the corners so that the CoP is (ml, ap) (bilinear split;
-        # inverse of balance.cop.cop_from_corners, wii-balance-board.md §5).
+        # inverse of balance.cop.cop_from_corners, docs/wii-balance-board.md §5).
         u = np.clip(0.5 + ml / self._geom.width_mm, 0.0, 1.0)
         v = np.clip(0.5 + ap / self._geom.length_mm, 0.0, 1.0)
         corners = np.empty((n, 4))

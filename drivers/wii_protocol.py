@@ -1,6 +1,6 @@
 """Wii Balance Board HID protocol: pure functions from bytes to values and back (no device, no clock).
 
-Everything here follows ``../shared/docs/wii-balance-board.md``; section numbers below refer to it.
+Everything here follows ``docs/wii-balance-board.md``; section numbers below refer to it.
 With hidapi, byte 0 of every report read or written is the report ID (§1.3). Reports are parsed
 by their ID, never by their length: Windows pads every read to 22 bytes (§7), so trailing bytes
 are ignored, while a report shorter than its layout raises :class:`~drivers.errors.ProtocolError`.

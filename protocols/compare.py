@@ -2,7 +2,7 @@
 
 Formulas
 --------
-Symmetry index (Robinson et al. 1987; ``../shared/docs/posturography.md`` §4.4)::
+Symmetry index (Robinson et al. 1987; ``docs/methods.md`` §4.4)::
 
     SI = 100 · (R − L) / ((R + L) / 2)      [%, signed: positive = right larger]
 
@@ -12,20 +12,20 @@ side in each session)::
 
     SEM = sqrt( Σ_g Σ_i (x_gi − mean_g)² / Σ_g (n_g − 1) ),   df = Σ_g (n_g − 1)
 
-Minimal detectable change (posturography.md §4.4)::
+Minimal detectable change (docs/comparison.md §1, §3)::
 
     MDC95 = 1.96 · √2 · SEM
 
 A difference (right − left, after − before, latest − baseline) is flagged only when its size
 exceeds MDC95. Until the athlete has ``min_df`` degrees of freedom of their own (3 trials
 per side give 4), a documented literature default is used instead: the MDC as a percentage
-of the mean measured on the Wii Balance Board (posturography.md §4.5), turned back into an
+of the mean measured on the Wii Balance Board (docs/comparison.md §3), turned back into an
 SEM with ``SEM = MDC% · mean / (1.96·√2)``. Those between-day MDCs are larger than a
 within-session trial-to-trial error, so the default is conservative.
 
 The mediolateral measures are reported as "mediolateral sway" — a plausible indicator of
 frontal-plane hip/ankle control, not a diagnosis and not a measure of gluteus medius
-strength (posturography.md §4.6).
+strength (docs/methods.md §4.6).
 """
 
 from __future__ import annotations
@@ -73,32 +73,32 @@ __all__ = [
 
 #: Two-sided 95 % normal quantile.
 Z95 = 1.96
-#: MDC95 / SEM = 1.96·√2 (posturography.md §4.4).
+#: MDC95 / SEM = 1.96·√2 (docs/comparison.md §1, §3).
 MDC_FACTOR = Z95 * math.sqrt(2.0)
 
 #: Literature MDC95 as % of the mean, by measure family, with its source
-#: (``../shared/docs/posturography.md`` §4.5; §0 item 7: "MDCs of about 19–43 % of the mean
+#: (``docs/methods.md`` §4.5; §0 item 7: "MDCs of about 19–43 % of the mean
 #: are typical for WBB speed and area measures").
 LITERATURE_MDC_PCT: dict[str, tuple[float, str]] = {
     "velocity": (
         18.9,
         "COP speed MDC 18.9 % in one-leg stance on the WBB, between days "
-        "(Pediatr Rehabil Med, doi 10.3233/PRM-210106; posturography.md §4.5)",
+        "(Pediatr Rehabil Med, doi 10.3233/PRM-210106; docs/comparison.md §3)",
     ),
     "area": (
         35.8,
         "COP area MDC 35.8 % in one-leg stance on the WBB, between days "
-        "(Pediatr Rehabil Med, doi 10.3233/PRM-210106; posturography.md §4.5)",
+        "(Pediatr Rehabil Med, doi 10.3233/PRM-210106; docs/comparison.md §3)",
     ),
     "path": (
         28.2,
         "path length MDC 26.3-28.2 % in unilateral stance on the WBB "
-        "(BMC Pediatrics 14:144, 2014; posturography.md §4.5)",
+        "(BMC Pediatrics 14:144, 2014; docs/comparison.md §3)",
     ),
     "other": (
         43.0,
         "no measure-specific value found; 43 %, the upper end of the 19-43 % typical of WBB "
-        "speed and area MDCs (posturography.md §0, §4.5)",
+        "speed and area MDCs (docs/methods.md §0, §4.5)",
     ),
 }
 

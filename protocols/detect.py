@@ -6,7 +6,7 @@ samples and re-run the same vectorised detector on a trailing window, so the liv
 offline answers agree.
 
 Thresholds and their sources are documented on :class:`protocols.spec.FailureRules` and
-:class:`protocols.spec.StartRule` (``../shared/docs/posturography.md`` §3.2 step 4: a drop of
+:class:`protocols.spec.StartRule` (``docs/methods.md`` §3.2 step 4: a drop of
 the total load by more than about 10-20 % of body weight, or a jump of CoP_ML towards the
 board centre, marks the free foot touching down; §4.1: stepping off or hopping ends a
 trial). Times are board times (s) unless a name says otherwise.

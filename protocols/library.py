@@ -20,7 +20,7 @@ _SWAY = list(PROTOCOL_DEFAULT)
 #: The shipped protocols as plain data (what a user's JSON file looks like).
 PROTOCOL_DATA: dict[str, dict[str, Any]] = {
     # Single-leg stance: L/R alternating, 3 x 30 s per side; failure criteria after
-    # Springer et al. 2007 (posturography.md §4.1); 2 s trim after lift-off (§3.2 step 7).
+    # Springer et al. 2007 (docs/failure-detection.md §1); 2 s trim after lift-off (§3.2 step 7).
     "single_leg": {
         "name": "single_leg",
         "title": "Single-leg stance",
@@ -40,7 +40,7 @@ PROTOCOL_DATA: dict[str, dict[str, Any]] = {
         "measures": _SWAY,
     },
     # Bilateral quiet stance, Romberg: eyes open then eyes closed (ISPGR: >= 25 s,
-    # Scoppa et al. 2013, posturography.md §3.2), plus left/right weight bearing.
+    # Scoppa et al. 2013, docs/methods.md §3.2), plus left/right weight bearing.
     "bilateral": {
         "name": "bilateral",
         "title": "Bilateral quiet stance (Romberg, eyes open then closed)",

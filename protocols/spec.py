@@ -3,7 +3,7 @@
 A :class:`ProtocolSpec` lists blocks of trials (:class:`Block`: stance, sides, trials per
 side, duration, eyes, surface, phase), the start rule (:class:`StartRule`: auto-start after
 a stable stance), the failure rules (:class:`FailureRules`, thresholds from
-``../shared/docs/posturography.md`` §3.2 step 4 and §4.1), the trim, rest, retries and the
+``docs/methods.md`` §3.2 step 4 and §4.1), the trim, rest, retries and the
 measures of interest. ``ProtocolSpec.from_dict(json.load(f))`` makes a new protocol without
 new code; :meth:`ProtocolSpec.plan` expands it into the ordered list of trials.
 
@@ -104,10 +104,10 @@ class StartRule:
 
 @dataclass(frozen=True)
 class FailureRules:
-    """Thresholds that end a single-leg trial (``../shared/docs/posturography.md`` §4.1, §3.2).
+    """Thresholds that end a single-leg trial (``docs/methods.md`` §4.1, §3.2).
 
     Touch-down of the free foot: the total load drops by more than
-    ``touch_down_drop_pct_bw`` % of body weight (foot to the floor; posturography.md §3.2
+    ``touch_down_drop_pct_bw`` % of body weight (foot to the floor; docs/methods.md §3.2
     step 4 suggests 10-20 %; the default takes the sensitive end, 10 %), or the CoP ML jumps towards the board centre by more than
     ``touch_down_cop_jump_mm`` (foot on the board). Step-off: total load under
     ``step_off_load_pct_bw`` % of body weight for longer than ``hop_max_flight_s``. Hop:
@@ -137,7 +137,7 @@ class FailureRules:
         _check(
             0 < self.touch_down_drop_pct_bw < 100,
             f"failure.touch_down_drop_pct_bw={self.touch_down_drop_pct_bw} must be in (0, 100) %; "
-            "posturography.md suggests 10-20",
+            "docs/methods.md suggests 10-20",
         )
         _check(self.touch_down_cop_jump_mm > 0, "failure.touch_down_cop_jump_mm must be > 0 mm")
         _check(
@@ -261,7 +261,7 @@ class ProtocolSpec:
         Rest between trials (s).
     trim_s : float
         Seconds after lift-off (single-leg) or after the start (other stances) left out of
-        the analysis (posturography.md §3.2 step 7: 1-2 s).
+        the analysis (docs/methods.md §3.2 step 7: 1-2 s).
     max_retries : int
         Most retries of a failed trial a retry policy may ask for.
     measures : tuple of str

@@ -174,14 +174,14 @@ SESSION_COLUMNS: dict[str, tuple[str, str]] = {
     "n_right": ("Number of valid right-leg trials averaged", ""),
     "symmetry_index_pct": (
         "Symmetry index 100·(R−L)/((R+L)/2), signed: positive = more on the right (Robinson et al. 1987; "
-        "posturography.md §4.4)",
+        "docs/comparison.md §1, §3)",
         "%",
     ),
     "more_sway_side": ("Which leg sways more on this measure: left, right, or equal", ""),
     "sem": ("Standard error of measurement (pooled within-side SD of repeated trials, or the literature "
-            "default; posturography.md §4.5)", "unit column"),  # fmt: skip
-    "mdc95": ("Minimal detectable change MDC95 = 1.96·√2·SEM (posturography.md §4.4)", "unit column"),
-    "sem_source": ("own_trials (from this athlete's repeated trials, 3 or more per side) or literature (a published WBB MDC as a % of the mean until then; posturography.md §4.5)", ""),
+            "default; docs/comparison.md §3)", "unit column"),  # fmt: skip
+    "mdc95": ("Minimal detectable change MDC95 = 1.96·√2·SEM (docs/comparison.md §1, §3)", "unit column"),
+    "sem_source": ("own_trials (from this athlete's repeated trials, 3 or more per side) or literature (a published WBB MDC as a % of the mean until then; docs/comparison.md §3)", ""),
     "flag": ("1 = the left/right difference is larger than the MDC95 (bigger than this athlete's own "
              "trial-to-trial noise); 0 = within noise", ""),  # fmt: skip
     "summary": ("The comparison in plain words (mediolateral sway is reported, not a diagnosis)", ""),
@@ -196,9 +196,9 @@ SAMPLE_COLUMNS: dict[str, tuple[str, str]] = {
     "br_kg": ("Load on the bottom-right sensor", "kg"),
     "total_kg": ("Sum of the four sensors", "kg"),
     "cop_ml_mm": ("Centre of pressure, mediolateral, + to the person's right: (W/2)·((TR+BR)−(TL+BL))/Σ with "
-                  "W = 433 mm (wii-balance-board.md §5; ISPGR convention)", "mm"),
+                  "W = 433 mm (docs/wii-balance-board.md §5; ISPGR convention)", "mm"),
     "cop_ap_mm": ("Centre of pressure, anteroposterior, + forward: (L/2)·((TL+TR)−(BL+BR))/Σ with L = 238 mm "
-                  "(wii-balance-board.md §5)", "mm"),
+                  "(docs/wii-balance-board.md §5)", "mm"),
     "in_trial": ("1 between the start beep and the end of the trial, 0 before (stepping on, settling)", ""),
     "analysed": ("1 for the samples the measures were computed from (after the trim), else 0", ""),
 }  # fmt: skip

@@ -5,8 +5,8 @@ bright, older samples faded), the same trace zoomed around its mean (sway is a f
 51 cm board), a large timer, the side being tested, a load bar (body weight on the board) and
 the instruction of the moment.
 
-It is a listener in the python-can ``Listener``/``Notifier`` style
-(``../shared/docs/style.md``, "recorder, live view and protocol fed from one stream"):
+It is a listener in the python-can ``Listener``/``Notifier`` style (``can/listener.py``,
+``can/notifier.py``: recorder, live view and protocol fed from one stream):
 :meth:`LiveView.on_sample` and :meth:`LiveView.on_event` only put the item on a queue and return
 at once, so the recorder never waits for the plot. :meth:`LiveView.update` drains the queue
 and moves the artists; :meth:`LiveView.render` draws. Both run in the GUI thread, or headless

@@ -11,7 +11,7 @@ date axis and the change in words:
 * the sentences of :func:`protocols.compare.progress` (change since baseline, trend per week).
 
 The MDC95 = 1.96·√2·SEM comes from the athlete's own repeated trials, or a published Wii
-Balance Board value until there are enough (``../shared/docs/posturography.md`` §4.4-4.5),
+Balance Board value until there are enough (``docs/methods.md`` §4.4-4.5),
 computed by :mod:`protocols.compare`.
 
 Input is the athlete's history as the store gives it: a mapping from measure key to the list

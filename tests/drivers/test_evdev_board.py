@@ -1,4 +1,4 @@
-"""The evdev driver handed a fake python-evdev device emitting hid-wiimote's events (wii-balance-board.md §6)."""
+"""The evdev driver handed a fake python-evdev device emitting hid-wiimote's events (docs/wii-balance-board.md §6)."""
 
 from __future__ import annotations
 

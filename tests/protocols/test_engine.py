@@ -141,7 +141,7 @@ def test_bilateral_romberg_and_weight_bearing():
         # the simulated person stands evenly: 50 % each side, within sway
         assert t.measures["weight_left_pct"] == pytest.approx(50.0, abs=3.0)
         assert t.measures["weight_left_pct"] + t.measures["weight_right_pct"] == pytest.approx(100.0)
-        # bipedal sway is much smaller than single-leg (posturography.md §4.3)
+        # bipedal sway is much smaller than single-leg (docs/methods.md §4.3)
         assert t.measures["mean_velocity_mm_s"] < 20
     comp = res.comparison
     assert comp.kind == "romberg"
