@@ -62,7 +62,7 @@ def butter_lowpass_sos(*, cutoff_hz: float, fs_hz: float, order: int = DEFAULT_O
         If the cut-off is not below Nyquist, or the order or rate is invalid.
     """
     _validate(cutoff_hz, fs_hz, order)
-    return _design(float(cutoff_hz), float(fs_hz), int(order))[0].copy()
+    return np.array(_design(float(cutoff_hz), float(fs_hz), int(order))[0], dtype=np.float64)
 
 
 @lru_cache(maxsize=64)

@@ -119,7 +119,7 @@ def _unpack(src: Recording | tuple[ArrayLike, ArrayLike, ArrayLike]) -> tuple[An
 def _longest_stretch(t: NDArray[np.float64], gaps: NDArray[np.float64]) -> NDArray[np.bool_]:
     edges = np.concatenate([[t[0]], gaps.ravel(), [t[-1]]]).reshape(-1, 2)  # (start, stop) of gap-free stretches
     k = int(np.argmax(edges[:, 1] - edges[:, 0]))
-    return (t >= edges[k, 0]) & (t <= edges[k, 1])
+    return np.asarray((t >= edges[k, 0]) & (t <= edges[k, 1]), dtype=np.bool_)
 
 
 def analyze(
@@ -193,7 +193,7 @@ def analyze(
     """
     if preset not in PRESETS:
         raise ValueError(f"preset={preset!r} is not one of {PRESETS}")
-    given = {
+    given: dict[str, Any] = {
         k: v
         for k, v in dict(
             fs_hz=fs_hz, resample_fs_hz=resample_fs_hz, resample=resample, window_s=window_s, max_gap_s=max_gap_s,

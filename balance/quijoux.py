@@ -178,7 +178,7 @@ def _filtfilt(order: int, wn: float, x: NDArray[np.float64]) -> NDArray[np.float
     ext = np.concatenate([2 * x[:1] - x[edge:0:-1], x, 2 * x[-1:] - x[-2 : -(edge + 2) : -1]], axis=0)
     y, _ = lfilter(b, a, ext, axis=0, zi=zi * ext[:1])
     y, _ = lfilter(b, a, y[::-1], axis=0, zi=zi * y[-1:])
-    return y[::-1][edge:-edge]
+    return np.asarray(y[::-1][edge:-edge], dtype=np.float64)
 
 
 @lru_cache(maxsize=32)
@@ -194,7 +194,7 @@ def _hann(nperseg: int) -> NDArray[np.float64]:
 
     win = get_window("hann", nperseg)  # periodic Hann, scipy.signal.welch's default
     win.flags.writeable = False  # cached: shared by every call
-    return win
+    return np.asarray(win, dtype=np.float64)
 
 
 @lru_cache(maxsize=1)
@@ -275,7 +275,7 @@ def _welch(sig: NDArray[np.float64], fs: float) -> tuple[NDArray[np.float64], ND
     else:
         psd[..., 1:-1] *= 2
     freqs = np.fft.rfftfreq(n, 1 / fs)
-    return freqs, psd.T
+    return np.asarray(freqs, dtype=np.float64), np.asarray(psd.T, dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -335,7 +335,7 @@ def purge_artefacts(
         return t[:0], s[:0]
 
     def l1(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.sum(np.abs(a - b), axis=-1)
+        return np.asarray(np.sum(np.abs(a - b), axis=-1), dtype=np.float64)
 
     def rejected(i: int, last: NDArray[np.float64]) -> bool:
         jump = l1(s[i], last) > threshold_up_cm
@@ -739,7 +739,7 @@ def _spectral(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
     m2 = (f * f) @ p
 
     def band_sum(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
-        return np.where(mask[:, None], p, 0.0).sum(axis=0)
+        return np.asarray(np.where(mask[:, None], p, 0.0).sum(axis=0), dtype=np.float64)
 
     values = {
         "total_power": m0,
@@ -774,7 +774,7 @@ def _msd(x: NDArray[np.float64], max_lag: int) -> NDArray[np.float64]:
     head = csum[n - k]  # sum x[:n-k]**2
     tail = csum[n] - csum[k]  # sum x[k:]**2
     denom = (n - k).reshape((-1,) + (1,) * (x.ndim - 1))
-    return (head + tail - 2 * acf) / denom
+    return np.asarray((head + tail - 2 * acf) / denom, dtype=np.float64)
 
 
 def _ols_ranges(

@@ -313,7 +313,7 @@ def _drop_interior(p: NDArray[np.float64]) -> NDArray[np.float64]:
         cand = np.arange(p.shape[0])
     pc = p[cand]
     cross = e[:, 0] * (pc[:, 1:2] - a[:, 1]) - e[:, 1] * (pc[:, 0:1] - a[:, 0])  # (M, corners)
-    return pc[~np.all(cross > 0, axis=1)]
+    return np.asarray(pc[~np.all(cross > 0, axis=1)], dtype=np.float64)
 
 
 def _as_cop(cop_ml_mm: ArrayLike, cop_ap_mm: ArrayLike, fs_hz: float) -> tuple[NDArray[np.float64], ...]:

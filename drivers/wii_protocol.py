@@ -13,7 +13,6 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -181,7 +180,7 @@ class OtherReport:
     payload: bytes = field(repr=False, default=b"")
 
 
-Report = Union[StatusReport, ReadReply, Ack, DataReport, OtherReport]
+Report = StatusReport | ReadReply | Ack | DataReport | OtherReport
 
 
 def parse_report(data: bytes | bytearray | memoryview) -> Report:

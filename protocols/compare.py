@@ -664,7 +664,7 @@ class SessionComparison:
                 return None
             return o
 
-        return clean(
+        out: dict[str, Any] = clean(
             {
                 "kind": self.kind,
                 "rules_version": RULES_VERSION,
@@ -675,6 +675,7 @@ class SessionComparison:
                 "primary": self.primary,
             }
         )
+        return out
 
 
 def _primary_first(items: list[SideComparison], primary: str | None) -> list[str]:

@@ -42,16 +42,16 @@ from typing import Any
 import numpy as np
 
 from balance.cop import cop_from_corners
-from balance.model import WII_BALANCE_BOARD, BoardGeometry, Side
 from balance.errors import BalanceInputError
+from balance.model import WII_BALANCE_BOARD, BoardGeometry, Side
 from balance.recording import Recording
 from drivers.base import Board, CueableBoard, Sample
 from drivers.errors import BoardDisconnected
 from protocols import events as ev
 from protocols.analysis import Analyzer, pipeline_analyzer, squat_measures, weight_bearing
-from protocols.detect import Failure, LiveDetector, LiveStance, StanceOnset, squat_reps
+from protocols.detect import Failure, LiveDetector, LiveStance, Stance, StanceOnset, squat_reps
 from protocols.errors import SessionAborted
-from protocols.results import SessionResult, TrialResult
+from protocols.results import SessionResult, TrialResult, TrialStatus
 from protocols.retry import AutoRetry, RetryPolicy
 from protocols.sinks import NullSink, TrialSink, TrialWriter
 from protocols.spec import PlannedTrial, ProtocolSpec
@@ -426,10 +426,10 @@ class Engine:
         while s.t_s < end:
             s = self._read()
 
-    def _wait_stance(self, stance: str, *, body_mass_kg: float | None) -> StanceOnset | None:
+    def _wait_stance(self, stance: Stance, *, body_mass_kg: float | None) -> StanceOnset | None:
         """Read until the stance is stable; None after ``start.timeout_s`` (board time)."""
         live = LiveStance(
-            stance=stance,  # type: ignore[arg-type]
+            stance=stance,
             body_mass_kg=body_mass_kg,
             rule=self.spec.start,
             check_every=self.check_every,
@@ -467,7 +467,7 @@ class Engine:
         except Exception as err:
             raise _SinkFailed(f"could not open storage for the trial: {err}; check the disk and try again") from err
         self._trial = st = _TrialState(plan=p, attempt=attempt, writer=writer)
-        stance = p.side if p.stance == "single_leg" else "both"
+        stance: Stance = _leg(p.side) if p.stance == "single_leg" else "both"
         text, cue = _stance_instruction(p)
         bm = self.body_mass_kg
         restarts = 0
@@ -511,14 +511,14 @@ class Engine:
             return self._finish_trial(status="complete", failure_kind=None)
         return self._finish_trial(status="failed", failure_kind=st.failure.kind)
 
-    def _countdown(self, onset: StanceOnset, stance: str) -> bool:
+    def _countdown(self, onset: StanceOnset, stance: Stance) -> bool:
         """Count down; False if the stance broke meanwhile."""
         n = self.spec.start.countdown_s
         if n == 0:
             return True
         det = LiveDetector(
             body_mass_kg=onset.load_kg,
-            stance=stance,  # type: ignore[arg-type]
+            stance=stance,
             baseline_ml_mm=onset.cop_ml_mm if stance != "both" else None,
             rules=self.spec.failure,
             start_s=self._now_s,
@@ -536,13 +536,13 @@ class Engine:
                     break
         return True
 
-    def _hold(self, st: _TrialState, stance: str) -> None:
+    def _hold(self, st: _TrialState, stance: Stance) -> None:
         p = st.plan
         onset = st.onset
         assert onset is not None
         det = LiveDetector(
             body_mass_kg=onset.load_kg,
-            stance=stance,  # type: ignore[arg-type]
+            stance=stance,
             baseline_ml_mm=onset.cop_ml_mm if stance != "both" else None,
             rules=self.spec.failure,
             start_s=st.start_s,
@@ -580,7 +580,7 @@ class Engine:
         return len(found) >= reps and rows[-1, 0] - found[reps - 1].bottom_s > 1.5
 
     # -- the end of a trial ------------------------------------------------------------------
-    def _finish_trial(self, *, status: str, failure_kind: str | None, best_effort: bool = False) -> TrialResult:
+    def _finish_trial(self, *, status: TrialStatus, failure_kind: str | None, best_effort: bool = False) -> TrialResult:
         """Close the trial's writer, build its result and analyse it.
 
         ``best_effort`` (the session is already ending on an error): a writer that fails to
@@ -632,7 +632,7 @@ class Engine:
             trial_index=p.trial_index,
             practice=p.practice,
             valid=False,
-            status=status,  # type: ignore[arg-type]
+            status=status,
             failure_kind=failure_kind,
             failure_time_s=fail_t,
             duration_s=held,
@@ -755,6 +755,12 @@ def _stance_instruction(p: PlannedTrial) -> tuple[str, str]:
     if p.stance == "squat":
         return "Stand on both feet, hip-width apart, ready to squat", "step_on_both"
     return f"Stand still on both feet, arms by your sides{eyes}", "step_on_both"
+
+
+def _leg(side: str) -> Stance:
+    """A planned side as the detectors' stance word."""
+    leg = Side.of(side)
+    return "left" if leg is Side.LEFT else "right" if leg is Side.RIGHT else "both"
 
 
 def _cop_ml(s: Sample, geometry: BoardGeometry) -> float:

@@ -23,9 +23,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from balance.catalogue import PROTOCOL_DEFAULT
 
@@ -403,7 +404,8 @@ class ProtocolSpec:
         """Plain JSON-serialisable dict; ``from_dict(to_dict())`` gives an equal spec."""
         d = dataclasses.asdict(self)
         d["blocks"] = [_tuples_to_lists(dataclasses.asdict(b)) for b in self.blocks]
-        return _tuples_to_lists(d)
+        out: dict[str, Any] = _tuples_to_lists(d)
+        return out
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The spec as JSON text."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from balance.app.sink import RawFileSink
@@ -136,11 +136,10 @@ def run_session(
     RunOutcome
         Never raises for a lost board, a stop or a failed save: ``error`` says what happened.
     """
+    from balance.app.jsonable import to_jsonable
+    from balance.app.sink import RawFileSink
     from protocols.engine import Engine
     from protocols.errors import SessionAborted
-
-    from balance.app.sink import RawFileSink
-    from balance.app.jsonable import to_jsonable
 
     try:
         info = board.info

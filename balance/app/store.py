@@ -54,8 +54,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from balance import __version__
-from balance.app.migrations import LATEST_VERSION, migrate, schema_version
 from balance.app.jsonable import to_jsonable as _jsonable
+from balance.app.migrations import LATEST_VERSION, migrate, schema_version
 from balance.app.paths import default_db_path, ensure_private_dir, raw_dir_for
 from balance.model import SessionRecord, Side, TrialRecord
 

@@ -109,9 +109,9 @@ def test_test_command_finds_the_weaker_side_and_saves_everything(db: Path, capsy
         assert sess.comparison is not None and sess.comparison["kind"] == "left_right"
         assert [t.side for t in sess.trials] == ["left", "right"] * 3
         # raw file written before analysis holds the same samples as the stored recording
-        from drivers.recording_file import read_recording
-
         import stat
+
+        from drivers.recording_file import read_recording
 
         for d in (Path(sess.trials[0].raw_path).parent, s.athlete_raw_dir("Sam"), s.raw_dir):
             assert stat.S_IMODE(d.stat().st_mode) & 0o077 == 0, d  # raw recordings are private
@@ -137,9 +137,8 @@ def test_test_command_finds_the_weaker_side_and_saves_everything(db: Path, capsy
 
 
 def test_board_disappears_mid_test(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from drivers.sim import SimulatedBoard
-
     import balance.app.commands.test as test_cmd
+    from drivers.sim import SimulatedBoard
 
     run_cli(capsys, "athlete", "add", "Sam", "--db", str(db))
     boards = []
@@ -258,11 +257,10 @@ def test_ctrl_c_mid_session_keeps_the_trials(tmp_path: Path, monkeypatch: pytest
     """Ctrl-C arrives in the main thread while the engine records: it stops, every trial so far is saved."""
     import threading
 
+    from balance.app.runner import run_session
     from drivers.sim import SimulatedBoard
     from protocols.engine import Engine
     from protocols.library import get_protocol
-
-    from balance.app.runner import run_session
 
     reached, release = threading.Event(), threading.Event()
 

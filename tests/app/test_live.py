@@ -17,7 +17,6 @@ from protocols.library import get_protocol
 from protocols.listeners import CollectingListener
 
 
-
 def _samples(n: int, *, seed: int = 0, stance: str = "left") -> list:
     with SimulatedBoard(seed=seed, stance=stance, mass_kg=72.0) as board:
         return [board.read(timeout_s=1.0) for _ in range(n)]

@@ -16,7 +16,6 @@ from balance.app.plots import find_artists
 from balance.cop import WII_BALANCE_BOARD
 
 
-
 def _inside(geo, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Points inside an ellipse given by centre, semi-axes and angle (plain geometry)."""
     th = np.radians(geo.angle_deg)

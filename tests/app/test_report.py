@@ -17,7 +17,6 @@ from protocols.engine import Engine
 from protocols.library import get_protocol
 
 
-
 @pytest.fixture(scope="module")
 def session():
     """A simulated athlete whose right leg sways 1.5x more mediolaterally; one touch-down."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from balance.catalogue import HISTORY_DEFAULT
 from balance.app.commands._common import (
     EXAMPLES_FORMATTER,
     add_db_argument,
@@ -16,6 +15,7 @@ from balance.app.commands._common import (
     open_store,
     print_json,
 )
+from balance.catalogue import HISTORY_DEFAULT
 
 EXAMPLES = """\
 examples:

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         trials: list[tuple[Path, Any]] = []
         errors: list[str] = []
         params = {} if args.trim_s is None else {"trim_s": args.trim_s}
-        for k, name in enumerate(args.files, 1):
+        for name in args.files:
             path = Path(name)
             try:
                 rec = read_any(path)
