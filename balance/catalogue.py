@@ -4,7 +4,7 @@ coach reads, and the headline sets the views show.
 Every view (console table, report, export, history, charts, ``balance measures``) takes its
 names and units from here, so a measure is called the same everywhere:
 
-* :func:`info` - the :class:`balance.sway.MeasureInfo` of a sway measure
+* :func:`info` - the :class:`balance.model.MeasureInfo` of a sway measure
   (:data:`balance.sway.MEASURES`) or of a measure a protocol adds (:data:`PROTOCOL_MEASURES`).
 * :func:`name` - the plain name for tables, history and charts ("Side-to-side sway speed").
 * :func:`words` - what a difference is "more" of in a sentence
@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from balance.sway import MEASURES, MeasureInfo
+from balance.model import MeasureInfo
 
 __all__ = [
     "MeasureWords",
@@ -197,14 +197,21 @@ _NAMES: dict[str, str] = {
 _SWAY_FAMILIES = ("velocity", "rms", "area", "path_length", "range", "distance")
 
 
+def _sway() -> dict[str, MeasureInfo]:
+    # imported on first use: `balance --help` must not load numpy (balance.sway needs it)
+    from balance.sway import MEASURES
+
+    return MEASURES
+
+
 def all_keys() -> list[str]:
     """Every measure key: the sway catalogue in its order, then the protocol measures."""
-    return [*MEASURES, *PROTOCOL_MEASURES]
+    return [*_sway(), *PROTOCOL_MEASURES]
 
 
 def info(key: str) -> MeasureInfo | None:
     """The catalogue entry of ``key`` (sway or protocol measure), or None when unknown."""
-    return MEASURES.get(key) or PROTOCOL_MEASURES.get(key)
+    return _sway().get(key) or PROTOCOL_MEASURES.get(key)
 
 
 _SUFFIX_UNITS: tuple[tuple[str, str], ...] = (

@@ -29,6 +29,7 @@ __all__ = [
     "TrialStatus",
     "BoardGeometry",
     "WII_BALANCE_BOARD",
+    "MeasureInfo",
     "TrialRecord",
     "SessionRecord",
 ]
@@ -129,6 +130,37 @@ class BoardGeometry:
 #: Wii Balance Board sensor spacing, 433 mm x 238 mm (Leach et al. 2014, Sensors 14:18244;
 #: ``docs/wii-balance-board.md``).
 WII_BALANCE_BOARD = BoardGeometry(width_mm=433.0, length_mm=238.0)
+
+
+@dataclass(frozen=True)
+class MeasureInfo:
+    """One entry of the measure catalogue (:data:`balance.sway.MEASURES`, :mod:`balance.catalogue`).
+
+    Attributes
+    ----------
+    key : str
+        Column name, with its unit (``mean_velocity_ml_mm_s``).
+    unit : str
+        Unit (``"mm"``, ``"mm/s"``, ``"mm²"``, ``"mm²/s"``, ``"Hz"``, ``"s"``, ``"1"`` for dimensionless).
+    description : str
+        Plain-language description.
+    formula : str
+        The formula, in the notation of the module docstring.
+    reference : str
+        Where the definition comes from.
+    group : str
+        Computation group (module docstring).
+    axis : str
+        ``"ml"``, ``"ap"`` or ``"planar"``.
+    """
+
+    key: str
+    unit: str
+    description: str
+    formula: str
+    reference: str
+    group: str
+    axis: str
 
 
 @dataclass(frozen=True)

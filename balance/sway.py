@@ -26,7 +26,6 @@ Groups (``select=`` accepts group names and measure keys; only the groups needed
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -36,6 +35,7 @@ from balance import diffusion as _diffusion
 from balance import spectral as _spectral
 from balance.ellipse import ellipse_scale
 from balance.errors import BalanceInputError
+from balance.model import MeasureInfo
 
 __all__ = [
     "MeasureInfo",
@@ -48,37 +48,6 @@ __all__ = [
 
 #: One-sided 95 % normal quantile used by the confidence circle (Prieto: z₀.₀₅ = 1.645), exact value.
 Z_95: float = 1.6448536269514722
-
-
-@dataclass(frozen=True)
-class MeasureInfo:
-    """One entry of the measure catalogue.
-
-    Attributes
-    ----------
-    key : str
-        Column name, with its unit (``mean_velocity_ml_mm_s``).
-    unit : str
-        Unit (``"mm"``, ``"mm/s"``, ``"mm²"``, ``"mm²/s"``, ``"Hz"``, ``"s"``, ``"1"`` for dimensionless).
-    description : str
-        Plain-language description.
-    formula : str
-        The formula, in the notation of the module docstring.
-    reference : str
-        Where the definition comes from.
-    group : str
-        Computation group (module docstring).
-    axis : str
-        ``"ml"``, ``"ap"`` or ``"planar"``.
-    """
-
-    key: str
-    unit: str
-    description: str
-    formula: str
-    reference: str
-    group: str
-    axis: str
 
 
 _PRIETO = "Prieto et al. 1996, IEEE TBME 43:956-966 (docs/methods.md §1.2)"

@@ -125,7 +125,7 @@ def per_file_breakdown(path: str, repeats: int = 50) -> None:
     _keep_freed_memory()  # as `balance analyze` does
     rec = read_any(path)
 
-    def med(f) -> float:  # type: ignore[no-untyped-def]
+    def med(f) -> float:  # type: ignore[no-untyped-def]  # a local helper of a script
         ts = []
         for _ in range(repeats):
             t0 = time.perf_counter()

@@ -126,9 +126,9 @@ class CalibrationProfile:
             raise CalibrationError(f"calibration profile is malformed ({err}); run `balance calibrate` again") from err
         return cls(
             serial=str(d.get("serial", "")),
-            gains=gains,  # type: ignore[arg-type]
-            cop_ml=ml,  # type: ignore[arg-type]
-            cop_ap=ap,  # type: ignore[arg-type]
+            gains=gains,  # type: ignore[arg-type]  # four floats by construction
+            cop_ml=ml,  # type: ignore[arg-type]  # four floats by construction
+            cop_ap=ap,  # type: ignore[arg-type]  # four floats by construction
             created_utc=str(d.get("created_utc", "")),
             report=dict(d.get("report", {})),
         )
@@ -278,7 +278,7 @@ def fit_profile(
                 f"the fitted sensor gains {np.round(gains, 3).tolist()} are implausible (outside 0.5-2): was each "
                 "mass really at the position asked for, and the board empty otherwise? Repeat the calibration"
             )
-        tmp = CalibrationProfile(serial=serial, gains=tuple(float(g) for g in gains))  # type: ignore[arg-type]
+        tmp = CalibrationProfile(serial=serial, gains=tuple(float(g) for g in gains))  # type: ignore[arg-type]  # four floats by construction
         if not fit_cop:
             break
         cc = apply_profile(c, tmp, geometry=geometry)

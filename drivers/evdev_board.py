@@ -84,7 +84,7 @@ def parse_bboard_calib(text: str) -> dict[str, Any]:
 
 def _import_evdev() -> Any:
     try:
-        import evdev  # type: ignore[import-not-found]
+        import evdev  # type: ignore[import-not-found]  # optional, Linux only, untyped
     except ImportError as err:
         raise BoardNotFound(
             "the `evdev` package is not installed: pip install 'balance-sway[evdev]' (Linux only), "

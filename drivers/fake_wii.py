@@ -121,7 +121,7 @@ class FakeWiiBoard:
         half_connected_reads: int = 0,
         clone: bool = False,
     ) -> None:
-        self.load: LoadFn = load if callable(load) else (lambda t, _l=tuple(load): _l)  # type: ignore[misc]
+        self.load: LoadFn = load if callable(load) else (lambda t, _l=tuple(load): _l)  # type: ignore[misc]  # default-argument capture in a lambda
         self.calibration = calibration
         self.temperature = temperature
         self.battery_raw = battery_raw
@@ -148,7 +148,7 @@ class FakeWiiBoard:
             c17 = list(calibration.c17)
             c17[1] = calibration.c0[1] - 1
             stored = wp.WiiCalibration(
-                calibration.c0, tuple(c17), calibration.c34,  # type: ignore[arg-type]
+                calibration.c0, tuple(c17), calibration.c34,  # type: ignore[arg-type]  # four ints by construction
                 calibration.reference_temperature, calibration.battery_reference,
             )
         block, ref = wp.build_calibration_block(stored, byte20=byte20, corrupt_crc=corrupt_crc)

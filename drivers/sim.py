@@ -473,7 +473,7 @@ class SimulatedPerson:
         if self.eyes_closed_at(np.array([start]))[0]:
             self.set_eyes(closed=False, at_s=start)
         if CUES[instruction] != self._target_stance:
-            self.set_stance(CUES[instruction], at_s=start)  # type: ignore[arg-type]
+            self.set_stance(CUES[instruction], at_s=start)  # type: ignore[arg-type]  # CUES values are stances
         if instruction == "squat":
             self.squat(at_s=start)
         return start

@@ -86,13 +86,13 @@ def _import_hid() -> Any:
     which cannot see Bluetooth devices, §11), else ``hid`` (PyPI ``hid`` or ``hidapi``)."""
     if sys.platform.startswith("linux"):
         try:
-            import hidraw  # type: ignore[import-not-found]
+            import hidraw  # type: ignore[import-not-found]  # hidapi wheels ship no types
 
             return hidraw
         except ImportError:
             pass
     try:
-        import hid  # type: ignore[import-not-found]
+        import hid  # type: ignore[import-not-found]  # hidapi wheels ship no types
     except ImportError as err:
         raise BoardNotFound(
             f"the Python `hid` module cannot be loaded ({err}). Install the system hidapi library "

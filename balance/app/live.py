@@ -227,7 +227,7 @@ class LiveView:
         try:
             import matplotlib.pyplot as plt
 
-            if plt.fignum_exists(self.fig.number):  # type: ignore[attr-defined]
+            if plt.fignum_exists(self.fig.number):  # type: ignore[attr-defined]  # Figure.number exists on pyplot figures only
                 plt.close(self.fig)
         except AttributeError:  # a Figure not managed by pyplot
             pass
@@ -313,7 +313,7 @@ class LiveView:
 
             fig = plt.figure(figsize=(13.0, 6.5))
             try:
-                fig.canvas.manager.set_window_title("balance: live sway")  # type: ignore[union-attr]
+                fig.canvas.manager.set_window_title("balance: live sway")  # type: ignore[union-attr]  # a pyplot figure always has a manager
             except AttributeError:  # headless canvases have no manager
                 pass
         from matplotlib.backend_bases import FigureCanvasBase

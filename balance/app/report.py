@@ -591,7 +591,7 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
     plots.plot_left_right(
         d.left.means, d.right.means, measures=d.measures, labels=_LABELS, units=_UNITS, si_pct=d.si_pct,
         mdc=mdc or None, left_spread=d.left.values, right_spread=d.right.values, axes=bar_axes,
-        tick_labels=ticks, colors=(d.left.color, d.right.color),  # type: ignore[arg-type]
+        tick_labels=ticks, colors=(d.left.color, d.right.color),  # type: ignore[arg-type]  # colors are matplotlib colour specs, typed str
     )
     for a in bar_axes:
         a.title.set_fontsize(8)

@@ -414,7 +414,7 @@ class Store:
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
-                self._conn = None  # type: ignore[assignment]
+                self._conn = None  # type: ignore[assignment]  # closed: later use raises at once
 
     def __enter__(self) -> "Store":
         return self
@@ -708,7 +708,7 @@ class Store:
                 (a.id, str(protocol), _iso(started_at), source, _dumps(board or {}), _dumps(conditions or {}),
                  _dumps(spec or {}), __version__, notes),
             )  # fmt: skip
-            return int(cur.lastrowid)  # type: ignore[arg-type]
+            return int(cur.lastrowid)  # type: ignore[arg-type]  # lastrowid is set after an INSERT
 
     def add_trial(
         self,
@@ -785,7 +785,7 @@ class Store:
                      _float_or_none(getattr(trial, "duration_s", None)), _iso(when), raw_s, n, fs, blob,
                      _dumps(params), _dumps(extra)),
                 )  # fmt: skip
-                tid = int(cur.lastrowid)  # type: ignore[arg-type]
+                tid = int(cur.lastrowid)  # type: ignore[arg-type]  # lastrowid is set after an INSERT
                 db.executemany(
                     "INSERT INTO measures (trial_id, key, value) VALUES (?, ?, ?)",
                     [(tid, str(k), _float_or_none(v)) for k, v in measures.items()],
@@ -866,7 +866,7 @@ class Store:
             return _unpack_recording(row[0], fs_hz, meta)
         if raw_path and Path(raw_path).is_file():
             try:
-                from drivers.formats import read_any  # type: ignore[import-not-found]
+                from drivers.formats import read_any  # type: ignore[import-not-found]  # drivers is not type-checked with the app
             except ImportError:  # pragma: no cover - formats module always shipped
                 return None
             return read_any(raw_path)

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from balance.app.argtypes import nonneg_float, positive_float, positive_int
+from balance.catalogue import ANALYZE_TABLE
 
 __all__ = [
     "register",
@@ -37,25 +38,8 @@ __all__ = [
 ]
 
 #: Measures shown in the terminal table (those the preset provides, in this order); CSV and JSON
-#: carry every measure.
-KEY_MEASURES: dict[str, tuple[str, ...]] = {
-    "standard": (
-        "mean_velocity_mm_s",
-        "mean_velocity_ml_mm_s",
-        "rms_ml_mm",
-        "rms_ap_mm",
-        "prediction_ellipse_area_mm2",
-        "mean_power_frequency_hz",
-    ),
-    "quijoux": (
-        "mean_velocity_ML_AND_AP",
-        "mean_velocity_ML",
-        "rms_ML",
-        "rms_AP",
-        "confidence_ellipse_area_ML_AND_AP",
-        "mean_frequency_ML_AND_AP",
-    ),
-}
+#: carry every measure (:data:`balance.catalogue.ANALYZE_TABLE`).
+KEY_MEASURES: dict[str, tuple[str, ...]] = ANALYZE_TABLE
 
 #: Batches at least this long run in worker processes (when more than one job is allowed).
 MIN_PARALLEL_FILES = 8

@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
                         f"the board measured {total:.2f} kg with the {m:g} kg mass on the {pos} mark: is the mass on "
                         "the board and nothing else? Start the calibration again"
                     )
-                placements.append(Placement(m, x, y, tuple(float(v) for v in mean)))  # type: ignore[arg-type]
+                placements.append(Placement(m, x, y, tuple(float(v) for v in mean)))  # type: ignore[arg-type]  # four corners by construction
                 print(f"   measured {total:.2f} kg from {n} samples", file=out)
                 k += 1
         if hasattr(board, "clear_masses"):
