@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from balance.catalogue import PROTOCOL_DEFAULT
+from balance.catalogue import PROTOCOL_DEFAULT, REPORT_BARS
 from protocols.spec import ProtocolSpec, SpecError
 
 __all__ = ["PROTOCOLS", "PROTOCOL_DATA", "get_protocol", "load_protocol", "protocol_names"]
@@ -52,16 +52,7 @@ PROTOCOL_DATA: dict[str, dict[str, Any]] = {
         ],
         "rest_s": 5.0,
         "trim_s": 2.0,
-        "measures": [
-            "mean_velocity_mm_s",
-            "mean_velocity_ml_mm_s",
-            "mean_velocity_ap_mm_s",
-            "rms_ml_mm",
-            "rms_ap_mm",
-            "prediction_ellipse_area_mm2",
-            "weight_left_pct",
-            "weight_right_pct",
-        ],
+        "measures": [*REPORT_BARS, "weight_left_pct", "weight_right_pct"],  # total sway speed first
         "failure": {"kinds": ["step_off"]},
     },
     # Squat symmetry: bodyweight squats, reps found from the total load, left/right load

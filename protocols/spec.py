@@ -70,7 +70,7 @@ class StartRule:
     Attributes
     ----------
     stable_s : float
-        Seconds of stable stance before auto-start (s). About 2 s (issue 4).
+        Seconds of stable stance before auto-start (s), about 2 s.
     load_tolerance_pct_bw : float
         Allowed spread (max − min) of the total load over the window, % of body weight.
     side_offset_mm : float

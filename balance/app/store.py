@@ -60,7 +60,11 @@ from balance.app.paths import default_db_path, ensure_private_dir, raw_dir_for
 from balance.model import SessionRecord, Side, TrialRecord
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from balance.recording import Recording
     from protocols.results import TrialResult
+
+#: A wall-clock time as the store accepts it: a datetime, epoch seconds, an ISO 8601 string or None (now).
+When = datetime | float | str | None
 
 __all__ = [
     "Store",
@@ -225,7 +229,7 @@ def utc_now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _iso(value: Any) -> str:
+def _iso(value: When) -> str:
     """A datetime / epoch seconds / ISO string as ISO 8601 UTC."""
     if value is None:
         return utc_now_iso()
@@ -256,7 +260,7 @@ def _float_or_none(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _pack_recording(recording: Any) -> tuple[bytes, int, float | None, dict[str, Any]]:
+def _pack_recording(recording: Recording) -> tuple[bytes, int, float | None, dict[str, Any]]:
     """Recording -> (npz bytes, n samples, fs_hz, meta). Arrays kept in float64."""
     import numpy as np
 
@@ -276,7 +280,7 @@ def _pack_recording(recording: Any) -> tuple[bytes, int, float | None, dict[str,
     )
 
 
-def _unpack_recording(blob: bytes, fs_hz: float | None, meta: dict[str, Any]) -> Any:
+def _unpack_recording(blob: bytes, fs_hz: float | None, meta: dict[str, Any]) -> Recording:
     import numpy as np
 
     from balance.recording import Recording
@@ -675,10 +679,10 @@ class Store:
         athlete: str | Athlete,
         *,
         protocol: str,
-        started_at: Any = None,
-        board: Mapping[str, Any] | Any = None,
+        started_at: When = None,
+        board: Mapping[str, Any] | None = None,
         conditions: Mapping[str, Any] | None = None,
-        spec: Any = None,
+        spec: Mapping[str, Any] | None = None,
         source: str = "test",
         notes: str = "",
     ) -> int:
@@ -717,7 +721,7 @@ class Store:
         *,
         raw_path: str | os.PathLike[str] | None = None,
         store_samples: bool = True,
-        recorded_at: Any = None,
+        recorded_at: When = None,
     ) -> int:
         """Store one trial and its measures in one transaction; returns the trial id.
 
@@ -805,8 +809,8 @@ class Store:
         session_id: int,
         *,
         status: str = "complete",
-        comparison: Any = None,
-        finished_at: Any = None,
+        comparison: Mapping[str, Any] | None = None,
+        finished_at: When = None,
     ) -> None:
         """Close a session: ``status`` (``complete``/``incomplete``) and the left/right comparison."""
         if status not in ("complete", "incomplete", "open"):
@@ -819,7 +823,7 @@ class Store:
             if cur.rowcount != 1:
                 raise UnknownSessionError(f"no session {session_id} in {self.path}")
 
-    def set_session_comparison(self, session_id: int, comparison: Any) -> None:
+    def set_session_comparison(self, session_id: int, comparison: Mapping[str, Any]) -> None:
         """Store (or replace) the left/right comparison of a session."""
         with self._tx() as db:
             db.execute("UPDATE sessions SET comparison_json = ? WHERE id = ?", (_dumps(comparison), session_id))
@@ -860,7 +864,9 @@ class Store:
             )
         return out
 
-    def _load_recording(self, trial_id: int, fs_hz: float | None, meta: dict[str, Any], raw_path: str | None) -> Any:
+    def _load_recording(
+        self, trial_id: int, fs_hz: float | None, meta: dict[str, Any], raw_path: str | None
+    ) -> Recording | None:
         row = self._db.execute("SELECT samples_blob FROM trials WHERE id = ?", (trial_id,)).fetchone()
         if row is not None and row[0] is not None:
             return _unpack_recording(row[0], fs_hz, meta)
@@ -872,7 +878,7 @@ class Store:
             return read_any(raw_path)
         return None
 
-    def trial_recording(self, trial_id: int) -> Any:
+    def trial_recording(self, trial_id: int) -> Recording | None:
         """The samples of one trial as a :class:`balance.recording.Recording` (None if not kept)."""
         with self._lock:
             row = self._db.execute("SELECT fs_hz, extra_json, raw_path FROM trials WHERE id = ?", (trial_id,)).fetchone()

@@ -9,21 +9,19 @@ import pytest
 
 from balance.cop import cop_from_corners
 from balance.model import WII_BALANCE_BOARD, BoardGeometry
-from drivers.base import Board, BoardInfo, CueableBoard, Sample
+from drivers.base import BoardInfo, CueableBoard, Sample
 from drivers.sim import SimulatedBoard
 from protocols import events as ev
 from protocols.engine import Engine, _cop_ml
 from tests.protocols.conftest import fast_single_leg
+from tests.protocols.test_engine import NoCueBoard
 
 
-class Scripted(Board):
-    """A board replaying a scripted person; ``cue`` exists but the board does not declare it."""
-
-    kind = "script"
+class Scripted(NoCueBoard):
+    """A scripted person on a board of the given geometry; ``cue`` exists but is not declared."""
 
     def __init__(self, inner: SimulatedBoard, geometry: BoardGeometry = WII_BALANCE_BOARD) -> None:
-        super().__init__()
-        self.inner = inner
+        super().__init__(inner)
         self.geometry = geometry
         self.cues: list[str] = []
 
@@ -33,15 +31,6 @@ class Scripted(Board):
     @property
     def info(self) -> BoardInfo:
         return BoardInfo(kind="script", name="scripted", geometry=self.geometry)
-
-    def _open(self) -> None:
-        self.inner.open()
-
-    def _close(self) -> None:
-        self.inner.close()
-
-    def _read_internal(self, timeout_s: float | None) -> tuple[Sample | None, bool]:
-        return self.inner.read(timeout_s), False
 
 
 def _scripted_person(seed: int) -> SimulatedBoard:

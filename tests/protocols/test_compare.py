@@ -77,7 +77,7 @@ def test_compare_values_names_the_side_and_flags_beyond_mdc():
     assert c.beyond_mdc and c.flagged and c.sem_source == "own"
     assert c.sentence.startswith("Right leg: 50 % more side-to-side (mediolateral) sway than left")
     assert "larger than this athlete's trial-to-trial noise" in c.sentence
-    # one number in words (issue 11): the symmetry index (+40 %) only in tables, never beside "% more"
+    # one number in words: the symmetry index (+40 %) only in tables, never beside "% more"
     assert "symmetry index" not in c.sentence and "40 %" not in c.sentence
     assert "(side-to-side sway speed: 20.0 left vs 30.0 right mm/s)" in c.sentence
     assert "CoP" not in c.sentence and "Mean resultant" not in c.sentence

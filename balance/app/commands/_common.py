@@ -7,7 +7,10 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from balance.app.store import Store
 
 __all__ = [
     "safe_output",
@@ -49,7 +52,7 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout")
 
 
-def open_store(args: argparse.Namespace, *, create: bool = True) -> Any:
+def open_store(args: argparse.Namespace, *, create: bool = True) -> Store:
     from balance.app.store import Store
 
     return Store.open(getattr(args, "db", None), create=create)
