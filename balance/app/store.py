@@ -744,16 +744,13 @@ class Store:
             The disk is full or the database is read-only; nothing of this trial was stored and
             every earlier trial is intact. The message names the raw file, which still holds the data.
         """
-        protocol = str(getattr(trial, "protocol", "") or "")
+        protocol = trial.protocol
         side = Side.of(trial.side or "both").value
-        condition = getattr(trial, "condition", "") or ""
-        if not isinstance(condition, str):
-            condition = _condition_label(condition)
-        measures = dict(getattr(trial, "measures", None) or {})
-        params = trial.params or {}
-        raw = raw_path if raw_path is not None else getattr(trial, "raw_path", None)
-        raw_s = str(Path(raw).expanduser().resolve()) if raw else None
-        recording = getattr(trial, "recording", None)
+        condition = trial.condition
+        measures = dict(trial.measures)
+        params = trial.params
+        raw_s = str(Path(raw_path).expanduser().resolve()) if raw_path else None
+        recording = trial.recording
         blob = None
         n = 0
         fs = None
@@ -761,19 +758,11 @@ class Store:
         if recording is not None:
             packed, n, fs, meta = _pack_recording(recording)
             blob = packed if store_samples else None
-        summary = trial.summary() if callable(getattr(trial, "summary", None)) else {}
-        if not isinstance(summary, Mapping):
-            summary = {}
-        extra = {k: v for k, v in summary.items() if k not in _TRIAL_COLUMNS_IN_SUMMARY}
-        for k in ("status", "attempt", "eyes", "surface", "phase", "start_s", "end_s", "liftoff_s",
-                  "analysis_window_s", "analysis_error", "planned_duration_s", "body_mass_kg"):
-            if k not in extra and getattr(trial, k, None) is not None:
-                extra[k] = getattr(trial, k)
+        extra = {k: v for k, v in trial.summary().items() if k not in _TRIAL_COLUMNS_IN_SUMMARY}
         if meta:
             extra["recording_meta"] = meta
-        when = recorded_at if recorded_at is not None else getattr(trial, "started_at", None)
-        failure_kind = getattr(trial, "failure_kind", None)
-        failure_kind = getattr(failure_kind, "value", failure_kind)
+        when = recorded_at if recorded_at is not None else trial.started_at
+        failure_kind = trial.failure_kind
         try:
             with self._tx() as db:
                 if db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
@@ -782,11 +771,9 @@ class Store:
                     """INSERT INTO trials (session_id, protocol, side, condition, trial_index, practice, valid,
                        failure_kind, failure_time_s, duration_s, recorded_at, raw_path, n_samples, fs_hz,
                        samples_blob, params_json, extra_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (session_id, protocol, side, condition, int(getattr(trial, "trial_index", 0) or 0),
-                     int(bool(getattr(trial, "practice", False))), int(bool(getattr(trial, "valid", True))),
-                     None if failure_kind is None else str(failure_kind),
-                     _float_or_none(getattr(trial, "failure_time_s", None)),
-                     _float_or_none(getattr(trial, "duration_s", None)), _iso(when), raw_s, n, fs, blob,
+                    (session_id, protocol, side, condition, int(trial.trial_index), int(trial.practice),
+                     int(trial.valid), failure_kind, _float_or_none(trial.failure_time_s),
+                     _float_or_none(trial.duration_s), _iso(when), raw_s, n, fs, blob,
                      _dumps(params), _dumps(extra)),
                 )  # fmt: skip
                 tid = int(cur.lastrowid)  # type: ignore[arg-type]  # lastrowid is set after an INSERT
@@ -1038,12 +1025,3 @@ def _safe_component(text: str) -> str:
     """A string usable as one path component (codes are already simple; be safe anyway)."""
     keep = "".join(c if (c.isalnum() or c in "-_.") else "_" for c in str(text)).strip(".")
     return keep or "_"
-
-
-def _condition_label(condition: Any) -> str:
-    """A condition object/dict as a short label, e.g. ``eyes_open`` or ``eyes_closed_foam``."""
-    if isinstance(condition, Mapping):
-        parts = [f"{k}_{v}" if k not in ("eyes",) else f"eyes_{v}" for k, v in condition.items() if v]
-        return "_".join(parts)
-    name = getattr(condition, "name", None) or getattr(condition, "label", None)
-    return str(name) if name else str(condition)
