@@ -262,7 +262,7 @@ class LiveView:
         if isinstance(ev, events.Instruction):
             self.instruction = str(ev.text)
             self.alert = False
-            side = _CUE_SIDE.get(getattr(ev, "cue", None) or "")
+            side = _CUE_SIDE.get(ev.cue or "")
             if side is not None:  # a new stance: start a fresh trace
                 self.side = side
                 self._clear_trace()
@@ -273,13 +273,13 @@ class LiveView:
             self.side = str(ev.side)
             self.countdown = None
             self.timer_s = 0.0
-            d = float(getattr(ev, "duration_s", math.nan))
+            d = float(ev.duration_s)
             self.duration_s = d if math.isfinite(d) else None
             self.alert = False
             self._clear_trace()
         elif isinstance(ev, events.Elapsed):
             self.timer_s = float(ev.t_s)
-            d = float(getattr(ev, "duration_s", math.nan))
+            d = float(ev.duration_s)
             if math.isfinite(d):
                 self.duration_s = d
         elif isinstance(ev, events.FailureDetected):
@@ -287,10 +287,7 @@ class LiveView:
             self.instruction = f"{words.capitalize()} detected"
             self.alert = True
         elif isinstance(ev, events.TrialEnded):
-            res = getattr(ev, "result", None)
-            held = getattr(res, "duration_s", None)
-            if held is not None:
-                self.timer_s = float(held)
+            self.timer_s = float(ev.result.duration_s)
         elif isinstance(ev, events.RestStarted):
             self.instruction = f"Rest {float(ev.seconds):.0f} s"
             self.timer_s = None

@@ -209,12 +209,11 @@ def run_session(
         )
     elif error is None and result is not None and result.status != "complete":
         error = result.error or f"session {result.status}"
-    comparison = getattr(result, "comparison", None) if result is not None else None
+    comparison = result.comparison if result is not None else None
     status = "complete" if error is None else "incomplete"
     try:
-        store.finish_session(
-            sid, status=status, comparison=comparison.to_dict() if hasattr(comparison, "to_dict") else comparison
-        )
+        # stored with its rules_version: every view reads this one (protocols.sides)
+        store.finish_session(sid, status=status, comparison=None if comparison is None else comparison.to_dict())
     except Exception as err:  # noqa: BLE001 - the trials are committed already
         error = (error + "; " if error else "") + f"could not close the session record: {err}"
     return RunOutcome(session_id=sid, result=result, trial_ids=list(recorder.trial_ids), raw_dir=raw_dir,
