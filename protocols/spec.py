@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from balance.catalogue import PROTOCOL_DEFAULT
+from balance.model import Side
 
 __all__ = [
     "StartRule",
@@ -45,7 +46,7 @@ __all__ = [
 STANCES = ("single_leg", "bilateral", "squat")
 COMPARISONS = ("left_right", "romberg", "squat", "before_after")
 FAILURE_KINDS = ("touch_down", "step_off", "hop")
-SIDES = ("left", "right", "both")
+SIDES = tuple(s.value for s in Side)
 
 
 class SpecError(ValueError):
