@@ -5,7 +5,7 @@ Conventions
 ML (mediolateral) is ``x``: positive towards the person's right (the board's R sensors).
 AP (anteroposterior) is ``y``: positive forward (the board's T sensors, towards the toes
 when the person faces away from the power button). This is the ISPGR convention
-(Scoppa et al. 2013, Gait Posture 37:290-292; ``../shared/docs/posturography.md`` §3.1).
+(Scoppa et al. 2013, Gait Posture 37:290-292; ``docs/methods.md`` §3.1).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from balance.model import WII_BALANCE_BOARD, BoardGeometry
+
 __all__ = [
     "BoardGeometry",
     "WII_BALANCE_BOARD",
@@ -22,34 +24,6 @@ __all__ = [
     "cop_from_corners",
     "cop_from_forceplate",
 ]
-
-
-@dataclass(frozen=True)
-class BoardGeometry:
-    """Distances between the load cells of a four-sensor board.
-
-    Parameters
-    ----------
-    width_mm : float
-        Left-right distance between sensor centres (mm).
-    length_mm : float
-        Front-back distance between sensor centres (mm).
-    """
-
-    width_mm: float
-    length_mm: float
-
-    def __post_init__(self) -> None:
-        if not (self.width_mm > 0 and self.length_mm > 0):
-            raise ValueError(
-                f"sensor spacing must be positive, got width_mm={self.width_mm}, "
-                f"length_mm={self.length_mm}"
-            )
-
-
-#: Wii Balance Board sensor spacing, 433 mm x 238 mm (Leach et al. 2014, Sensors 14:18244;
-#: ``../shared/docs/wii-balance-board.md`` §5, ``posturography.md`` §3.1).
-WII_BALANCE_BOARD = BoardGeometry(width_mm=433.0, length_mm=238.0)
 
 
 @dataclass(frozen=True)
@@ -84,7 +58,7 @@ def cop_from_corners(
     """CoP from the four corner loads of a board.
 
     ``CoP_ML = (W/2)·((TR+BR) − (TL+BL))/Σ`` and ``CoP_AP = (L/2)·((TL+TR) − (BL+BR))/Σ``
-    (``../shared/docs/wii-balance-board.md`` §5; Leach et al. 2014).
+    (``docs/wii-balance-board.md`` §5; Leach et al. 2014).
 
     Parameters
     ----------

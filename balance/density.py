@@ -6,7 +6,7 @@ counted) whose distance to ``p[i]`` is at most ``R``, divided by the sampling ra
 low-passed (Baratto: 2.5 Hz; here the zero-phase 4th-order Butterworth of :mod:`balance.filters`) and its
 peaks (strict local maxima) are summarised: mean peak height (s), mean distance between the CoP
 positions of successive peaks (mm) and mean time between successive peaks (s). ``R = 3 mm`` by default,
-Quijoux's default (posturography.md §1.5). The run definition (inside means ``distance <= R``) is the one
+Quijoux's default (docs/methods.md §1.5). The run definition (inside means ``distance <= R``) is the one
 of Quijoux's ``stato.py``.
 
 Complexity: the forward and backward exits of all samples are found together by binary lifting over a
@@ -33,9 +33,9 @@ from numpy.typing import NDArray
 
 __all__ = ["DEFAULT_RADIUS_MM", "DEFAULT_CUTOFF_HZ", "run_lengths_within", "sway_density_curve", "sway_density_measures"]
 
-#: Circle radius (mm): Quijoux default 0.3 cm (posturography.md §1.5).
+#: Circle radius (mm): Quijoux default 0.3 cm (docs/methods.md §1.5).
 DEFAULT_RADIUS_MM: float = 3.0
-#: Low-pass cut-off of the sway-density curve (Hz), Baratto et al. 2002 (posturography.md §1.5).
+#: Low-pass cut-off of the sway-density curve (Hz), Baratto et al. 2002 (docs/methods.md §1.5).
 DEFAULT_CUTOFF_HZ: float = 2.5
 
 _BIG = 1e150  # barrier coordinate: farther than any radius from any real point, yet finite when squared

@@ -2,7 +2,7 @@
 
 The CoP is treated as a random walk: the mean-square displacement ``⟨Δx²⟩(Δt)`` is plotted against the
 time interval Δt and two straight regions are fitted, a short-term one and a long-term one
-(``../shared/docs/posturography.md`` §1.4). Conventions used here:
+(``docs/methods.md`` §1.4). Conventions used here:
 
 * MSD for lags ``1 … M`` samples, ``M = min(max_lag_s·fs, N//3)`` (Collins & De Luca used intervals up
   to 10 s; Quijoux caps at a third of the record). Computed with an FFT autocorrelation and cumulative
@@ -17,6 +17,8 @@ time interval Δt and two straight regions are fitted, a short-term one and a lo
   treats the planar displacement like a one-dimensional one and reports D_rs, D_rl beside D_xs, D_ys),
   not the two-dimensional Einstein relation ``⟨Δr²⟩ = 4DΔt`` (which would give the mean ``(D_x + D_y)/2``
   and is what some later re-implementations use: compare conventions before comparing values).
+  The convention is also the one of later published SDA definitions (e.g. J NeuroEng Rehabil
+  2017, 14:19, doi:10.1186/s12984-017-0230-5, Fig. 1: D_s is half the slope of ⟨Δr²⟩); docs/methods.md §1.4.
   (Quijoux's "diffusion coefficients" are a different quantity, exp(intercept) of the log-log fits; see
   :mod:`balance.quijoux`.)
 * Scaling exponents H: half the slope of the log-log fit in each region (H > 0.5 persistent, < 0.5
@@ -35,7 +37,7 @@ __all__ = ["mean_square_displacement", "diffusion_measures", "DEFAULT_MAX_LAG_S"
 
 #: Longest interval of the diffusion plot (s): Collins & De Luca 1993 used up to 10 s.
 DEFAULT_MAX_LAG_S: float = 10.0
-#: Range searched for the break between the short- and long-term regions (s), as Quijoux's SDA (posturography.md §1.4).
+#: Range searched for the break between the short- and long-term regions (s), as Quijoux's SDA (docs/methods.md §1.4).
 DEFAULT_BREAK_RANGE_S: tuple[float, float] = (0.3, 2.5)
 
 

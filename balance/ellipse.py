@@ -1,6 +1,6 @@
 """95 % ellipses of the CoP scatter: confidence (Prieto) and prediction (Duarte, chi-square) variants.
 
-The reference codes disagree on what "the 95 % ellipse" is (``../shared/docs/posturography.md`` §0 item 2
+The reference codes disagree on what "the 95 % ellipse" is (``docs/methods.md`` §0 item 2
 and §1.2 "Confidence vs prediction ellipse"). Every variant here is named:
 
 ``"prieto"``
@@ -9,11 +9,11 @@ and §1.2 "Confidence vs prediction ellipse"). Every variant here is named:
 ``"duarte"``
     95 % *prediction* ellipse of Duarte (2015; ``hyperellipsoid.py``), the HBEDB ``COParea``:
     ``π·√(λ₁λ₂)·F₀.₉₅(2, n−2)·2(n−1)(n+1)/(n(n−2))`` with λ the eigenvalues of the (n−1) covariance
-    (``../shared/data/README.md``, "Formats").
+    (``docs/data-formats.md``, "Formats").
 ``"chi2"``
     95 % prediction ellipse with the large-sample chi-square quantile (Schubert & Kirchner 2014;
     Vredeveld's ``pea()``): ``π·χ²₀.₉₅(2)·√(λ₁λ₂)``, λ of the (n−1) covariance. It underestimates for
-    small n (posturography.md §1.2).
+    small n (docs/methods.md §1.2).
 """
 
 from __future__ import annotations

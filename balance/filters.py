@@ -5,7 +5,7 @@ coefficients at low cut-off/sampling-rate ratios) and run forward and backward w
 :func:`scipy.signal.sosfiltfilt`, so it has no phase lag and the magnitude response of the
 design *squared* (a 4th-order design behaves as an 8th-order magnitude response, -6 dB at
 the cut-off). The default, 4th order at 10 Hz, is what Quijoux et al. 2021 use on CoP data
-(``../shared/docs/posturography.md`` §2.1 step 4 and §3.2 "Low-pass filter").
+(``docs/methods.md`` §2.1 step 4 and §3.2 "Low-pass filter").
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["DEFAULT_CUTOFF_HZ", "DEFAULT_ORDER", "butter_lowpass_sos", "lowpass"]
 
-#: Default cut-off (Hz): posturography.md §3.2, "Zero-phase Butterworth: 4th order at 10 Hz (Quijoux)".
+#: Default cut-off (Hz): docs/methods.md §3.2, "Zero-phase Butterworth: 4th order at 10 Hz (Quijoux)".
 DEFAULT_CUTOFF_HZ: float = 10.0
 #: Default order of the Butterworth design (before the forward-backward pass doubles it).
 DEFAULT_ORDER: int = 4
@@ -62,7 +62,7 @@ def butter_lowpass_sos(*, cutoff_hz: float, fs_hz: float, order: int = DEFAULT_O
         If the cut-off is not below Nyquist, or the order or rate is invalid.
     """
     _validate(cutoff_hz, fs_hz, order)
-    return _design(float(cutoff_hz), float(fs_hz), int(order))[0].copy()
+    return np.array(_design(float(cutoff_hz), float(fs_hz), int(order))[0], dtype=np.float64)
 
 
 @lru_cache(maxsize=64)

@@ -4,7 +4,7 @@
 into an :class:`AnalysisResult` holding the sway measures, the analysed signal, the gaps found and every
 preprocessing choice (with the library version), so a result can always be traced to how it was made.
 
-The ``"standard"`` preset follows ``../shared/docs/posturography.md`` §3.2 "Suggested pipeline":
+The ``"standard"`` preset follows ``docs/methods.md`` §3.2 "Suggested pipeline":
 
 1. **Check** the input (:mod:`balance.preprocess`): at least 2 s; finite, strictly increasing timestamps
    (duplicates are reported as such); NaN CoP samples (nobody on the board) are dropped, and the gaps they
@@ -12,14 +12,14 @@ The ``"standard"`` preset follows ``../shared/docs/posturography.md`` §3.2 "Sug
    reported (``gap_policy``) when longer; a constant CoP or a range that looks like metres or micrometres
    is an error.
 2. **Resample** irregular streams (a Wii Balance Board's) onto a uniform grid with SWARII (Audiffren &
-   Contal 2016; :func:`balance.resample.swarii`), never by linear interpolation (posturography.md §3.2,
+   Contal 2016; :func:`balance.resample.swarii`), never by linear interpolation (docs/methods.md §3.2,
    "Resample to a uniform grid"). Default rate 50 Hz, the ISPGR minimum (Scoppa et al. 2013,
-   posturography.md §3.2 "Duration / rate"), window two output periods (0.04 s at 50 Hz: the ratio of
+   docs/methods.md §3.2 "Duration / rate"), window two output periods (0.04 s at 50 Hz: the ratio of
    Quijoux's 0.08 s at 25 Hz; issue 10: the fixed 0.08 s window, a 0.08 s moving average with its -3 dB
    point at 5.5 Hz, removed 11-12 % of a WBB single-leg ML path by itself while the report named only the
    10 Hz filter). Uniform streams keep their rate unless ``fs_hz`` asks for another.
 3. **Low-pass** with the zero-phase 4th-order Butterworth at 10 Hz (:func:`balance.filters.lowpass`;
-   posturography.md §3.2 "Low-pass filter"). ``cutoff_hz=None`` skips it.
+   docs/methods.md §3.2 "Low-pass filter"). ``cutoff_hz=None`` skips it.
 4. **Trim** the first ``trim_s`` seconds (default 0: the protocol layer knows when the lift-off happened
    and cuts the trial before calling this).
 5. **Centre** (remove the mean) and compute :func:`balance.sway.measures`.
@@ -60,12 +60,12 @@ PRESETS: tuple[str, ...] = ("standard", "quijoux")
 #: Defaults of the "standard" preset (every one is recorded in :attr:`AnalysisResult.params`).
 DEFAULTS: dict[str, Any] = {
     "fs_hz": None,  # None: uniform streams keep their rate, irregular ones go to resample_fs_hz
-    "resample_fs_hz": 50.0,  # ISPGR minimum rate (posturography.md §3.2)
+    "resample_fs_hz": 50.0,  # ISPGR minimum rate (docs/methods.md §3.2)
     "resample": "auto",  # "auto" | "swarii" | "window" | "none"
     "window_s": None,  # SWARII window (s); None: WINDOW_PERIODS / output rate (Quijoux's ratio, 0.08 s at 25 Hz)
-    "max_gap_s": 0.5,  # longest gap bridged by the resampler (WBB gaps reach ~0.55 s, posturography.md §0)
+    "max_gap_s": 0.5,  # longest gap bridged by the resampler (WBB gaps reach ~0.55 s, docs/methods.md §0)
     "gap_policy": "error",  # "error" | "longest"
-    "cutoff_hz": 10.0,  # posturography.md §3.2: 4th order, 10 Hz (Quijoux)
+    "cutoff_hz": 10.0,  # docs/methods.md §3.2: 4th order, 10 Hz (Quijoux)
     "order": 4,
     "trim_s": 0.0,
     "min_duration_s": pp.MIN_DURATION_S,
@@ -129,7 +129,7 @@ def _unpack(src: Recording | tuple[ArrayLike, ArrayLike, ArrayLike]) -> tuple[An
 def _longest_stretch(t: NDArray[np.float64], gaps: NDArray[np.float64]) -> NDArray[np.bool_]:
     edges = np.concatenate([[t[0]], gaps.ravel(), [t[-1]]]).reshape(-1, 2)  # (start, stop) of gap-free stretches
     k = int(np.argmax(edges[:, 1] - edges[:, 0]))
-    return (t >= edges[k, 0]) & (t <= edges[k, 1])
+    return np.asarray((t >= edges[k, 0]) & (t <= edges[k, 1]), dtype=np.bool_)
 
 
 def analyze(
@@ -208,7 +208,7 @@ def analyze(
     """
     if preset not in PRESETS:
         raise ValueError(f"preset={preset!r} is not one of {PRESETS}")
-    given = {
+    given: dict[str, Any] = {
         k: v
         for k, v in dict(
             fs_hz=fs_hz, resample_fs_hz=resample_fs_hz, resample=resample, window_s=window_s, max_gap_s=max_gap_s,

@@ -1,6 +1,6 @@
 """Input checks and preprocessing steps of the default analysis pipeline.
 
-Each function does one step of ``../shared/docs/posturography.md`` §3.2 "Suggested pipeline" (resample,
+Each function does one step of ``docs/methods.md`` §3.2 "Suggested pipeline" (resample,
 low-pass, trim, remove the mean) or one check of the input, and raises
 :class:`balance.errors.BalanceInputError` naming the problem and the fix. :func:`balance.pipeline.analyze`
 chains them; they are public so that protocols can reuse single steps.
@@ -33,7 +33,7 @@ MIN_DURATION_S: float = 2.0
 #: (a CoP range of 0.01 m would read as 0.01 mm).
 MIN_RANGE_MM: float = 0.5
 #: A CoP range wider than this (mm) cannot come from a person standing on a board or plate (the WBB sensor
-#: spacing is 433 x 238 mm, wii-balance-board.md §5): it looks like micrometres or a wrong scale.
+#: spacing is 433 x 238 mm, docs/wii-balance-board.md §5): it looks like micrometres or a wrong scale.
 MAX_RANGE_MM: float = 1000.0
 #: Relative spread of the sampling intervals below which a stream counts as uniform.
 UNIFORM_REL_TOL: float = 0.01
@@ -221,7 +221,7 @@ def trim_start(
 def centre(
     cop_ml_mm: NDArray[np.float64], cop_ap_mm: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], float, float]:
-    """Remove the mean (posturography.md §3.2 step 8).
+    """Remove the mean (docs/methods.md §3.2 step 8).
 
     Returns
     -------

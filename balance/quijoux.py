@@ -4,7 +4,7 @@ Quijoux F, Nicolaï A, Chairi I, et al. *A review of center of pressure (COP) va
 quantify standing balance in elderly people: algorithms and open-access code.* Physiol Rep
 2021;9(22):e15067, doi 10.14814/phy2.15067. Their code (``Jythen/code_descriptors_postural_control``
 @ c66a0e4, MIT) is the definition reproduced here: :func:`features` returns the dict their
-``compute_all_features`` returns, key for key, to rounding error (``../shared/docs/posturography.md``
+``compute_all_features`` returns, key for key, to rounding error (``docs/methods.md``
 §2.1). Researchers can therefore reproduce that review's numbers with this package.
 
 Units follow the authors, not the rest of this package: their input is in **cm** and so are
@@ -97,7 +97,7 @@ for _axis in (_ML, _AP, _MLAP):
     _KEYS.append(f"mean_frequency_{_axis}")
     _UNITS[f"mean_frequency_{_axis}"] = "Hz"
 for _name, _unit in (
-    # "powers" are sums of Welch PSD bins (cm2/Hz), not integrals (posturography.md §1.3)
+    # "powers" are sums of Welch PSD bins (cm2/Hz), not integrals (docs/methods.md §1.3)
     ("total_power", "cm2/Hz"),
     ("power_frequency_50", "Hz"),
     ("power_frequency_95", "Hz"),
@@ -114,7 +114,7 @@ for _name, _unit in (
         _UNITS[f"{_name}_{_axis}"] = _unit
 for _axis in (_DIFF_ML, _DIFF_AP):
     for _name, _unit in (
-        # "diffusion" = MSD extrapolated to 1 s by the log-log fit (posturography.md §1.4)
+        # "diffusion" = MSD extrapolated to 1 s by the log-log fit (docs/methods.md §1.4)
         ("short_time_diffusion", "cm2"),
         ("long_time_diffusion", "cm2"),
         ("critical_time", "s"),
@@ -141,12 +141,12 @@ del _axis, _name, _unit
 #: ``arccos(|v_y| / |v|)`` is 0/0 there.
 ISOTROPY_REL_TOL: float = 1e-9
 
-# Default preprocessing of Stabilogram.from_array (posturography.md §2.1 "Preprocessing defaults").
+# Default preprocessing of Stabilogram.from_array (docs/methods.md §2.1 "Preprocessing defaults").
 _RESAMPLE_HZ = 25.0
 _SWARII_WINDOW_S = 0.08 - 1e-6  # SWARII.resample passes window_size - 1e-6 to Local_SWARII
 _FILTER_CUTOFF_HZ = 10.0
 _FILTER_ORDER = 4
-_BAND_HZ = (0.15, 5.0)  # spectral features use 0.15-5 Hz (posturography.md §1.3)
+_BAND_HZ = (0.15, 5.0)  # spectral features use 0.15-5 Hz (docs/methods.md §1.3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def _filtfilt(order: int, wn: float, x: NDArray[np.float64]) -> NDArray[np.float
     ext = np.concatenate([2 * x[:1] - x[edge:0:-1], x, 2 * x[-1:] - x[-2 : -(edge + 2) : -1]], axis=0)
     y, _ = lfilter(b, a, ext, axis=0, zi=zi * ext[:1])
     y, _ = lfilter(b, a, y[::-1], axis=0, zi=zi * y[-1:])
-    return y[::-1][edge:-edge]
+    return np.asarray(y[::-1][edge:-edge], dtype=np.float64)
 
 
 @lru_cache(maxsize=32)
@@ -202,7 +202,7 @@ def _hann(nperseg: int) -> NDArray[np.float64]:
 
     win = get_window("hann", nperseg)  # periodic Hann, scipy.signal.welch's default
     win.flags.writeable = False  # cached: shared by every call
-    return win
+    return np.asarray(win, dtype=np.float64)
 
 
 @lru_cache(maxsize=1)
@@ -283,7 +283,7 @@ def _welch(sig: NDArray[np.float64], fs: float) -> tuple[NDArray[np.float64], ND
     else:
         psd[..., 1:-1] *= 2
     freqs = np.fft.rfftfreq(n, 1 / fs)
-    return freqs, psd.T
+    return np.asarray(freqs, dtype=np.float64), np.asarray(psd.T, dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,7 +343,7 @@ def purge_artefacts(
         return t[:0], s[:0]
 
     def l1(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.sum(np.abs(a - b), axis=-1)
+        return np.asarray(np.sum(np.abs(a - b), axis=-1), dtype=np.float64)
 
     def rejected(i: int, last: NDArray[np.float64]) -> bool:
         jump = l1(s[i], last) > threshold_up_cm
@@ -407,7 +407,7 @@ def preprocess_signal(
 ) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]:
     """The authors' ``Stabilogram.from_array`` preprocessing, on a CoP in cm.
 
-    Steps (``../shared/docs/posturography.md`` §2.1): drop rows with NaN; subtract the mean
+    Steps (``docs/methods.md`` §2.1): drop rows with NaN; subtract the mean
     (``center``); if ``resample``, :func:`purge_artefacts` then SWARII to ``resample_hz``
     (window 0.08 s - 1e-6 s) with empty windows linearly interpolated as the reference does
     (onto ``arange(first, last, 1/resample_hz)``); if ``filter_``, an ``order``-th order
@@ -625,7 +625,7 @@ def _positional(sig: NDArray[np.float64], mean_cm: NDArray[np.float64]) -> dict[
     out["planar_deviation_ML_AND_AP"] = float(np.sqrt(s_ml**2 + s_ap**2))
     cov = (1 / n) * float(np.dot(ml, ap))
     out["coefficient_sway_direction_ML_AND_AP"] = cov / (s_ml * s_ap)
-    # prediction ellipse with 1/n moments (posturography.md §1.2, "Quijoux confidence_ellipse_area")
+    # prediction ellipse with 1/n moments (docs/methods.md §1.2, "Quijoux confidence_ellipse_area")
     quant = _f_quantile_95(n)
     coeff = ((n + 1) * (n - 1)) / (n * (n - 2))
     det = (s_ml**2) * (s_ap**2) - cov**2
@@ -761,7 +761,7 @@ def _spectral(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
     m2 = (f * f) @ p
 
     def band_sum(mask: NDArray[np.bool_]) -> NDArray[np.float64]:
-        return np.where(mask[:, None], p, 0.0).sum(axis=0)
+        return np.asarray(np.where(mask[:, None], p, 0.0).sum(axis=0), dtype=np.float64)
 
     values = {
         "total_power": m0,
@@ -796,7 +796,7 @@ def _msd(x: NDArray[np.float64], max_lag: int) -> NDArray[np.float64]:
     head = csum[n - k]  # sum x[:n-k]**2
     tail = csum[n] - csum[k]  # sum x[k:]**2
     denom = (n - k).reshape((-1,) + (1,) * (x.ndim - 1))
-    return (head + tail - 2 * acf) / denom
+    return np.asarray((head + tail - 2 * acf) / denom, dtype=np.float64)
 
 
 def _ols_ranges(
@@ -857,7 +857,7 @@ def _pick_line(
 
 
 def _diffusion(sig: NDArray[np.float64], fs: float) -> dict[str, float]:
-    """Stabilogram-diffusion analysis as in the reference ``SDA`` (posturography.md §1.4).
+    """Stabilogram-diffusion analysis as in the reference ``SDA`` (docs/methods.md §1.4).
 
     MSD up to a third of the record; for each axis, the short-term line is the best (least
     rmse) log-log fit on the first ``i`` lags and the long-term line the best on lags ``i-1``

@@ -1,7 +1,7 @@
 """Resampling of irregularly sampled streams onto a uniform time grid.
 
 A Wii Balance Board delivers samples at irregular instants (mean 24-55 Hz with gaps of up to
-0.55 s, ``../shared/docs/posturography.md`` §0 item 5 and §3). Audiffren & Contal (2016,
+0.55 s, ``docs/methods.md`` §0 item 5 and §3). Audiffren & Contal (2016,
 Sensors 16:1208) show that linear or zero-order-hold interpolation biases CoP velocity; they
 propose SWARII (Sliding Windows Weighted Averaged Interpolation), implemented here by
 :func:`swarii`. :func:`window_average` is the plain (unweighted) moving-window mean.
@@ -210,7 +210,7 @@ def swarii(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Resample an irregular stream onto a uniform grid with SWARII.
 
-    SWARII (Audiffren & Contal 2016, Sensors 16:1208; ``../shared/docs/posturography.md``
+    SWARII (Audiffren & Contal 2016, Sensors 16:1208; ``docs/methods.md``
     §2.1 and §3) gives each grid instant ``c`` the time-weighted mean of the samples ``i``
     with ``|t_i - c| < window_s / 2``. Sample ``i`` weighs the length of the interval it
     "owns": from the midpoint with its predecessor to the midpoint with its successor, the
@@ -339,7 +339,7 @@ def window_average(
     arithmetic mean of the samples with ``t_k - window_s/2 <= t_i < t_k + window_s/2``. With
     ``window_s = 1 / fs_hz`` every sample belongs to exactly one window (binning); a wider
     window smooths more. Averaging rather than interpolating keeps the CoP velocity
-    unbiased (Audiffren & Contal 2016; ``../shared/docs/posturography.md`` §3).
+    unbiased (Audiffren & Contal 2016; ``docs/methods.md`` §3).
 
     Parameters
     ----------

@@ -4,12 +4,12 @@ PSD estimator (the same for every spectral measure, computed once per call): Wel
 Hann window, segments of ``N//2`` samples, ``N//4`` overlap, FFT length ``N//2``, constant (mean)
 detrend per segment, one-sided density scaling (mm²/Hz). These are the settings of the HBEDB
 reference values (Duarte's ``psd2`` as called in ``BalanceDatasetAnalysis.ipynb``;
-``../shared/data/README.md`` "Formats", ``COPmfreq``), so ``mean_power_frequency_hz`` reproduces
+``docs/data-formats.md`` "Formats", ``COPmfreq``), so ``mean_power_frequency_hz`` reproduces
 the published ``COPmfreq``.
 
 Two families of measures use that PSD ``G(f)``:
 
-* Prieto et al. 1996 (posturography.md §1.3), restricted to the band 0.15–5 Hz (upper edge capped at
+* Prieto et al. 1996 (docs/methods.md §1.3), restricted to the band 0.15–5 Hz (upper edge capped at
   Nyquist): spectral moments ``μ_k = Σ f_m^k G[m] Δf``; total power ``μ₀`` (mm², the variance in the
   band), 50 %/95 % power frequency (smallest bin frequency where the cumulative power reaches the
   fraction), centroidal frequency ``√(μ₂/μ₀)`` and frequency dispersion ``√(1 − μ₁²/(μ₀μ₂))``.
@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 __all__ = ["DEFAULT_BAND_HZ", "welch_psd", "spectral_measures"]
 
-#: Band of the Prieto spectral measures (Hz), posturography.md §1.3 "Restrict to 0.15–5 Hz".
+#: Band of the Prieto spectral measures (Hz), docs/methods.md §1.3 "Restrict to 0.15–5 Hz".
 DEFAULT_BAND_HZ: tuple[float, float] = (0.15, 5.0)
 
 

@@ -5,7 +5,7 @@ unit (``mean_velocity_mm_s``, ``rms_ml_mm``, ``prediction_ellipse_area_mm2`` ...
 :data:`MEASURES` gives, for each key, the unit, a description, the formula and the reference; the app's
 data dictionary and reports are generated from it.
 
-Definitions follow ``../shared/docs/posturography.md`` §1 (Prieto et al. 1996, IEEE TBME 43:956-966, as
+Definitions follow ``docs/methods.md`` §1 (Prieto et al. 1996, IEEE TBME 43:956-966, as
 transcribed by Jousson 2019 and implemented by Quijoux et al. 2021). Notation: ``ML[n]``, ``AP[n]`` the
 CoP with its mean removed, ``n = 1 … N``, sampled at ``fs``; ``RD[n] = √(ML² + AP²)``; trial duration
 ``T = N/fs`` (the Duarte/Quijoux convention, which reproduces HBEDB ``COPvelo``).
@@ -26,7 +26,6 @@ Groups (``select=`` accepts group names and measure keys; only the groups needed
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -36,6 +35,7 @@ from balance import diffusion as _diffusion
 from balance import spectral as _spectral
 from balance.ellipse import ellipse_scale
 from balance.errors import BalanceInputError
+from balance.model import MeasureInfo
 
 __all__ = [
     "MeasureInfo",
@@ -50,42 +50,11 @@ __all__ = [
 Z_95: float = 1.6448536269514722
 
 
-@dataclass(frozen=True)
-class MeasureInfo:
-    """One entry of the measure catalogue.
-
-    Attributes
-    ----------
-    key : str
-        Column name, with its unit (``mean_velocity_ml_mm_s``).
-    unit : str
-        Unit (``"mm"``, ``"mm/s"``, ``"mm²"``, ``"mm²/s"``, ``"Hz"``, ``"s"``, ``"1"`` for dimensionless).
-    description : str
-        Plain-language description.
-    formula : str
-        The formula, in the notation of the module docstring.
-    reference : str
-        Where the definition comes from.
-    group : str
-        Computation group (module docstring).
-    axis : str
-        ``"ml"``, ``"ap"`` or ``"planar"``.
-    """
-
-    key: str
-    unit: str
-    description: str
-    formula: str
-    reference: str
-    group: str
-    axis: str
-
-
-_PRIETO = "Prieto et al. 1996, IEEE TBME 43:956-966 (posturography.md §1.2)"
-_PRIETO_F = "Prieto et al. 1996, IEEE TBME 43:956-966 (posturography.md §1.3)"
-_DUARTE_PSD = "Duarte psd2 / HBEDB BalanceDatasetAnalysis.ipynb (shared/data/README.md, COPmfreq)"
-_CDL = "Collins & De Luca 1993, Exp Brain Res 95:308-318 (posturography.md §1.4)"
-_BARATTO = "Baratto et al. 2002, Motor Control 6:246-270 (posturography.md §1.5)"
+_PRIETO = "Prieto et al. 1996, IEEE TBME 43:956-966 (docs/methods.md §1.2)"
+_PRIETO_F = "Prieto et al. 1996, IEEE TBME 43:956-966 (docs/methods.md §1.3)"
+_DUARTE_PSD = "Duarte psd2 / HBEDB BalanceDatasetAnalysis.ipynb (docs/data-formats.md, COPmfreq)"
+_CDL = "Collins & De Luca 1993, Exp Brain Res 95:308-318 (docs/methods.md §1.4)"
+_BARATTO = "Baratto et al. 2002, Motor Control 6:246-270 (docs/methods.md §1.5)"
 _AXIS_NAME = {"ml": "mediolateral", "ap": "anteroposterior", "planar": "resultant (planar)"}
 
 
@@ -134,12 +103,12 @@ def _catalogue() -> dict[str, MeasureInfo]:
         "Area of the 95 % prediction ellipse, Duarte's F-based formula with the (N−1) covariance "
         "(= HBEDB COParea)",
         "π √(λ₁λ₂) F₀.₉₅(2, N−2) · 2(N−1)(N+1)/(N(N−2)), λ eigenvalues of the (N−1) covariance",
-        "Duarte 2015 Gait Posture 41:44-45, hyperellipsoid.py; HBEDB COParea (shared/data/README.md)", "area",
+        "Duarte 2015 Gait Posture 41:44-45, hyperellipsoid.py; HBEDB COParea (docs/data-formats.md)", "area",
         "planar")
     add("prediction_ellipse_chi2_area_mm2", "mm²",
         "Area of the 95 % prediction ellipse with the chi-square quantile (large-sample approximation)",
         "π χ²₀.₉₅(2) √(λ₁λ₂), χ²₀.₉₅(2) = 5.991, λ eigenvalues of the (N−1) covariance",
-        "Schubert & Kirchner 2014 Gait Posture 39:518-522; posturography.md §1.2", "area", "planar")
+        "Schubert & Kirchner 2014 Gait Posture 39:518-522; docs/methods.md §1.2", "area", "planar")
     add("fractal_dimension_cc", "1", "Fractal dimension with the 95 % confidence-circle diameter",
         "log N / log(N d / path_length), d = 2(MDIST + z₀.₀₅·SD_RD)", _PRIETO, "area", "planar")
     add("fractal_dimension_ce", "1", "Fractal dimension with the 95 % confidence-ellipse diameter",
@@ -314,7 +283,7 @@ def _drop_interior(p: NDArray[np.float64]) -> NDArray[np.float64]:
         cand = np.arange(p.shape[0])
     pc = p[cand]
     cross = e[:, 0] * (pc[:, 1:2] - a[:, 1]) - e[:, 1] * (pc[:, 0:1] - a[:, 0])  # (M, corners)
-    return pc[~np.all(cross > 0, axis=1)]
+    return np.asarray(pc[~np.all(cross > 0, axis=1)], dtype=np.float64)
 
 
 def _as_cop(cop_ml_mm: ArrayLike, cop_ap_mm: ArrayLike, fs_hz: float) -> tuple[NDArray[np.float64], ...]:

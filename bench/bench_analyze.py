@@ -16,7 +16,7 @@ Run on demand (not a test)::
 The synthetic CoP is a realistic quiet-standing sway: per axis, Gaussian noise low-passed at 0.3 Hz
 plus a smaller part low-passed at 1.5 Hz (2nd-order Butterworth), scaled so that the AP sway
 (RMS ~4 mm) is about twice the ML sway (~2 mm) and the mean speed is ~8.5 mm/s, near the HBEDB
-bipedal values (``/work/shared/docs/posturography.md`` §4.3).
+bipedal values (``docs/methods.md`` §4.3).
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def per_file_breakdown(path: str, repeats: int = 50) -> None:
     _keep_freed_memory()  # as `balance analyze` does
     rec = read_any(path)
 
-    def med(f) -> float:  # type: ignore[no-untyped-def]
+    def med(f) -> float:  # type: ignore[no-untyped-def]  # a local helper of a script
         ts = []
         for _ in range(repeats):
             t0 = time.perf_counter()

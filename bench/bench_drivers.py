@@ -75,8 +75,8 @@ def bench_batch(n: int, repeats: int) -> float:
     ml = batch_pipeline(reports[:50], profile, tare)
     for i in range(0, 50, 10):
         rep = wp.parse_report(bytes(reports[i]))
-        kg = wp.raw_to_kg(np.array(rep.raw) - tare, KENNER_CALIBRATION)  # type: ignore[union-attr]
-        kg = kg * wp.temperature_correction_factor(rep.temperature, reference_temperature=KENNER_CALIBRATION.reference_temperature)  # type: ignore[union-attr]
+        kg = wp.raw_to_kg(np.array(rep.raw) - tare, KENNER_CALIBRATION)  # type: ignore[union-attr]  # a data report by construction
+        kg = kg * wp.temperature_correction_factor(rep.temperature, reference_temperature=KENNER_CALIBRATION.reference_temperature)  # type: ignore[union-attr]  # a data report by construction
         kg = apply_profile(kg, profile)
         assert abs(float(cop_from_corners(*kg).cop_ml_mm) - ml[i]) < 1e-9
     times = []

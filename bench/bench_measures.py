@@ -31,7 +31,7 @@ def _trial() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return a[:, 0], a[:, 8] * 10.0, a[:, 7] * 10.0  # time, ML (COPy), AP (COPx), cm -> mm
 
 
-def _times(fn, repeat: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+def _times(fn, repeat: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]  # a local helper of a script
     """Wall-clock and CPU (this process) milliseconds per call."""
     for _ in range(5):  # warm-up: imports, caches
         fn()

@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SampleFlag", "Sample", "BoardInfo", "Board"]
+from balance.model import WII_BALANCE_BOARD, BoardGeometry
+
+__all__ = ["SampleFlag", "Sample", "BoardInfo", "Board", "CueableBoard"]
 
 
 class SampleFlag(enum.IntFlag):
@@ -84,6 +86,9 @@ class BoardInfo:
         The calibration in use (factory points, tare, per-board profile), JSON-serialisable.
     extra : dict
         Anything else worth recording in a file header.
+    geometry : BoardGeometry
+        Sensor spacing (mm), for the centre of pressure from the corner loads; the Wii
+        Balance Board's (433 mm x 238 mm) unless the board says otherwise.
     """
 
     kind: str
@@ -92,6 +97,7 @@ class BoardInfo:
     battery: float | None = None
     calibration: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    geometry: BoardGeometry = WII_BALANCE_BOARD
 
 
 class Board(ABC):
@@ -239,3 +245,28 @@ class Board(ABC):
     @abstractmethod
     def _read_internal(self, timeout_s: float | None) -> tuple[Sample | None, bool]:
         """Return ``(sample_or_None, filtered)``; raise :class:`EOFError` at the end of a finite source."""
+
+
+class CueableBoard(ABC):
+    """A board that follows the protocol's instructions (the simulator: a simulated person).
+
+    The protocol engine tells such a board every instruction it gives the person on the
+    board (``isinstance(board, CueableBoard)``); a real board ignores instructions and is not
+    one. Cue words: ``"step_on_both"``, ``"stand_left"``, ``"stand_right"``, ``"step_off"``,
+    ``"rest"``, ``"squat"``, ``"eyes_closed"``.
+    """
+
+    @abstractmethod
+    def cue(self, instruction: str) -> float | None:
+        """Follow ``instruction`` (a cue word).
+
+        Returns
+        -------
+        float or None
+            Board time (s) the board starts to follow it, or None when it already does.
+
+        Raises
+        ------
+        ValueError
+            The cue word is unknown.
+        """

@@ -76,7 +76,7 @@ def read_c3d(
 
     p = Path(path)
     try:
-        import ezc3d  # type: ignore[import-not-found]
+        import ezc3d  # type: ignore[import-not-found]  # optional extra, untyped
     except ImportError as err:
         raise FormatError(f"{p}: reading C3D files needs ezc3d: pip install 'balance-sway[c3d]'") from err
     i_ml, s_ml = _axis(ml_axis)

@@ -7,11 +7,11 @@ fit then finds
 1. per-sensor gains ``g`` (TL, TR, BL, BR) by linear least squares on force and moment balance: for a
    mass ``m`` at ``(x, y)`` mm, ``Σ g_i·C_i = m``, ``Σ g_i·C_i·sx_i = m·x/(W/2)`` and
    ``Σ g_i·C_i·sy_i = m·y/(L/2)`` with ``sx = (-1, +1, -1, +1)``, ``sy = (+1, +1, -1, -1)`` and
-   ``W × L`` the sensor spacing (``../shared/docs/wii-balance-board.md`` §5; CoP formula of
+   ``W × L`` the sensor spacing (``docs/wii-balance-board.md`` §5; CoP formula of
    ``balance.cop``). Directions the placements cannot see are kept at gain 1 (minimum-norm
    correction);
 2. an affine CoP correction per axis, ``x' = a·x + b`` (Leach et al. 2014: a linear calibration took
-   the CoP RMSE from 2-6 mm to 0.5-2 mm; ``../shared/docs/posturography.md`` §3.1), on what the gains
+   the CoP RMSE from 2-6 mm to 0.5-2 mm; ``docs/methods.md`` §3.1), on what the gains
    leave.
 
 The profile is applied to corner loads, so everything downstream (CoP, weight, left/right load) sees
@@ -126,9 +126,9 @@ class CalibrationProfile:
             raise CalibrationError(f"calibration profile is malformed ({err}); run `balance calibrate` again") from err
         return cls(
             serial=str(d.get("serial", "")),
-            gains=gains,  # type: ignore[arg-type]
-            cop_ml=ml,  # type: ignore[arg-type]
-            cop_ap=ap,  # type: ignore[arg-type]
+            gains=gains,  # type: ignore[arg-type]  # four floats by construction
+            cop_ml=ml,  # type: ignore[arg-type]  # four floats by construction
+            cop_ap=ap,  # type: ignore[arg-type]  # four floats by construction
             created_utc=str(d.get("created_utc", "")),
             report=dict(d.get("report", {})),
         )
@@ -278,7 +278,7 @@ def fit_profile(
                 f"the fitted sensor gains {np.round(gains, 3).tolist()} are implausible (outside 0.5-2): was each "
                 "mass really at the position asked for, and the board empty otherwise? Repeat the calibration"
             )
-        tmp = CalibrationProfile(serial=serial, gains=tuple(float(g) for g in gains))  # type: ignore[arg-type]
+        tmp = CalibrationProfile(serial=serial, gains=tuple(float(g) for g in gains))  # type: ignore[arg-type]  # four floats by construction
         if not fit_cop:
             break
         cc = apply_profile(c, tmp, geometry=geometry)

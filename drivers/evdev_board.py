@@ -1,6 +1,6 @@
 """Wii Balance Board through the Linux kernel driver ``hid-wiimote`` and evdev (registry name ``evdev``).
 
-Facts from ``../shared/docs/wii-balance-board.md`` §6: the kernel creates an input device named
+Facts from ``docs/wii-balance-board.md`` §6: the kernel creates an input device named
 "Nintendo Wii Remote Balance Board" with ``ABS_HAT0X`` = TR, ``ABS_HAT0Y`` = BR, ``ABS_HAT1X`` = TL,
 ``ABS_HAT1Y`` = BL in units of 10 g, already calibrated (negative values clamped to 0), and
 ``BTN_A`` for the front button. The input core de-fuzzes (fuzz=2), so the driver sets fuzz to 0 on
@@ -84,7 +84,7 @@ def parse_bboard_calib(text: str) -> dict[str, Any]:
 
 def _import_evdev() -> Any:
     try:
-        import evdev  # type: ignore[import-not-found]
+        import evdev  # type: ignore[import-not-found]  # optional, Linux only, untyped
     except ImportError as err:
         raise BoardNotFound(
             "the `evdev` package is not installed: pip install 'balance-sway[evdev]' (Linux only), "

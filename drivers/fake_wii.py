@@ -1,6 +1,6 @@
 """A byte-level fake Wii Balance Board with the hidapi device interface (``write(bytes)``, ``read(size, timeout_ms)``).
 
-It answers like the real board (``../shared/docs/wii-balance-board.md`` §2, §3, §4, §8; Dolphin's
+It answers like the real board (``docs/wii-balance-board.md`` §2, §3, §4, §8; Dolphin's
 emulated board is the model): 0x15 → 0x20 status (extension bit set), 0x16 → register write + 0x22
 ack, 0x17 → chunked 0x21 replies from a 24-bit register map holding the extension ID and a
 calibration block with a valid CRC, 0x12 → data reporting mode, 0x11 → LED. Once a data mode is set
@@ -25,7 +25,7 @@ from drivers import wii_protocol as wp
 
 __all__ = ["FakeWiiBoard", "KENNER_CALIBRATION", "KENNER_BYTE20", "KENNER_CRC"]
 
-#: The public calibration dump of Carl Kenner's board (WiiBrew diff 37846, ``wii-balance-board.md`` §3.1),
+#: The public calibration dump of Carl Kenner's board (WiiBrew diff 37846, ``docs/wii-balance-board.md`` §3.1),
 #: corners TL, TR, BL, BR; reference temperature 0x1A derived from its CRC (§3.4).
 KENNER_CALIBRATION = wp.WiiCalibration(
     c0=(0x048C, 0x07C3, 0x296B, 0x3CF8),
@@ -65,7 +65,7 @@ class FakeWiiBoard:
     realtime : bool
         Stream on the real clock (sleeping in ``read``) instead of a virtual one.
     report_rate_hz, adc_rate_hz : float
-        Report cadence and sensor update rate (``wii-balance-board.md`` §4).
+        Report cadence and sensor update rate (``docs/wii-balance-board.md`` §4).
     pad_reads : bool
         Pad every read to 22 bytes, as Windows does (§7).
     extension_id : bytes
@@ -91,7 +91,7 @@ class FakeWiiBoard:
     half_connected_reads : int
         The first this many reads of the extension ID answer FF..FF (a half-connected extension).
     clone : bool
-        A third-party board hard-wired to stream 0x34 (``wii-balance-board.md`` §7): it streams from power-up,
+        A third-party board hard-wired to stream 0x34 (``docs/wii-balance-board.md`` §7): it streams from power-up,
         between replies, and a status report does not stop it.
     """
 
@@ -121,7 +121,7 @@ class FakeWiiBoard:
         half_connected_reads: int = 0,
         clone: bool = False,
     ) -> None:
-        self.load: LoadFn = load if callable(load) else (lambda t, _l=tuple(load): _l)  # type: ignore[misc]
+        self.load: LoadFn = load if callable(load) else (lambda t, _l=tuple(load): _l)  # type: ignore[misc]  # default-argument capture in a lambda
         self.calibration = calibration
         self.temperature = temperature
         self.battery_raw = battery_raw
@@ -148,7 +148,7 @@ class FakeWiiBoard:
             c17 = list(calibration.c17)
             c17[1] = calibration.c0[1] - 1
             stored = wp.WiiCalibration(
-                calibration.c0, tuple(c17), calibration.c34,  # type: ignore[arg-type]
+                calibration.c0, tuple(c17), calibration.c34,  # type: ignore[arg-type]  # four ints by construction
                 calibration.reference_temperature, calibration.battery_reference,
             )
         block, ref = wp.build_calibration_block(stored, byte20=byte20, corrupt_crc=corrupt_crc)
@@ -245,7 +245,7 @@ class FakeWiiBoard:
         lf = (self.leds & 0xF0) | (0x00 if self.no_extension else 0x02)
         if self.battery_raw < 0x6A:
             lf |= 0x01
-        # A status report resets the reporting mode (wii-balance-board.md §2.1); not on a hard-wired clone.
+        # A status report resets the reporting mode (docs/wii-balance-board.md §2.1); not on a hard-wired clone.
         if not self.clone:
             self.mode = 0x30
         return bytes([0x20, 0x00, 0x00, lf, 0x00, 0x00, 0xC0])

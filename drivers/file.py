@@ -43,7 +43,7 @@ class FileBoard(ReplayBoard):
         **kwargs: object,
     ) -> None:
         if path is None:
-            path = kwargs.pop("path", None)  # type: ignore[assignment]
+            path = kwargs.pop("path", None)  # type: ignore[assignment]  # a path-like from the registry keyword
         if path is None:
             raise ValueError("FileBoard needs path=: the file to read")
         if kwargs:

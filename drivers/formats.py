@@ -6,18 +6,18 @@ gzip-compressed files are recognised by their magic bytes and read transparently
 ``hbedb``
     Human Balance Evaluation Database ``BDS*.txt`` (Santos & Duarte 2016): tab-separated, CRLF,
     header ``Time[s] Fx[N] Fy[N] Fz[N] Mx[Nm] My[Nm] Mz[Nm] COPx[cm] COPy[cm]``. ``COPx = -My/Fz``
-    is anteroposterior and ``COPy = Mx/Fz`` mediolateral, in cm (``/work/shared/data/README.md``,
+    is anteroposterior and ``COPy = Mx/Fz`` mediolateral, in cm (``docs/data-formats.md``,
     "Formats").
 ``pds``
     Posture Data Set ``PDS*grf.txt`` (dos Santos et al. 2017): one force plate under each foot;
     tab-separated, forces in N with Y vertical, CoP in **m** with X = AP and Z = ML
-    (``/work/shared/data/README.md``). The net CoP is the recording's CoP; each plate's load and
+    (``docs/data-formats.md``). The net CoP is the recording's CoP; each plate's load and
     CoP are kept in ``meta``.
 ``quijoux``
     OptiTrack Motive force-plate export used by Quijoux et al. 2021: metadata lines, then the
     header ``MocapFrame, MocapTime, DeviceFrame, Fx, Fy, Fz, Mx, My, Mz, Cx, Cy, Cz``. CoP by the
-    authors' conversion ``ML = 100·My/Fz``, ``AP = 100·Mx/Fz`` cm (``/work/shared/data/README.md``;
-    ``posturography.md`` §2.1), i.e. ``1000·My/Fz`` and ``1000·Mx/Fz`` mm; all-zero (dropped)
+    authors' conversion ``ML = 100·My/Fz``, ``AP = 100·Mx/Fz`` cm (``docs/data-formats.md``;
+    ``docs/methods.md`` §2.1), i.e. ``1000·My/Fz`` and ``1000·Mx/Fz`` mm; all-zero (dropped)
     frames are removed.
 ``cop_csv``
     Plain CoP CSV: columns ``time_s, cop_ml_mm, cop_ap_mm`` (optionally ``total_kg``), in any
@@ -25,7 +25,7 @@ gzip-compressed files are recognised by their magic bytes and read transparently
 ``corners_csv``
     Four-corner CSV: columns ``time_s, tl_kg, tr_kg, bl_kg, br_kg`` (same rules); timestamps may
     be irregular. CoP from :func:`balance.cop.cop_from_corners` (Wii Balance Board geometry,
-    ``wii-balance-board.md`` §5).
+    ``docs/wii-balance-board.md`` §5).
 ``balance-recording``
     Our own recording file (:mod:`drivers.recording_file`), delegated to that module.
 
@@ -456,7 +456,7 @@ def parse_hbedb(text: str, *, name: str = "<text>", cop_from: str = "columns") -
         ``"columns"`` takes the CoP from ``COPy`` (ML) and ``COPx`` (AP), cm → mm. ``"forces"``
         recomputes it from the force and moment channels with
         :func:`balance.cop.cop_from_forceplate` (``COPx = -My/Fz``, ``COPy = Mx/Fz``; origin
-        offset 0, as the published columns are defined, ``/work/shared/data/README.md``).
+        offset 0, as the published columns are defined, ``docs/data-formats.md``).
 
     Returns
     -------
@@ -512,7 +512,7 @@ def parse_pds(text: str, *, name: str = "<text>") -> Recording:
     -------
     Recording
         Net CoP: ``cop_ml_mm`` = 1000·COPNET_Z, ``cop_ap_mm`` = 1000·COPNET_X (X = AP, Z = ML,
-        metres in the file; ``/work/shared/data/README.md``); ``total_kg`` = GRFNET_Y / g.
+        metres in the file; ``docs/data-formats.md``); ``total_kg`` = GRFNET_Y / g.
         ``meta`` holds per-plate arrays, shape (N,): ``left_load_kg``, ``right_load_kg`` (vertical
         force / g), ``left_cop_ml_mm``, ``left_cop_ap_mm``, ``right_cop_ml_mm``,
         ``right_cop_ap_mm``, plus ``grf_n`` with every force column (N, 9) in file order.
@@ -566,7 +566,7 @@ def parse_quijoux(text: str, *, name: str = "<text>") -> Recording:
     Returns
     -------
     Recording
-        CoP by the authors' conversion (``/work/shared/data/README.md``: ML = 100·My/Fz,
+        CoP by the authors' conversion (``docs/data-formats.md``: ML = 100·My/Fz,
         AP = 100·Mx/Fz cm), here in mm: ``cop_ml_mm = 1000·My/Fz``, ``cop_ap_mm = 1000·Mx/Fz``.
         The sign is theirs, so their features (e.g. ``mean_value_ML``) are reproduced; note
         Motive's own ``Cx`` equals ``-My/Fz``. Rows whose force and moment channels are all zero
@@ -710,7 +710,7 @@ def parse_corners_csv(text: str, *, name: str = "<text>", min_total_kg: float = 
     -------
     Recording
         CoP from the corners with the Wii Balance Board geometry
-        (:func:`balance.recording.Recording.from_corners`, ``wii-balance-board.md`` §5);
+        (:func:`balance.recording.Recording.from_corners`, ``docs/wii-balance-board.md`` §5);
         ``fs_hz`` only when the timestamps are uniform.
     """
     text = text.lstrip("\ufeff")

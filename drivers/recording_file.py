@@ -478,6 +478,6 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     with open(p, "rb") as fh:
         head = fh.read(2)
     opener = gzip.open if head == b"\x1f\x8b" else open
-    with opener(p, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+    with opener(p, "rt", encoding="utf-8") as fh:  # type: ignore[operator]  # open and gzip.open share this call
         first = fh.readline()
     return parse_recording_text(first if first.endswith("\n") else first + "\n", name=str(p)).header

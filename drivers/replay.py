@@ -5,7 +5,7 @@ The source is our own recording file (:mod:`drivers.recording_file`, flags and b
 (:mod:`drivers.c3d`, plates of type 2 and 4), a
 :class:`~balance.recording.Recording` or a list of samples. Recordings without corner loads
 (force plates, CoP-only files) are turned into corners with :func:`corners_from_cop`, the inverse of
-the CoP formula (``../shared/docs/wii-balance-board.md`` §5), so every source yields the same
+the CoP formula (``docs/wii-balance-board.md`` §5), so every source yields the same
 :class:`~drivers.base.Sample` stream.
 """
 

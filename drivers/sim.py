@@ -7,7 +7,7 @@ reproducible.
 
 What is simulated
 -----------------
-Timing (``../shared/docs/wii-balance-board.md`` §4)
+Timing (``docs/wii-balance-board.md`` §4)
     Reports at ~100/s on the board clock, stamped on arrival at the host with a small latency and
     occasional Bluetooth bursts (arrival times strictly increasing, jittered). The load cells are
     sampled at ~63 Hz, slower than the reports, so ~37 % of reports repeat the previous values
@@ -15,7 +15,7 @@ Timing (``../shared/docs/wii-balance-board.md`` §4)
     ``timing="polled"`` the board is read like the recorders that poll it at 40 Hz (13-37 ms apart)
     instead, with Bluetooth drop-outs of 0.1-0.5 s about every 10 s.
 Resolution
-    Corner loads are quantised to 10 g (``wii-balance-board.md`` §3.1: "about 10 g per count"),
+    Corner loads are quantised to 10 g (``docs/wii-balance-board.md`` §3.1: "about 10 g per count"),
     with a little sensor noise (a few grams) before quantisation.
 The person
     A :class:`SimulatedPerson` of ``mass_kg`` who stands off the board, on both feet, or on the
@@ -31,12 +31,12 @@ Sway
     under-damping stands in for it.) The variances of the two modes are solved analytically so
     that the CoP RMS and mean speed per axis match the targets:
 
-    * single-leg stance (``posturography.md`` §4.3, measured WBB single-leg values, which are values
+    * single-leg stance (``docs/methods.md`` §4.3, measured WBB single-leg values, which are values
       after preprocessing: the person generates :data:`SINGLE_LEG_SWAY_RAW`, calibrated so that the
       output after the default ``balance.pipeline.analyze`` matches :data:`SINGLE_LEG_SWAY`): total CoP
       speed ≈ 35 mm/s, ML speed ≈ 28 mm/s > AP speed ≈ 20 mm/s (ratio ≈ 1.4), RMS_ML ≈ 5.5 mm;
       RMS_AP ≈ 7 mm so that the 95 % ellipse is ≈ 7 cm² (§4.3: 7-12 cm²);
-    * bipedal quiet stance (``posturography.md`` §4.3, HBEDB): total speed ≈ 9 mm/s with AP speed >
+    * bipedal quiet stance (``docs/methods.md`` §4.3, HBEDB): total speed ≈ 9 mm/s with AP speed >
       ML speed, RMS_AP ≈ 2 × RMS_ML.
 
     ``ml_sway_ratio_right_over_left`` scales the ML sway (RMS and speed) of the right-leg stance
@@ -44,7 +44,7 @@ Sway
 
     With the eyes closed (the ``"eyes_closed"`` cue) the sway is scaled by
     :data:`EYES_CLOSED_SWAY_SCALE`: ×1.1 in bipedal stance (HBEDB medians, firm surface: 0.90 →
-    0.99 cm/s, ``posturography.md`` §4.3) and ×2 on one leg (an order of magnitude: eyes-closed
+    0.99 cm/s, ``docs/methods.md`` §4.3) and ×2 on one leg (an order of magnitude: eyes-closed
     unipedal stance times fall to about a third of eyes-open ones, §4.2; not a published sway ratio).
 
 Samples are generated in vectorised chunks; ten simulated minutes take well under a second.
@@ -62,7 +62,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from balance.cop import WII_BALANCE_BOARD
-from drivers.base import Board, BoardInfo, Sample, SampleFlag
+from drivers.base import Board, BoardInfo, CueableBoard, Sample, SampleFlag
 from drivers.errors import BoardDisconnected
 
 __all__ = [
@@ -100,20 +100,20 @@ EYES_CLOSED_SWAY_SCALE: tuple[float, float] = (1.1, 2.0)
 #: Standard gravity (m/s²), for the load of a squatting person: m·(g + z'').
 G_M_S2 = 9.80665
 
-#: Reports per second on a PC (``wii-balance-board.md`` §0 and §4: ~100 reports/s).
+#: Reports per second on a PC (``docs/wii-balance-board.md`` §0 and §4: ~100 reports/s).
 REPORT_RATE_HZ = 100.0
 #: Poll rate of the "polled" timing (Hz): recorders that poll the board at a fixed interval (25 ms in the
-#: Vredeveld recorder's example, posturography.md §3.1) instead of reading every HID report.
+#: Vredeveld recorder's example, docs/methods.md §3.1) instead of reading every HID report.
 POLL_RATE_HZ = 40.0
 #: Bluetooth drop-outs of the polled timing: how many per second, and the longest (s); WBB gaps reach
-#: ~0.55 s (posturography.md §0, §3.1).
+#: ~0.55 s (docs/methods.md §0, §3.1).
 POLL_DROPOUT_PER_S = 0.1
 POLL_DROPOUT_MAX_S = 0.5
 #: Report timings: ``"hid"`` every HID report (~100/s, duplicates), ``"polled"`` 40 Hz with drop-outs.
 TIMINGS: tuple[str, ...] = ("hid", "polled")
-#: Distinct load-cell samples per second (``wii-balance-board.md`` §4: ~63 distinct samples/s).
+#: Distinct load-cell samples per second (``docs/wii-balance-board.md`` §4: ~63 distinct samples/s).
 ADC_RATE_HZ = 63.0
-#: Load resolution (kg): ~10 g per count (``wii-balance-board.md`` §3.1).
+#: Load resolution (kg): ~10 g per count (``docs/wii-balance-board.md`` §3.1).
 QUANTUM_KG = 0.01
 #: Where the stance foot's CoP sits on the board, ML (mm): the foot is off-centre.
 FOOT_ML_MM = 100.0
@@ -137,19 +137,19 @@ class SwayTargets:
     speed_ap_mm_s: float
 
 
-#: Single-leg stance: posturography.md §4.3 (ML speed 2.6-3.0 cm/s, AP 1.9-2.1 cm/s, RMS_ML 0.51-0.68 cm,
+#: Single-leg stance: docs/methods.md §4.3 (ML speed 2.6-3.0 cm/s, AP 1.9-2.1 cm/s, RMS_ML 0.51-0.68 cm,
 #: ellipse 7-12 cm²).
 #: These are values *after* preprocessing (the real ones were measured through SWARII and a 10 Hz low-pass);
 #: the simulated person is driven by :data:`SINGLE_LEG_SWAY_RAW` so that its output after the default
 #: pipeline matches them (``tests/drivers/test_sim_calibration.py``).
 SINGLE_LEG_SWAY = SwayTargets(rms_ml_mm=5.5, rms_ap_mm=7.0, speed_ml_mm_s=28.0, speed_ap_mm_s=20.0)
 #: The sway the simulated person generates on one leg (raw, at the load cells' 63 Hz): calibrated (issue 10)
-#: so that a 30 s stance recorded with the 40 Hz polled timing (as the real values were, posturography.md
+#: so that a 30 s stance recorded with the 40 Hz polled timing (as the real values were, docs/methods.md
 #: §4.3) and analysed with the default ``balance.pipeline.analyze`` gives :data:`SINGLE_LEG_SWAY` (mean of 20
 #: simulated stances: ML/AP speed within 2 %, RMS within 8 %; the HID timing gives the same within 6 %).
 #: The pipeline's smoothing and the 30 s mean removal take ~9 % of the ML speed and ~10 % of the RMS.
 SINGLE_LEG_SWAY_RAW = SwayTargets(rms_ml_mm=6.13, rms_ap_mm=7.62, speed_ml_mm_s=30.87, speed_ap_mm_s=22.27)
-#: Bipedal quiet stance: posturography.md §4.3 (HBEDB median speed 0.90 cm/s; RMS_AP 1.8-2.2 x RMS_ML;
+#: Bipedal quiet stance: docs/methods.md §4.3 (HBEDB median speed 0.90 cm/s; RMS_AP 1.8-2.2 x RMS_ML;
 #: AP speed > ML speed). The stationary RMS_ML is set to 2.9 mm so that the RMS about the mean of a 30 s
 #: trial is ~2.5 mm (the slow ML drift loses variance to the mean removal in a finite window).
 BIPEDAL_SWAY = SwayTargets(rms_ml_mm=2.9, rms_ap_mm=5.0, speed_ml_mm_s=4.5, speed_ap_mm_s=6.5)
@@ -504,7 +504,7 @@ class SimulatedPerson:
         if self.eyes_closed_at(np.array([start]))[0]:
             self.set_eyes(closed=False, at_s=start)
         if CUES[instruction] != self._target_stance:
-            self.set_stance(CUES[instruction], at_s=start)  # type: ignore[arg-type]
+            self.set_stance(CUES[instruction], at_s=start)  # type: ignore[arg-type]  # CUES values are stances
         if instruction == "squat":
             self.squat(at_s=start)
         return start
@@ -612,7 +612,7 @@ class SampleArrays:
         return int(self.t_s.size)
 
 
-class SimulatedBoard(Board):
+class SimulatedBoard(Board, CueableBoard):
     """A Wii Balance Board simulated down to its timing and resolution, with a person on it.
 
     Parameters
@@ -640,7 +640,7 @@ class SimulatedBoard(Board):
         Standard deviation of the per-corner sensor noise before 10 g quantisation (kg).
     single_leg, bipedal : SwayTargets
         Sway the person generates (raw). Single-leg default :data:`SINGLE_LEG_SWAY_RAW`, calibrated so
-        that the output after the default pipeline matches :data:`SINGLE_LEG_SWAY` (posturography.md
+        that the output after the default pipeline matches :data:`SINGLE_LEG_SWAY` (docs/methods.md
         §4.3); bipedal default :data:`BIPEDAL_SWAY`.
     serial : str, optional
         Board address reported in :attr:`info` (calibration profiles are keyed by it).
@@ -928,7 +928,7 @@ class SimulatedBoard(Board):
 
     def _polled(self, tau: NDArray[np.float64]) -> NDArray[np.float64]:
         """Poll times of a 40 Hz recorder: jitter of ±12 ms around the 25 ms grid (13-37 ms intervals,
-        ``wii-balance-board.md`` §4 via posturography.md §3.1: the Vredeveld recorder), and Bluetooth
+        ``docs/wii-balance-board.md`` §4 via docs/methods.md §3.1: the Vredeveld recorder), and Bluetooth
         drop-outs (about one every 10 s, 0.1-0.5 s long) during which no report arrives."""
         n = tau.size
         jit = self._rng_time.uniform(-0.012, 0.012, n)
@@ -974,7 +974,7 @@ class SimulatedBoard(Board):
         ml = state[:, 1] + w_b * vals[:, 0] + (w_l + w_r * ratio) * k_s * vals[:, 2]
         ap = state[:, 2] + w_b * vals[:, 1] + (w_l + w_r) * k_s * vals[:, 3]
         # Split the load over the corners so that the CoP is (ml, ap) (bilinear split;
-        # inverse of balance.cop.cop_from_corners, wii-balance-board.md §5).
+        # inverse of balance.cop.cop_from_corners, docs/wii-balance-board.md §5).
         u = np.clip(0.5 + ml / self._geom.width_mm, 0.0, 1.0)
         v = np.clip(0.5 + ap / self._geom.length_mm, 0.0, 1.0)
         corners = np.empty((n, 4))

@@ -1,6 +1,6 @@
 """Wii Balance Board over Bluetooth HID through hidapi (registry name ``wii``).
 
-The byte sequence is ``../shared/docs/wii-balance-board.md`` §9 (synthesised from §2.2): status
+The byte sequence is ``docs/wii-balance-board.md`` §9 (synthesised from §2.2): status
 request and extension check, extension init without encryption, extension ID (must be
 ``00 00 A4 20 04 02``), calibration block with CRC and monotonicity check, reference temperature,
 LED on, report mode 0x34 continuous — re-sent after every status report. The calibration block is
@@ -86,13 +86,13 @@ def _import_hid() -> Any:
     which cannot see Bluetooth devices, §11), else ``hid`` (PyPI ``hid`` or ``hidapi``)."""
     if sys.platform.startswith("linux"):
         try:
-            import hidraw  # type: ignore[import-not-found]
+            import hidraw  # type: ignore[import-not-found]  # hidapi wheels ship no types
 
             return hidraw
         except ImportError:
             pass
     try:
-        import hid  # type: ignore[import-not-found]
+        import hid  # type: ignore[import-not-found]  # hidapi wheels ship no types
     except ImportError as err:
         raise BoardNotFound(
             f"the Python `hid` module cannot be loaded ({err}). Install the system hidapi library "
@@ -255,7 +255,7 @@ class WiiBalanceBoard(Board):
         if kernel_driver_bound(path) and not self.allow_kernel_driver:
             raise BoardError(
                 "the Linux kernel driver hid-wiimote is bound to the balance board and would fight this driver "
-                "(wii-balance-board.md §6). Use --board evdev, or unbind it: "
+                "(docs/wii-balance-board.md §6). Use --board evdev, or unbind it: "
                 "echo <device id> | sudo tee /sys/bus/hid/drivers/wiimote/unbind"
             )
         try:
@@ -286,7 +286,7 @@ class WiiBalanceBoard(Board):
             raise
 
     def _initialise(self) -> None:
-        """The init sequence of wii-balance-board.md §9 (steps 2-7)."""
+        """The init sequence of docs/wii-balance-board.md §9 (steps 2-7)."""
         # 2. Status: the extension bit must be set.
         self._write(wp.status_request())
         st = self._wait_for(lambda r: isinstance(r, wp.StatusReport), "status report (0x20)")

@@ -1,6 +1,6 @@
 """Wii Balance Board HID protocol: pure functions from bytes to values and back (no device, no clock).
 
-Everything here follows ``../shared/docs/wii-balance-board.md``; section numbers below refer to it.
+Everything here follows ``docs/wii-balance-board.md``; section numbers below refer to it.
 With hidapi, byte 0 of every report read or written is the report ID (§1.3). Reports are parsed
 by their ID, never by their length: Windows pads every read to 22 bytes (§7), so trailing bytes
 are ignored, while a report shorter than its layout raises :class:`~drivers.errors.ProtocolError`.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -181,7 +180,7 @@ class OtherReport:
     payload: bytes = field(repr=False, default=b"")
 
 
-Report = Union[StatusReport, ReadReply, Ack, DataReport, OtherReport]
+Report = StatusReport | ReadReply | Ack | DataReport | OtherReport
 
 
 def parse_report(data: bytes | bytearray | memoryview) -> Report:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from balance import catalogue as _catalogue
 from balance.recording import Recording
 from balance.sway import MeasureInfo
 from protocols.detect import foot_share_left_pct, squat_reps
@@ -28,38 +29,9 @@ __all__ = [
 #: Points of the per-rep load-share curve (0, 5, ..., 100 % of the rep).
 CURVE_POINTS = 21
 
-_LEVER = (
-    "lever rule between the feet (statics; checked against two force plates, PDS, dos Santos et al. "
-    "2017 PeerJ 5:e3626); feet at ProtocolSpec.feet_ml_mm"
-)
-
-
-def _m(key: str, unit: str, description: str, formula: str, reference: str, axis: str = "ml") -> MeasureInfo:
-    return MeasureInfo(key, unit, description, formula, reference, group="protocol", axis=axis)
-
-
-#: The measures a protocol adds to the sway measures (same record as ``balance.sway.MEASURES``;
-#: ``group="protocol"``), for data dictionaries and reports.
-PROTOCOL_MEASURES: dict[str, MeasureInfo] = {
-    m.key: m
-    for m in (
-        _m("hold_time_s", "s", "Time the stance was held, from the start beep to a failure or the planned end",
-           "min(t_failure, t_planned_end) − t_start",
-           "unipedal stance test, failure criteria of Springer et al. 2007 (posturography.md §4.1)", "planar"),
-        _m("weight_left_pct", "%", "Share of the body weight on the left foot (mean over the analysed part)",
-           "mean of 100·(x_R − CoP_ML)/(x_R − x_L)", _LEVER),
-        _m("weight_right_pct", "%", "Share of the body weight on the right foot (mean over the analysed part)",
-           "100 − weight_left_pct", _LEVER),
-        _m("weight_left_pct_bottom", "%", "Share of the body weight on the left foot at the bottom of the squats "
-           "(±0.2 s around each rep's peak load), mean over the reps", "mean of 100·(x_R − CoP_ML)/(x_R − x_L)",
-           _LEVER),
-        _m("weight_left_pct_rep_sd", "%", "Rep-to-rep SD of the left-foot share of the squats",
-           "SD (n−1) of the per-rep mean shares", _LEVER),
-        _m("rep_count", "1", "Squat repetitions found in the total load (one lobe above body weight per rep)",
-           "lobes of the 0.25 s mean load over 104 % of body weight, ≥ 0.8 s apart",
-           "load = m·(g + a) (Newton); protocols/detect.py squat_reps", "planar"),
-    )
-}  # fmt: skip
+#: The measures a protocol adds to the sway measures (kept in the core catalogue,
+#: :data:`balance.catalogue.PROTOCOL_MEASURES`).
+PROTOCOL_MEASURES: dict[str, MeasureInfo] = _catalogue.PROTOCOL_MEASURES
 
 #: ``analyzer(recording, **params) -> (measures, params)``: the sway analysis the engine runs
 #: on each trial's analysed window. It may raise ``balance.errors.BalanceInputError``.

@@ -2,7 +2,7 @@
 
 Formulas
 --------
-Symmetry index (Robinson et al. 1987; ``../shared/docs/posturography.md`` §4.4)::
+Symmetry index (Robinson et al. 1987; ``docs/methods.md`` §4.4)::
 
     SI = 100 · (R − L) / ((R + L) / 2)      [%, signed: positive = right larger]
 
@@ -12,26 +12,25 @@ side in each session)::
 
     SEM = sqrt( Σ_g Σ_i (x_gi − mean_g)² / Σ_g (n_g − 1) ),   df = Σ_g (n_g − 1)
 
-Minimal detectable change (posturography.md §4.4)::
+Minimal detectable change (docs/comparison.md §1, §3)::
 
     MDC95 = 1.96 · √2 · SEM
 
 A difference (right − left, after − before, latest − baseline) is flagged only when its size
 exceeds MDC95. Until the athlete has ``min_df`` degrees of freedom of their own (3 trials
 per side give 4), a documented literature default is used instead: the MDC as a percentage
-of the mean measured on the Wii Balance Board (posturography.md §4.5), turned back into an
+of the mean measured on the Wii Balance Board (docs/comparison.md §3), turned back into an
 SEM with ``SEM = MDC% · mean / (1.96·√2)``. Those between-day MDCs are larger than a
 within-session trial-to-trial error, so the default is conservative.
 
 The mediolateral measures are reported as "mediolateral sway" — a plausible indicator of
 frontal-plane hip/ankle control, not a diagnosis and not a measure of gluteus medius
-strength (posturography.md §4.6).
+strength (docs/methods.md §4.6).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -39,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from balance import catalogue as _catalogue
 
 if TYPE_CHECKING:  # pragma: no cover
     from protocols.results import SessionResult
@@ -72,32 +73,32 @@ __all__ = [
 
 #: Two-sided 95 % normal quantile.
 Z95 = 1.96
-#: MDC95 / SEM = 1.96·√2 (posturography.md §4.4).
+#: MDC95 / SEM = 1.96·√2 (docs/comparison.md §1, §3).
 MDC_FACTOR = Z95 * math.sqrt(2.0)
 
 #: Literature MDC95 as % of the mean, by measure family, with its source
-#: (``../shared/docs/posturography.md`` §4.5; §0 item 7: "MDCs of about 19–43 % of the mean
+#: (``docs/methods.md`` §4.5; §0 item 7: "MDCs of about 19–43 % of the mean
 #: are typical for WBB speed and area measures").
 LITERATURE_MDC_PCT: dict[str, tuple[float, str]] = {
     "velocity": (
         18.9,
         "COP speed MDC 18.9 % in one-leg stance on the WBB, between days "
-        "(Pediatr Rehabil Med, doi 10.3233/PRM-210106; posturography.md §4.5)",
+        "(Pediatr Rehabil Med, doi 10.3233/PRM-210106; docs/comparison.md §3)",
     ),
     "area": (
         35.8,
         "COP area MDC 35.8 % in one-leg stance on the WBB, between days "
-        "(Pediatr Rehabil Med, doi 10.3233/PRM-210106; posturography.md §4.5)",
+        "(Pediatr Rehabil Med, doi 10.3233/PRM-210106; docs/comparison.md §3)",
     ),
     "path": (
         28.2,
         "path length MDC 26.3-28.2 % in unilateral stance on the WBB "
-        "(BMC Pediatrics 14:144, 2014; posturography.md §4.5)",
+        "(BMC Pediatrics 14:144, 2014; docs/comparison.md §3)",
     ),
     "other": (
         43.0,
         "no measure-specific value found; 43 %, the upper end of the 19-43 % typical of WBB "
-        "speed and area MDCs (posturography.md §0, §4.5)",
+        "speed and area MDCs (docs/methods.md §0, §4.5)",
     ),
 }
 
@@ -222,31 +223,14 @@ def noise(measure: str, groups: Sequence[ArrayLike], *, mean: float, min_df: int
 
 
 def measure_words(measure: str) -> tuple[str, str, bool]:
-    """Plain words for a measure: (label, what it measures, is it an amount of sway).
+    """Plain words for a measure: (name, what it measures, is it an amount of sway).
 
-    The label is the description in ``balance.sway.MEASURES`` (up to its first bracket or
-    comma) when the core has the measure, else the key; "what" is "mediolateral sway",
-    "anteroposterior sway", "sway" or "load share".
+    From the catalogue (:func:`balance.catalogue.words`): the name as in every table
+    ("Side-to-side sway speed"); "what" is "side-to-side (mediolateral) sway", "front-back
+    (anteroposterior) sway", "sway" or "load share".
     """
-    label = measure
-    try:
-        from balance.sway import MEASURES
-
-        info = MEASURES.get(measure)
-        if info is not None:
-            label = re.sub(r"\s*\([^)]*\)", "", info.description).split(",")[0].strip()
-    except ImportError:  # pragma: no cover - the core always ships sway
-        pass
-    if measure.startswith("weight_"):
-        return label, "load share", False
-    sway_like = any(k in measure for k in ("velocity", "rms", "area", "path_length", "range", "distance"))
-    if "_ml" in measure:
-        what = "mediolateral sway"
-    elif "_ap" in measure:
-        what = "anteroposterior sway"
-    else:
-        what = "sway"
-    return label, what, sway_like
+    w = _catalogue.words(measure)
+    return w.name, w.what, w.sway_like
 
 
 def _fmt(v: float) -> str:
@@ -257,23 +241,19 @@ def _fmt(v: float) -> str:
 
 
 def _unit(measure: str) -> str:
-    try:
-        from balance.sway import MEASURES
-
-        info = MEASURES.get(measure)
-        if info is not None:
-            return info.unit
-    except ImportError:  # pragma: no cover
-        pass
-    for suffix, u in (("_mm_s", "mm/s"), ("_mm2", "mm²"), ("_mm", "mm"), ("_hz", "Hz"), ("_pct", "%"), ("_s", "s")):
-        if measure.endswith(suffix):
-            return u
-    return ""
+    u = _catalogue.unit(measure)
+    return "" if u == "1" and _catalogue.info(measure) is None else u
 
 
 # ------------------------------------------------------------------------------------------
 # left vs right
 # ------------------------------------------------------------------------------------------
+#: Version of the comparison rules (symmetry index, noise, flag, words), stored with every
+#: comparison; a stored comparison of another version is recomputed by the views
+#: (:func:`protocols.sides.side_comparisons`). 1: until 2026-12; 2: one number in words
+#: ("% more"), the symmetry index only in tables, coach's measure names (docs/comparison.md).
+RULES_VERSION = 2
+
 @dataclass(frozen=True)
 class SideComparison:
     """Left vs right for one measure.
@@ -358,9 +338,9 @@ def _side_sentence(
         )
     verdict = f"larger than {noise_words}" if beyond else f"within {noise_words}: not a real difference"
     head = f"{more.capitalize()} leg: {pct:.0f} % more {amount} than {less}"
-    # "% more" is relative to the smaller side; the symmetry index (relative to the mean of the
-    # two, as in the tables and bars) is given beside it so the two numbers are never confused.
-    return f"{head} ({label} {_fmt(lm)} left vs {_fmt(rm)} right {unit}; symmetry index {si:+.0f} %); {verdict}."
+    # One number in words: "% more" (of the smaller side). The symmetry index (relative to the
+    # mean of the two) appears only in tables and bars, labelled (docs/comparison.md).
+    return f"{head} ({label.lower()}: {_fmt(lm)} left vs {_fmt(rm)} right {unit}); {verdict}."
 
 
 def compare_values(
@@ -684,9 +664,10 @@ class SessionComparison:
                 return None
             return o
 
-        return clean(
+        out: dict[str, Any] = clean(
             {
                 "kind": self.kind,
+                "rules_version": RULES_VERSION,
                 "sides": [asdict(s) for s in self.sides],
                 "changes": [asdict(c) for c in self.changes],
                 "values": self.values,
@@ -694,6 +675,7 @@ class SessionComparison:
                 "primary": self.primary,
             }
         )
+        return out
 
 
 def _primary_first(items: list[SideComparison], primary: str | None) -> list[str]:

@@ -6,7 +6,7 @@ samples and re-run the same vectorised detector on a trailing window, so the liv
 offline answers agree.
 
 Thresholds and their sources are documented on :class:`protocols.spec.FailureRules` and
-:class:`protocols.spec.StartRule` (``../shared/docs/posturography.md`` §3.2 step 4: a drop of
+:class:`protocols.spec.StartRule` (``docs/methods.md`` §3.2 step 4: a drop of
 the total load by more than about 10-20 % of body weight, or a jump of CoP_ML towards the
 board centre, marks the free foot touching down; §4.1: stepping off or hopping ends a
 trial). Times are board times (s) unless a name says otherwise.
@@ -149,7 +149,7 @@ def moving_mean(time_s: ArrayLike, x: ArrayLike, *, window_s: float) -> NDArray[
     v = _as_1d("x", x)
     _check_same(t, x=v)
     if window_s <= 0 or v.size == 0:
-        return v.copy()
+        return np.array(v, dtype=np.float64)
     fin = np.isfinite(v)
     c = np.concatenate(([0.0], np.cumsum(np.where(fin, v, 0.0))))
     n = np.concatenate(([0], np.cumsum(fin)))
@@ -159,7 +159,7 @@ def moving_mean(time_s: ArrayLike, x: ArrayLike, *, window_s: float) -> NDArray[
     with np.errstate(invalid="ignore", divide="ignore"):
         out = (c[hi] - c[lo]) / cnt
     out[cnt == 0] = np.nan
-    return out
+    return np.asarray(out, dtype=np.float64)
 
 
 def true_runs(mask: ArrayLike) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -186,7 +186,7 @@ def _trailing_extreme(x: NDArray[np.float64], lo: NDArray[np.intp], op: str) -> 
     """max (or min) of ``x[lo[i]..i]`` for every i, by a sparse table: O(N log N), vectorised."""
     n = x.size
     if n == 0:
-        return x.copy()
+        return np.array(x, dtype=np.float64)
     f = np.fmax if op == "max" else np.fmin
     levels = [x]
     k = 1
@@ -201,7 +201,7 @@ def _trailing_extreme(x: NDArray[np.float64], lo: NDArray[np.intp], op: str) -> 
     length = i - lo + 1
     lev = np.floor(np.log2(np.maximum(length, 1))).astype(np.intp)
     span = np.left_shift(1, lev)
-    return f(table[lev, lo], table[lev, i - span + 1])
+    return np.asarray(f(table[lev, lo], table[lev, i - span + 1]), dtype=np.float64)
 
 
 # ------------------------------------------------------------------------------------------

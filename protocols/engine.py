@@ -41,16 +41,17 @@ from typing import Any
 
 import numpy as np
 
-from balance.cop import WII_BALANCE_BOARD
+from balance.cop import cop_from_corners
 from balance.errors import BalanceInputError
+from balance.model import WII_BALANCE_BOARD, BoardGeometry, Side
 from balance.recording import Recording
-from drivers.base import Board, Sample
+from drivers.base import Board, CueableBoard, Sample
 from drivers.errors import BoardDisconnected
 from protocols import events as ev
 from protocols.analysis import Analyzer, pipeline_analyzer, squat_measures, weight_bearing
-from protocols.detect import Failure, LiveDetector, LiveStance, StanceOnset, squat_reps
+from protocols.detect import Failure, LiveDetector, LiveStance, Stance, StanceOnset, squat_reps
 from protocols.errors import SessionAborted
-from protocols.results import SessionResult, TrialResult
+from protocols.results import SessionResult, TrialResult, TrialStatus
 from protocols.retry import AutoRetry, RetryPolicy
 from protocols.sinks import NullSink, TrialSink, TrialWriter
 from protocols.spec import PlannedTrial, ProtocolSpec
@@ -165,6 +166,8 @@ class Engine:
         self._error: BaseException | None = None
         self._trial: _TrialState | None = None
         self._now_s = math.nan
+        #: Sensor spacing of the board, for the live CoP (read from ``board.info`` when the run starts).
+        self.geometry: BoardGeometry = WII_BALANCE_BOARD
         self.body_mass_kg: float | None = None
         #: Listener exceptions caught so far, as ``(listener, exception)``.
         self.listener_errors: list[tuple[Any, BaseException]] = []
@@ -221,6 +224,11 @@ class Engine:
         self._thread.start()
         return self._thread
 
+    @property
+    def running(self) -> bool:
+        """True while a background run (:meth:`start`) is going on."""
+        return self._thread is not None and self._thread.is_alive()
+
     def join(self, timeout_s: float | None = None) -> SessionResult | None:
         """Wait for a background run; return its result (None if still running after
         ``timeout_s``); re-raise its error (e.g. :class:`~protocols.errors.SessionAborted`)."""
@@ -267,6 +275,8 @@ class Engine:
             info = self.board.info
         except Exception:  # a board that cannot describe itself still records
             info = None
+        if info is not None:
+            self.geometry = info.geometry
         session = SessionResult(
             spec=self.spec, athlete=self.athlete, started_at=_utcnow(), board=info
         )
@@ -352,13 +362,11 @@ class Engine:
     # -- steps -------------------------------------------------------------------------------
     def _say(self, text: str, *, cue: str | None = None) -> None:
         self._emit(ev.Instruction(text, cue=cue, at_s=self._now_s))
-        if cue is not None:
-            fn = getattr(self.board, "cue", None)
-            if fn is not None:
-                try:
-                    fn(cue)
-                except (ValueError, KeyError, NotImplementedError):
-                    log.debug("board cannot obey cue %r", cue)
+        if cue is not None and isinstance(self.board, CueableBoard):
+            try:
+                self.board.cue(cue)
+            except (ValueError, KeyError, NotImplementedError):
+                log.debug("board cannot obey cue %r", cue)
 
     def _rest(self) -> None:
         if self.spec.rest_s <= 0:
@@ -418,10 +426,10 @@ class Engine:
         while s.t_s < end:
             s = self._read()
 
-    def _wait_stance(self, stance: str, *, body_mass_kg: float | None) -> StanceOnset | None:
+    def _wait_stance(self, stance: Stance, *, body_mass_kg: float | None) -> StanceOnset | None:
         """Read until the stance is stable; None after ``start.timeout_s`` (board time)."""
         live = LiveStance(
-            stance=stance,  # type: ignore[arg-type]
+            stance=stance,
             body_mass_kg=body_mass_kg,
             rule=self.spec.start,
             check_every=self.check_every,
@@ -429,7 +437,7 @@ class Engine:
         s = self._read()
         deadline = s.t_s + self.spec.start.timeout_s
         while True:
-            got = live.update(s.t_s, s.total_kg, _cop_ml(s))
+            got = live.update(s.t_s, s.total_kg, _cop_ml(s, self.geometry))
             if got is not None:
                 return got
             if s.t_s >= deadline:
@@ -459,7 +467,7 @@ class Engine:
         except Exception as err:
             raise _SinkFailed(f"could not open storage for the trial: {err}; check the disk and try again") from err
         self._trial = st = _TrialState(plan=p, attempt=attempt, writer=writer)
-        stance = p.side if p.stance == "single_leg" else "both"
+        stance: Stance = _leg(p.side) if p.stance == "single_leg" else "both"
         text, cue = _stance_instruction(p)
         bm = self.body_mass_kg
         restarts = 0
@@ -503,14 +511,14 @@ class Engine:
             return self._finish_trial(status="complete", failure_kind=None)
         return self._finish_trial(status="failed", failure_kind=st.failure.kind)
 
-    def _countdown(self, onset: StanceOnset, stance: str) -> bool:
+    def _countdown(self, onset: StanceOnset, stance: Stance) -> bool:
         """Count down; False if the stance broke meanwhile."""
         n = self.spec.start.countdown_s
         if n == 0:
             return True
         det = LiveDetector(
             body_mass_kg=onset.load_kg,
-            stance=stance,  # type: ignore[arg-type]
+            stance=stance,
             baseline_ml_mm=onset.cop_ml_mm if stance != "both" else None,
             rules=self.spec.failure,
             start_s=self._now_s,
@@ -522,19 +530,19 @@ class Engine:
             end = t0 + (n - k + 1)
             while True:
                 s = self._read()
-                if det.update(s.t_s, s.total_kg, _cop_ml(s)) is not None:
+                if det.update(s.t_s, s.total_kg, _cop_ml(s, self.geometry)) is not None:
                     return False
                 if s.t_s >= end:
                     break
         return True
 
-    def _hold(self, st: _TrialState, stance: str) -> None:
+    def _hold(self, st: _TrialState, stance: Stance) -> None:
         p = st.plan
         onset = st.onset
         assert onset is not None
         det = LiveDetector(
             body_mass_kg=onset.load_kg,
-            stance=stance,  # type: ignore[arg-type]
+            stance=stance,
             baseline_ml_mm=onset.cop_ml_mm if stance != "both" else None,
             rules=self.spec.failure,
             start_s=st.start_s,
@@ -546,7 +554,7 @@ class Engine:
         while True:
             s = self._read()
             t = s.t_s
-            found = det.update(t, s.total_kg, _cop_ml(s))
+            found = det.update(t, s.total_kg, _cop_ml(s, self.geometry))
             if found is None and t >= end:
                 found = det.finish()
             if found is not None:
@@ -572,7 +580,7 @@ class Engine:
         return len(found) >= reps and rows[-1, 0] - found[reps - 1].bottom_s > 1.5
 
     # -- the end of a trial ------------------------------------------------------------------
-    def _finish_trial(self, *, status: str, failure_kind: str | None, best_effort: bool = False) -> TrialResult:
+    def _finish_trial(self, *, status: TrialStatus, failure_kind: str | None, best_effort: bool = False) -> TrialResult:
         """Close the trial's writer, build its result and analyse it.
 
         ``best_effort`` (the session is already ending on an error): a writer that fails to
@@ -619,12 +627,12 @@ class Engine:
             held = 0.0
         tr = TrialResult(
             protocol=self.spec.name,
-            side=p.side,  # type: ignore[arg-type]
+            side=Side.of(p.side),
             condition=p.condition,
             trial_index=p.trial_index,
             practice=p.practice,
             valid=False,
-            status=status,  # type: ignore[arg-type]
+            status=status,
             failure_kind=failure_kind,
             failure_time_s=fail_t,
             duration_s=held,
@@ -749,16 +757,15 @@ def _stance_instruction(p: PlannedTrial) -> tuple[str, str]:
     return f"Stand still on both feet, arms by your sides{eyes}", "step_on_both"
 
 
-_HALF_WIDTH_MM = WII_BALANCE_BOARD.width_mm / 2.0
+def _leg(side: str) -> Stance:
+    """A planned side as the detectors' stance word."""
+    leg = Side.of(side)
+    return "left" if leg is Side.LEFT else "right" if leg is Side.RIGHT else "both"
 
 
-def _cop_ml(s: Sample) -> float:
-    """CoP ML (mm) of one sample on the Wii Balance Board geometry (NaN under 1 kg)."""
-    # CoP_ML = (W/2)·((TR+BR) − (TL+BL))/Σ, W = 433 mm (wii-balance-board.md §5).
-    total = s.tl_kg + s.tr_kg + s.bl_kg + s.br_kg
-    if not total >= 1.0:
-        return math.nan
-    return _HALF_WIDTH_MM * ((s.tr_kg + s.br_kg) - (s.tl_kg + s.bl_kg)) / total
+def _cop_ml(s: Sample, geometry: BoardGeometry) -> float:
+    """CoP ML (mm) of one sample on the board's geometry (NaN under 1 kg): :func:`balance.cop.cop_from_corners`."""
+    return float(cop_from_corners(s.tl_kg, s.tr_kg, s.bl_kg, s.br_kg, geometry=geometry).cop_ml_mm)
 
 
 def _utcnow() -> datetime:

@@ -9,7 +9,7 @@ happened, so a listener can line events up with samples. A console UI prints
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from protocols.results import SessionResult, TrialResult
@@ -156,15 +156,15 @@ class SessionEnded:
     at_s: float = float("nan")
 
 
-Event = Union[
-    Instruction,
-    Countdown,
-    Beep,
-    StanceStable,
-    TrialStarted,
-    Elapsed,
-    FailureDetected,
-    RestStarted,
-    TrialEnded,
-    SessionEnded,
-]
+Event = (
+    Instruction
+    | Countdown
+    | Beep
+    | StanceStable
+    | TrialStarted
+    | Elapsed
+    | FailureDetected
+    | RestStarted
+    | TrialEnded
+    | SessionEnded
+)

@@ -10,23 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from balance.catalogue import PROTOCOL_DEFAULT, REPORT_BARS
 from protocols.spec import ProtocolSpec, SpecError
 
 __all__ = ["PROTOCOLS", "PROTOCOL_DATA", "get_protocol", "load_protocol", "protocol_names"]
 
-_SWAY = [
-    "mean_velocity_ml_mm_s",
-    "mean_velocity_ap_mm_s",
-    "mean_velocity_mm_s",
-    "rms_ml_mm",
-    "rms_ap_mm",
-    "prediction_ellipse_area_mm2",
-]
+_SWAY = list(PROTOCOL_DEFAULT)
 
 #: The shipped protocols as plain data (what a user's JSON file looks like).
 PROTOCOL_DATA: dict[str, dict[str, Any]] = {
     # Single-leg stance: L/R alternating, 3 x 30 s per side; failure criteria after
-    # Springer et al. 2007 (posturography.md §4.1); 2 s trim after lift-off (§3.2 step 7).
+    # Springer et al. 2007 (docs/failure-detection.md §1); 2 s trim after lift-off (§3.2 step 7).
     "single_leg": {
         "name": "single_leg",
         "title": "Single-leg stance",
@@ -46,7 +40,7 @@ PROTOCOL_DATA: dict[str, dict[str, Any]] = {
         "measures": _SWAY,
     },
     # Bilateral quiet stance, Romberg: eyes open then eyes closed (ISPGR: >= 25 s,
-    # Scoppa et al. 2013, posturography.md §3.2), plus left/right weight bearing.
+    # Scoppa et al. 2013, docs/methods.md §3.2), plus left/right weight bearing.
     "bilateral": {
         "name": "bilateral",
         "title": "Bilateral quiet stance (Romberg, eyes open then closed)",
@@ -58,16 +52,7 @@ PROTOCOL_DATA: dict[str, dict[str, Any]] = {
         ],
         "rest_s": 5.0,
         "trim_s": 2.0,
-        "measures": [
-            "mean_velocity_mm_s",
-            "mean_velocity_ml_mm_s",
-            "mean_velocity_ap_mm_s",
-            "rms_ml_mm",
-            "rms_ap_mm",
-            "prediction_ellipse_area_mm2",
-            "weight_left_pct",
-            "weight_right_pct",
-        ],
+        "measures": [*REPORT_BARS, "weight_left_pct", "weight_right_pct"],  # total sway speed first
         "failure": {"kinds": ["step_off"]},
     },
     # Squat symmetry: bodyweight squats, reps found from the total load, left/right load

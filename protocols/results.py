@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from balance.model import Side
 from balance.recording import Recording
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -35,7 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = ["Side", "TrialStatus", "TrialResult", "SessionResult", "SessionStatus"]
 
-Side = Literal["left", "right", "both"]
 TrialStatus = Literal["complete", "failed", "incomplete"]
 SessionStatus = Literal["complete", "stopped", "disconnected", "error"]
 
@@ -48,8 +48,9 @@ class TrialResult:
     ----------
     protocol : str
         Name of the protocol spec (``"single_leg"``, ``"bilateral"``, ...).
-    side : {"left", "right", "both"}
-        Stance leg; ``"both"`` for bilateral stance and squats.
+    side : Side
+        Stance leg; ``Side.BOTH`` for bilateral stance and squats (a plain ``"left"`` given
+        to the constructor is read as ``Side.LEFT``).
     condition : str
         Condition label: ``"eyes_open"``, ``"eyes_closed"``; before/after protocols prefix
         the phase, ``"before/eyes_open"``.
@@ -135,6 +136,14 @@ class TrialResult:
     started_at: datetime | None = None
     body_mass_kg: float | None = None
 
+    def __post_init__(self) -> None:
+        self.side = Side.of(self.side)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Every preprocessing choice of the analysis (the name the stored record uses)."""
+        return self.analysis_params
+
     @property
     def failed(self) -> bool:
         """True when a failure rule fired."""
@@ -181,7 +190,7 @@ class TrialResult:
             "analysis_error": self.analysis_error,
             "started_at": None if self.started_at is None else self.started_at.isoformat(),
             "body_mass_kg": self.body_mass_kg,
-            "n_samples": len(self.recording),
+            "n_samples": 0 if self.recording is None else len(self.recording),  # summary-only trials (no samples)
         }
 
 

@@ -8,7 +8,7 @@ often holds a whole session: both feet, lift the left foot, hold, put it down, l
 :class:`~protocols.spec.StartRule` and :class:`~protocols.spec.FailureRules`), tells its side from
 where the CoP sits relative to the **bipedal centre** (the CoP of the both-feet parts; for two force
 plates also from the load on each plate), and trims it as the single-leg protocols do (``trim_s``
-after the lift-off; posturography.md §3.2 step 7 of this project's reference notes: "remove the first
+after the lift-off; docs/methods.md §3.2 step 7: "remove the first
 1-2 s after lift-off and stop before any touch-down").
 
 Boundaries

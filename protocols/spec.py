@@ -3,7 +3,7 @@
 A :class:`ProtocolSpec` lists blocks of trials (:class:`Block`: stance, sides, trials per
 side, duration, eyes, surface, phase), the start rule (:class:`StartRule`: auto-start after
 a stable stance), the failure rules (:class:`FailureRules`, thresholds from
-``../shared/docs/posturography.md`` §3.2 step 4 and §4.1), the trim, rest, retries and the
+``docs/methods.md`` §3.2 step 4 and §4.1), the trim, rest, retries and the
 measures of interest. ``ProtocolSpec.from_dict(json.load(f))`` makes a new protocol without
 new code; :meth:`ProtocolSpec.plan` expands it into the ordered list of trials.
 
@@ -23,9 +23,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
+
+from balance.catalogue import PROTOCOL_DEFAULT
+from balance.model import Side
 
 __all__ = [
     "StartRule",
@@ -42,7 +46,7 @@ __all__ = [
 STANCES = ("single_leg", "bilateral", "squat")
 COMPARISONS = ("left_right", "romberg", "squat", "before_after")
 FAILURE_KINDS = ("touch_down", "step_off", "hop")
-SIDES = ("left", "right", "both")
+SIDES = tuple(s.value for s in Side)
 
 
 class SpecError(ValueError):
@@ -67,7 +71,7 @@ class StartRule:
     Attributes
     ----------
     stable_s : float
-        Seconds of stable stance before auto-start (s). About 2 s (issue 4).
+        Seconds of stable stance before auto-start (s), about 2 s.
     load_tolerance_pct_bw : float
         Allowed spread (max − min) of the total load over the window, % of body weight.
     side_offset_mm : float
@@ -102,10 +106,10 @@ class StartRule:
 
 @dataclass(frozen=True)
 class FailureRules:
-    """Thresholds that end a single-leg trial (``../shared/docs/posturography.md`` §4.1, §3.2).
+    """Thresholds that end a single-leg trial (``docs/methods.md`` §4.1, §3.2).
 
     Touch-down of the free foot: the total load drops by more than
-    ``touch_down_drop_pct_bw`` % of body weight (foot to the floor; posturography.md §3.2
+    ``touch_down_drop_pct_bw`` % of body weight (foot to the floor; docs/methods.md §3.2
     step 4 suggests 10-20 %; the default takes the sensitive end, 10 %), or the CoP ML jumps towards the board centre by more than
     ``touch_down_cop_jump_mm`` (foot on the board). Step-off: total load under
     ``step_off_load_pct_bw`` % of body weight for longer than ``hop_max_flight_s``. Hop:
@@ -135,7 +139,7 @@ class FailureRules:
         _check(
             0 < self.touch_down_drop_pct_bw < 100,
             f"failure.touch_down_drop_pct_bw={self.touch_down_drop_pct_bw} must be in (0, 100) %; "
-            "posturography.md suggests 10-20",
+            "docs/methods.md suggests 10-20",
         )
         _check(self.touch_down_cop_jump_mm > 0, "failure.touch_down_cop_jump_mm must be > 0 mm")
         _check(
@@ -234,14 +238,7 @@ class PlannedTrial:
     reps: int | None
 
 
-_DEFAULT_MEASURES = (
-    "mean_velocity_ml_mm_s",
-    "mean_velocity_ap_mm_s",
-    "mean_velocity_mm_s",
-    "rms_ml_mm",
-    "rms_ap_mm",
-    "prediction_ellipse_area_mm2",
-)
+_DEFAULT_MEASURES = PROTOCOL_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -266,7 +263,7 @@ class ProtocolSpec:
         Rest between trials (s).
     trim_s : float
         Seconds after lift-off (single-leg) or after the start (other stances) left out of
-        the analysis (posturography.md §3.2 step 7: 1-2 s).
+        the analysis (docs/methods.md §3.2 step 7: 1-2 s).
     max_retries : int
         Most retries of a failed trial a retry policy may ask for.
     measures : tuple of str
@@ -408,7 +405,8 @@ class ProtocolSpec:
         """Plain JSON-serialisable dict; ``from_dict(to_dict())`` gives an equal spec."""
         d = dataclasses.asdict(self)
         d["blocks"] = [_tuples_to_lists(dataclasses.asdict(b)) for b in self.blocks]
-        return _tuples_to_lists(d)
+        out: dict[str, Any] = _tuples_to_lists(d)
+        return out
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The spec as JSON text."""

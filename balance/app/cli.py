@@ -15,8 +15,9 @@ import sys
 from collections.abc import Sequence
 
 from balance import __version__
+from balance.app.errors import UsageError
 
-__all__ = ["main", "build_parser", "COMMANDS"]
+__all__ = ["main", "build_parser", "COMMANDS", "UsageError"]
 
 #: Subcommand name -> module under balance.app.commands, in the order shown by --help.
 COMMANDS: dict[str, str] = {
@@ -33,11 +34,8 @@ COMMANDS: dict[str, str] = {
     "boards": "boards",
     "weigh": "weigh",
     "calibrate": "calibrate",
+    "measures": "measures",
 }
-
-
-class UsageError(Exception):
-    """Bad command-line usage detected after parsing (exit code 2)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,13 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module_name in COMMANDS.items():
-        try:
-            module = importlib.import_module(f"balance.app.commands.{module_name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"balance.app.commands.{module_name}":
-                raise
-            continue  # command not built yet
+    for module_name in COMMANDS.values():
+        module = importlib.import_module(f"balance.app.commands.{module_name}")
         p = module.register(sub)
         p.set_defaults(_run=module.run)
     return parser

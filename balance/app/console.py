@@ -15,31 +15,34 @@ import threading
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from balance import catalogue
+from balance.model import Side
+from protocols import events as ev
+
 __all__ = ["ConsoleUI", "comparison_table", "session_text", "KEY_MEASURES", "MEASURE_WORDS"]
 
-#: Measures shown in the console's left-vs-right table, in order.
-KEY_MEASURES: tuple[str, ...] = (
-    "mean_velocity_ml_mm_s",
-    "rms_ml_mm",
-    "mean_velocity_ap_mm_s",
-    "mean_velocity_mm_s",
-    "prediction_ellipse_area_mm2",
-)
+#: Measures shown in the console's left-vs-right table, in order (:data:`balance.catalogue.LEFT_RIGHT_TABLE`).
+KEY_MEASURES: tuple[str, ...] = catalogue.LEFT_RIGHT_TABLE
 
-#: Plain words for the key measures.
+#: Plain words for the key measures (the catalogue's names, as in every table).
 MEASURE_WORDS: dict[str, str] = {
-    "mean_velocity_ml_mm_s": "side-to-side sway speed (mediolateral)",
-    "rms_ml_mm": "side-to-side sway size (mediolateral RMS)",
-    "mean_velocity_ap_mm_s": "front-back sway speed (anteroposterior)",
-    "mean_velocity_mm_s": "total sway speed",
-    "rms_ap_mm": "front-back sway size (anteroposterior RMS)",
-    "prediction_ellipse_area_mm2": "sway area (95 % ellipse)",
-    "hold_time_s": "time held",
-    "weight_left_pct": "body weight on the left",
-    "weight_right_pct": "body weight on the right",
+    k: catalogue.name(k)
+    for k in (*KEY_MEASURES, "rms_ap_mm", "hold_time_s", "weight_left_pct", "weight_right_pct")
 }
 
-_SIDE = {"left": "LEFT leg", "right": "RIGHT leg", "both": "both legs"}
+#: The engine's events and the handler of each (dispatched by type, subclasses included).
+_HANDLERS: dict[type, str] = {
+    ev.Instruction: "_on_Instruction",
+    ev.Countdown: "_on_Countdown",
+    ev.Beep: "_on_Beep",
+    ev.TrialStarted: "_on_TrialStarted",
+    ev.Elapsed: "_on_Elapsed",
+    ev.FailureDetected: "_on_FailureDetected",
+    ev.RestStarted: "_on_RestStarted",
+    ev.TrialEnded: "_on_TrialEnded",
+}
+
+_SIDE = {s.value: s.words for s in Side}
 
 
 class ConsoleUI:
@@ -72,11 +75,10 @@ class ConsoleUI:
             self.stream.write(text + "\n")
             self.stream.flush()
 
-    def on_event(self, event: Any) -> None:
-        name = type(event).__name__
-        handler = getattr(self, f"_on_{name}", None)
-        if handler is not None:
-            handler(event)
+    def on_event(self, event: ev.Event) -> None:
+        name = next((_HANDLERS[c] for c in type(event).__mro__ if c in _HANDLERS), None)
+        if name is not None:
+            getattr(self, name)(event)
 
     def _on_Instruction(self, e: Any) -> None:
         if not self.quiet:
@@ -142,7 +144,6 @@ class ConsoleUI:
 def comparison_table(rows: Sequence[dict[str, Any]], *, measures: Sequence[str] = KEY_MEASURES) -> str:
     """Left-vs-right table of one session in plain words (rows from :func:`balance.app.summary.session_measure_rows`)."""
     from balance.app.commands._common import fmt_num, format_table
-    from balance.app.export import measure_info
 
     chosen = [r for m in measures for r in rows if r["measure"] == m and r.get("left_mean") is not None
               and r.get("right_mean") is not None]  # fmt: skip
@@ -151,8 +152,8 @@ def comparison_table(rows: Sequence[dict[str, Any]], *, measures: Sequence[str] 
     conds = {r["condition"] for r in chosen}
     table_rows = []
     for r in chosen:
-        unit = measure_info(r["measure"])["unit"]
-        label = MEASURE_WORDS.get(r["measure"], r["measure"])
+        unit = catalogue.unit(r["measure"])
+        label = catalogue.name(r["measure"])
         if len(conds) > 1:
             label = f"{label} [{r['condition']}]"
         si = r.get("symmetry_index_pct")
@@ -169,12 +170,12 @@ def comparison_table(rows: Sequence[dict[str, Any]], *, measures: Sequence[str] 
     out.append(head.get("summary") or _sentence(head))
     out.append("R vs L is the symmetry index 100·(R−L)/((R+L)/2); MDC95 = 1.96·√2·SEM, the smallest "
                "difference bigger than this athlete's own trial-to-trial noise.")  # fmt: skip
-    out.append("This describes mediolateral sway; it is not a diagnosis.")
+    out.append("This describes side-to-side (mediolateral) sway; it is not a diagnosis.")
     return "\n".join(out)
 
 
 def _sentence(r: dict[str, Any]) -> str:
-    words = MEASURE_WORDS.get(r["measure"], r["measure"])
+    words = catalogue.words(r["measure"]).what
     si = r.get("symmetry_index_pct")
     side = r.get("more_sway_side")
     if si is None or not math.isfinite(si) or side not in ("left", "right"):
@@ -195,7 +196,6 @@ def session_text(session: Any, rows: Sequence[dict[str, Any]], *, measures: Sequ
     left and right trials, else the two-legged means per condition; then the protocol's own
     comparison lines (before → after, eyes open → closed, Romberg quotient, load share)."""
     from balance.app.commands._common import fmt_num, format_table
-    from balance.app.export import measure_info
 
     keys = list(measures) if measures is not None else list(KEY_MEASURES)
     parts: list[str] = []
@@ -208,7 +208,7 @@ def session_text(session: Any, rows: Sequence[dict[str, Any]], *, measures: Sequ
             table = []
             for k in dict.fromkeys(r["measure"] for r in both):
                 vals = {r["condition"]: r["both_mean"] for r in both if r["measure"] == k}
-                table.append([MEASURE_WORDS.get(k, k), measure_info(k)["unit"], *(fmt_num(vals.get(c)) for c in conds)])
+                table.append([catalogue.name(k), catalogue.unit(k), *(fmt_num(vals.get(c)) for c in conds)])
             parts.append(format_table(["measure", "unit", *(c.replace("_", " ") for c in conds)], table,
                                       right=lambda i: i >= 2))  # fmt: skip
         else:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+
+
+from protocols.results import TrialResult
 
 __all__ = ["SQUAD_SIZE", "SQUAD_GROUP", "add_demo_squad"]
 
@@ -75,11 +77,12 @@ def add_demo_squad(store: Any, template: Any, *, seed: int, when: Any) -> list[A
                 p = _power(key)
                 if p is not None and v is not None and math.isfinite(v):
                     measures[key] = float(v) * f**p
-            store.add_trial(sid, SimpleNamespace(
+            store.add_trial(sid, TrialResult(
                 protocol=t.protocol, side=t.side, condition=t.condition, trial_index=t.trial_index, practice=False,
                 valid=True, status="complete", failure_kind=None, failure_time_s=None, duration_s=t.duration_s,
+                planned_duration_s=t.duration_s, recording=None,  # type: ignore[arg-type]  # summary rows only, no samples
                 measures=measures, eyes=t.extra.get("eyes", "open"), surface=t.extra.get("surface", "firm"),
-                analysis_params=t.params, started_at=start,
+                analysis_params=dict(t.params), started_at=start,
             ), recorded_at=start)  # fmt: skip
         store.finish_session(sid, status="complete", finished_at=start + timedelta(minutes=10))
         athletes.append(a)

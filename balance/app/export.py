@@ -105,49 +105,19 @@ def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]])
 
 
 # -- the measure catalogue ---------------------------------------------------------------------
-_SUFFIX_UNITS: tuple[tuple[str, str], ...] = (
-    ("_mm2_s", "mm²/s"),
-    ("_mm2_hz", "mm²/Hz"),
-    ("_mm2", "mm²"),
-    ("_mm_s", "mm/s"),
-    ("_mm", "mm"),
-    ("_hz", "Hz"),
-    ("_pct", "%"),
-    ("_kg", "kg"),
-    ("_n", "N"),
-    ("_deg", "°"),
-    ("_s", "s"),
-)
-
 def measure_info(key: str) -> dict[str, str]:
-    """Unit, description, formula and reference of a measure key.
+    """Unit, description, formula and reference of a measure key, from the catalogue
+    (:func:`balance.catalogue.info`: the sway measures, then the measures the protocols add);
+    an unknown key gets its unit from its suffix (:func:`balance.catalogue.unit`)."""
+    from balance import catalogue
 
-    From :data:`balance.sway.MEASURES` when it lists the key, then the measures the protocols
-    add (:data:`protocols.analysis.PROTOCOL_MEASURES`: hold time, weight bearing, squat reps);
-    otherwise the unit is read from the key's suffix (``_mm_s`` → mm/s, ``_mm2`` → mm², ``_hz``
-    → Hz, ``_pct`` → %, ``_s`` → s, else dimensionless ``1``).
-    """
-    from balance.sway import MEASURES
-    from protocols.analysis import PROTOCOL_MEASURES
-
-    info = MEASURES.get(key) or PROTOCOL_MEASURES.get(key)
-    if info is not None:
-        get = (lambda n: info.get(n, "")) if isinstance(info, Mapping) else (lambda n: getattr(info, n, "") or "")
-        return {
-            "unit": str(get("unit")) or _unit_from_key(key),
-            "description": str(get("description")),
-            "formula": str(get("formula")),
-            "reference": str(get("reference")),
-        }
-    return {"unit": _unit_from_key(key), "description": "", "formula": "", "reference": ""}
-
-
-def _unit_from_key(key: str) -> str:
-    k = key.lower()
-    for suffix, unit in _SUFFIX_UNITS:
-        if k.endswith(suffix):
-            return unit
-    return "1"
+    info = catalogue.info(key)
+    return {
+        "unit": catalogue.unit(key),
+        "description": info.description if info else "",
+        "formula": info.formula if info else "",
+        "reference": info.reference if info else "",
+    }
 
 
 def measure_column(key: str) -> str:
@@ -157,12 +127,9 @@ def measure_column(key: str) -> str:
 
 def _measure_order(keys: Iterable[str]) -> list[str]:
     """Catalogue order first (as in balance.sway.MEASURES), then the rest alphabetically."""
-    try:
-        from balance.sway import MEASURES  # type: ignore[attr-defined]
+    from balance.sway import MEASURES
 
-        order = {k: i for i, k in enumerate(MEASURES)}
-    except ImportError:
-        order = {}
+    order = {k: i for i, k in enumerate(MEASURES)}
     ks = set(keys)
     return sorted(ks, key=lambda k: (0, order[k], k) if k in order else (1, 0, k))
 
@@ -207,14 +174,14 @@ SESSION_COLUMNS: dict[str, tuple[str, str]] = {
     "n_right": ("Number of valid right-leg trials averaged", ""),
     "symmetry_index_pct": (
         "Symmetry index 100·(R−L)/((R+L)/2), signed: positive = more on the right (Robinson et al. 1987; "
-        "posturography.md §4.4)",
+        "docs/comparison.md §1, §3)",
         "%",
     ),
     "more_sway_side": ("Which leg sways more on this measure: left, right, or equal", ""),
     "sem": ("Standard error of measurement (pooled within-side SD of repeated trials, or the literature "
-            "default; posturography.md §4.5)", "unit column"),  # fmt: skip
-    "mdc95": ("Minimal detectable change MDC95 = 1.96·√2·SEM (posturography.md §4.4)", "unit column"),
-    "sem_source": ("own_trials (from this athlete's repeated trials, 3 or more per side) or literature (a published WBB MDC as a % of the mean until then; posturography.md §4.5)", ""),
+            "default; docs/comparison.md §3)", "unit column"),  # fmt: skip
+    "mdc95": ("Minimal detectable change MDC95 = 1.96·√2·SEM (docs/comparison.md §1, §3)", "unit column"),
+    "sem_source": ("own_trials (from this athlete's repeated trials, 3 or more per side) or literature (a published WBB MDC as a % of the mean until then; docs/comparison.md §3)", ""),
     "flag": ("1 = the left/right difference is larger than the MDC95 (bigger than this athlete's own "
              "trial-to-trial noise); 0 = within noise", ""),  # fmt: skip
     "summary": ("The comparison in plain words (mediolateral sway is reported, not a diagnosis)", ""),
@@ -229,9 +196,9 @@ SAMPLE_COLUMNS: dict[str, tuple[str, str]] = {
     "br_kg": ("Load on the bottom-right sensor", "kg"),
     "total_kg": ("Sum of the four sensors", "kg"),
     "cop_ml_mm": ("Centre of pressure, mediolateral, + to the person's right: (W/2)·((TR+BR)−(TL+BL))/Σ with "
-                  "W = 433 mm (wii-balance-board.md §5; ISPGR convention)", "mm"),
+                  "W = 433 mm (docs/wii-balance-board.md §5; ISPGR convention)", "mm"),
     "cop_ap_mm": ("Centre of pressure, anteroposterior, + forward: (L/2)·((TL+TR)−(BL+BR))/Σ with L = 238 mm "
-                  "(wii-balance-board.md §5)", "mm"),
+                  "(docs/wii-balance-board.md §5)", "mm"),
     "in_trial": ("1 between the start beep and the end of the trial, 0 before (stepping on, settling)", ""),
     "analysed": ("1 for the samples the measures were computed from (after the trim), else 0", ""),
 }  # fmt: skip

@@ -5,8 +5,8 @@ bright, older samples faded), the same trace zoomed around its mean (sway is a f
 51 cm board), a large timer, the side being tested, a load bar (body weight on the board) and
 the instruction of the moment.
 
-It is a listener in the python-can ``Listener``/``Notifier`` style
-(``../shared/docs/style.md``, "recorder, live view and protocol fed from one stream"):
+It is a listener in the python-can ``Listener``/``Notifier`` style (``can/listener.py``,
+``can/notifier.py``: recorder, live view and protocol fed from one stream):
 :meth:`LiveView.on_sample` and :meth:`LiveView.on_event` only put the item on a queue and return
 at once, so the recorder never waits for the plot. :meth:`LiveView.update` drains the queue
 and moves the artists; :meth:`LiveView.render` draws. Both run in the GUI thread, or headless
@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from balance.cop import WII_BALANCE_BOARD, BoardGeometry, cop_from_corners
+from balance.model import Side
+from protocols import events
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -38,7 +40,7 @@ __all__ = ["LiveView", "run_live", "display_available"]
 
 T = TypeVar("T")
 
-_SIDE_WORDS = {"left": "LEFT leg", "right": "RIGHT leg", "both": "both legs"}
+_SIDE_WORDS = {s.value: s.words for s in Side}
 _CUE_SIDE = {"stand_left": "left", "stand_right": "right", "step_on_both": "both"}
 
 
@@ -225,7 +227,7 @@ class LiveView:
         try:
             import matplotlib.pyplot as plt
 
-            if plt.fignum_exists(self.fig.number):  # type: ignore[attr-defined]
+            if plt.fignum_exists(self.fig.number):  # type: ignore[attr-defined]  # Figure.number exists on pyplot figures only
                 plt.close(self.fig)
         except AttributeError:  # a Figure not managed by pyplot
             pass
@@ -256,46 +258,42 @@ class LiveView:
     def _clear_trace(self) -> None:
         self._t, self._x, self._y = np.empty(0), np.empty(0), np.empty(0)
 
-    def _apply_event(self, ev: Any) -> None:
-        name = type(ev).__name__
-        if name == "Instruction":
+    def _apply_event(self, ev: events.Event) -> None:
+        if isinstance(ev, events.Instruction):
             self.instruction = str(ev.text)
             self.alert = False
-            side = _CUE_SIDE.get(getattr(ev, "cue", None) or "")
+            side = _CUE_SIDE.get(ev.cue or "")
             if side is not None:  # a new stance: start a fresh trace
                 self.side = side
                 self._clear_trace()
-        elif name == "Countdown":
+        elif isinstance(ev, events.Countdown):
             self.countdown = int(ev.seconds_left)
             self.timer_s = None
-        elif name == "TrialStarted":
+        elif isinstance(ev, events.TrialStarted):
             self.side = str(ev.side)
             self.countdown = None
             self.timer_s = 0.0
-            d = float(getattr(ev, "duration_s", math.nan))
+            d = float(ev.duration_s)
             self.duration_s = d if math.isfinite(d) else None
             self.alert = False
             self._clear_trace()
-        elif name == "Elapsed":
+        elif isinstance(ev, events.Elapsed):
             self.timer_s = float(ev.t_s)
-            d = float(getattr(ev, "duration_s", math.nan))
+            d = float(ev.duration_s)
             if math.isfinite(d):
                 self.duration_s = d
-        elif name == "FailureDetected":
+        elif isinstance(ev, events.FailureDetected):
             words = str(ev.kind).replace("_", "-")
             self.instruction = f"{words.capitalize()} detected"
             self.alert = True
-        elif name == "TrialEnded":
-            res = getattr(ev, "result", None)
-            held = getattr(res, "duration_s", None)
-            if held is not None:
-                self.timer_s = float(held)
-        elif name == "RestStarted":
+        elif isinstance(ev, events.TrialEnded):
+            self.timer_s = float(ev.result.duration_s)
+        elif isinstance(ev, events.RestStarted):
             self.instruction = f"Rest {float(ev.seconds):.0f} s"
             self.timer_s = None
             self.countdown = None
             self.alert = False
-        elif name == "SessionEnded":
+        elif isinstance(ev, events.SessionEnded):
             self.instruction = "Test finished"
             self.finished = True
             self.alert = False
@@ -312,7 +310,7 @@ class LiveView:
 
             fig = plt.figure(figsize=(13.0, 6.5))
             try:
-                fig.canvas.manager.set_window_title("balance: live sway")  # type: ignore[union-attr]
+                fig.canvas.manager.set_window_title("balance: live sway")  # type: ignore[union-attr]  # a pyplot figure always has a manager
             except AttributeError:  # headless canvases have no manager
                 pass
         from matplotlib.backend_bases import FigureCanvasBase

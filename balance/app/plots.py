@@ -1,7 +1,6 @@
 """Plot functions for sway: statokinesigram, CoP over time, left vs right, progress, asymmetry.
 
-Every function follows the MNE convention (``mne/viz/misc.py``; ``../shared/docs/style.md``,
-"charts"): it takes an optional ``ax`` (or ``axes``), draws into it, returns the
+Every function follows the MNE-Python plotting convention (``mne/viz/misc.py``): it takes an optional ``ax`` (or ``axes``), draws into it, returns the
 :class:`~matplotlib.figure.Figure`, and never calls ``show()``. Inputs are plain arrays and
 mappings, so the functions know nothing of the store or the protocols.
 
@@ -10,7 +9,7 @@ Every artist that carries data has a ``gid`` (``"cop"``, ``"ellipse"``, ``"board
 :func:`find_artists`.
 
 Conventions: ML (x) positive to the person's right, AP (y) positive forward (ISPGR; Scoppa et
-al. 2013, ``../shared/docs/posturography.md`` §3.1). Left is drawn in blue, right in vermillion
+al. 2013, ``docs/methods.md`` §3.1). Left is drawn in blue, right in vermillion
 (Okabe-Ito colours, safe for colour-blind readers).
 """
 
@@ -52,7 +51,7 @@ LEFT_COLOR = "#0072B2"
 RIGHT_COLOR = "#D55E00"
 SIDE_COLORS: dict[str, str] = {"left": LEFT_COLOR, "right": RIGHT_COLOR}
 #: Standing surface of the Wii Balance Board, ML x AP (mm). Approximate: "an unattributed
-#: document gives the surface as 511 x 316 mm" (``../shared/docs/wii-balance-board.md`` §5).
+#: document gives the surface as 511 x 316 mm" (``docs/wii-balance-board.md`` §5).
 WII_SURFACE_MM: tuple[float, float] = (511.0, 316.0)
 _ML_LABEL = "ML (mm)  \u2192 right"
 _AP_LABEL = "AP (mm)  \u2192 forward"
@@ -66,7 +65,7 @@ def prediction_ellipse(cop_ml_mm: ArrayLike, cop_ap_mm: ArrayLike, *, pvalue: fl
 
     Duarte's 95 % prediction ellipse (:func:`balance.ellipse.sway_ellipse`, variant
     ``"duarte"``): the same ellipse whose area is the measure ``prediction_ellipse_area_mm2``
-    and the HBEDB ``COParea`` (``../shared/data/README.md``; ``../shared/docs/posturography.md``
+    and the HBEDB ``COParea`` (``docs/data-formats.md``; ``docs/methods.md``
     §1.2; Schubert & Kirchner 2014 recommend the prediction, not the confidence, ellipse).
 
     Parameters
@@ -372,7 +371,7 @@ def plot_left_right(
         Panel title and unit per key (default: the key, no unit).
     si_pct : mapping of str to float, optional
         Symmetry index per key (%), written above the bars. Signed, ``+`` means more on the
-        right (100·(R−L)/((R+L)/2), ``../shared/docs/posturography.md`` §4.4).
+        right (100·(R−L)/((R+L)/2), ``docs/methods.md`` §4.4).
     mdc : mapping of str to float, optional
         Minimal detectable change of the left-right difference per key, in the measure's
         unit. Drawn as a grey band of total height MDC centred on the mean of the two bars:
@@ -626,7 +625,7 @@ def plot_asymmetry(
         Session dates.
     si_pct : array_like, shape (S,)
         Symmetry index 100·(R−L)/((R+L)/2) per session (%); positive: the right side sways
-        more (``../shared/docs/posturography.md`` §4.4).
+        more (``docs/methods.md`` §4.4).
     mdc_pct : float, optional
         Minimal detectable change of the symmetry index (% points): a band
         ``baseline_pct +- mdc_pct``; points outside it differ from the reference by more than

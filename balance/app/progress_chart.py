@@ -11,7 +11,7 @@ date axis and the change in words:
 * the sentences of :func:`protocols.compare.progress` (change since baseline, trend per week).
 
 The MDC95 = 1.96·√2·SEM comes from the athlete's own repeated trials, or a published Wii
-Balance Board value until there are enough (``../shared/docs/posturography.md`` §4.4-4.5),
+Balance Board value until there are enough (``docs/methods.md`` §4.4-4.5),
 computed by :mod:`protocols.compare`.
 
 Input is the athlete's history as the store gives it: a mapping from measure key to the list
@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from balance.catalogue import PROGRESS_DEFAULT
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
@@ -46,11 +48,7 @@ __all__ = [
 MEASURES_PER_PAGE = 3
 
 #: Measures drawn when none are asked for: the mediolateral velocity first (the hip-control proxy).
-DEFAULT_MEASURES: tuple[str, ...] = (
-    "mean_velocity_ml_mm_s",
-    "mean_velocity_mm_s",
-    "prediction_ellipse_area_mm2",
-)
+DEFAULT_MEASURES: tuple[str, ...] = PROGRESS_DEFAULT
 
 
 @dataclass
@@ -233,19 +231,13 @@ def progress_figure(
         raise ValueError("nothing to draw: pass at least one measure's progress")
     labels = dict(labels or {})
     units = dict(units or {})
-    try:
-        from balance.sway import MEASURES
-    except ImportError:  # pragma: no cover
-        MEASURES = {}
-    from balance.app.report import _SENTENCE_NAMES
+    from balance import catalogue
 
     for d in data:
-        info = MEASURES.get(d.measure)
         if d.measure not in labels:
-            name = _SENTENCE_NAMES.get(d.measure, d.measure.replace("_", " "))
-            labels[d.measure] = name[0].upper() + name[1:] + f"  [{d.measure}]"
+            labels[d.measure] = catalogue.name(d.measure)
         if d.measure not in units:
-            units[d.measure] = info.unit if info else ""
+            units[d.measure] = catalogue.unit(d.measure)
 
     n = len(data)
     fig = Figure(figsize=A4_PORTRAIT_IN, dpi=100)

@@ -21,6 +21,7 @@ It accepts a stored session (:meth:`balance.app.store.Store.session`) or a
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from balance import catalogue as _catalogue
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -49,40 +52,12 @@ __all__ = [
 #: A4 portrait, width x height in inches (210 mm x 297 mm).
 A4_PORTRAIT_IN: tuple[float, float] = (210 / 25.4, 297 / 25.4)
 
-#: The measures of the left-right bar chart, in order (keys of ``balance.sway.MEASURES``).
-KEY_MEASURES: tuple[str, ...] = (
-    "mean_velocity_mm_s",
-    "mean_velocity_ml_mm_s",
-    "mean_velocity_ap_mm_s",
-    "rms_ml_mm",
-    "rms_ap_mm",
-    "prediction_ellipse_area_mm2",
-)
+#: The measures of the left-right bar chart, in order (:data:`balance.catalogue.REPORT_BARS`).
+KEY_MEASURES: tuple[str, ...] = _catalogue.REPORT_BARS
 
-_LABELS: dict[str, str] = {
-    "mean_velocity_mm_s": "Mean velocity",
-    "mean_velocity_ml_mm_s": "Velocity ML",
-    "mean_velocity_ap_mm_s": "Velocity AP",
-    "rms_ml_mm": "RMS ML",
-    "rms_ap_mm": "RMS AP",
-    "prediction_ellipse_area_mm2": "Ellipse area",
-}
-_UNITS: dict[str, str] = {
-    "mean_velocity_mm_s": "mm/s",
-    "mean_velocity_ml_mm_s": "mm/s",
-    "mean_velocity_ap_mm_s": "mm/s",
-    "rms_ml_mm": "mm",
-    "rms_ap_mm": "mm",
-    "prediction_ellipse_area_mm2": "mm\u00b2",
-}
-_SENTENCE_NAMES: dict[str, str] = {
-    "mean_velocity_mm_s": "mean sway velocity",
-    "mean_velocity_ml_mm_s": "mediolateral sway velocity",
-    "mean_velocity_ap_mm_s": "anteroposterior sway velocity",
-    "rms_ml_mm": "mediolateral sway amplitude (RMS)",
-    "rms_ap_mm": "anteroposterior sway amplitude (RMS)",
-    "prediction_ellipse_area_mm2": "sway area (95 % ellipse)",
-}
+#: Bar titles: the catalogue's plain names, on two lines.
+_LABELS: dict[str, str] = {k: textwrap.fill(_catalogue.name(k), 16) for k in KEY_MEASURES}
+_UNITS: dict[str, str] = {k: _catalogue.unit(k) for k in KEY_MEASURES}
 _FAILURE_WORDS = {
     "touch_down": "free foot touched down",
     "step_off": "stepped off the board",
@@ -334,61 +309,21 @@ def _conditions_text(trials: list[ReportTrial], spec: Any, conditions: Any) -> s
     return "; ".join([w for w in [words, *extra] if w]) or "not recorded"
 
 
-def _stored_side_rows(comparison: Any, condition: str) -> dict[str, dict[str, Any]]:
-    """Left-right rows of a session's comparison (live object or its ``to_dict()``), by measure."""
-    if comparison is None:
-        return {}
-    rows = _get(comparison, "sides", None) or []
-    out: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        if str(_get(r, "condition", "") or "") != condition:
-            continue
-        key = _get(r, "measure", None)
-        if key is None or key in out:
-            continue
-        nz = _get(r, "noise", None)
-        out[key] = {
-            "si_pct": _get(r, "symmetry_index_pct", None),
-            "mdc": _get(nz, "mdc95", None) if nz is not None else None,
-            "beyond": _get(r, "beyond_mdc", None),
-            "sentence": _get(r, "sentence", None),
-        }
-    return out
-
-
-def _comparison(
-    session: Any, condition: str, left: SideSummary, right: SideSummary
-) -> dict[str, dict[str, Any]]:
+def _comparison(session: Any, condition: str) -> dict[str, dict[str, Any]]:
     """Per key measure: symmetry index, MDC95, beyond-MDC flag and the plain-words sentence.
 
-    Taken from the session's stored comparison (what the console said at the end of the test)
-    and, for measures it lacks, computed from the trials with
-    :func:`protocols.compare.compare_values` (SEM from the athlete's repeated trials, else the
-    literature default; MDC95 = 1.96·√2·SEM, posturography.md §4.4).
+    The session's comparison as every view reads it (:func:`protocols.sides.side_comparisons`:
+    the stored one, computed with the same rules where it is missing; docs/comparison.md).
     """
-    from protocols import compare
+    from protocols.sides import side_comparisons
 
-    rows = _stored_side_rows(_get(session, "comparison", None), condition)
-    for key in KEY_MEASURES:
-        if key in rows and rows[key]["si_pct"] is not None:
-            continue
-        lv, rv = left.values.get(key, []), right.values.get(key, [])
-        if not lv or not rv:
-            continue
-        c = compare.compare_values(lv, rv, measure=key, condition=condition)
-        rows[key] = {"si_pct": c.symmetry_index_pct, "mdc": c.mdc95, "beyond": c.beyond_mdc,
-                     "sentence": c.sentence}
-    return rows
+    comps = side_comparisons(_get(session, "trials", None) or [], _get(session, "comparison", None),
+                             measures=KEY_MEASURES, condition=condition)  # fmt: skip
+    return {k: {"si_pct": c.symmetry_index_pct, "mdc": c.mdc95, "beyond": c.beyond_mdc, "sentence": c.sentence}
+            for k, c in comps.items()}  # fmt: skip
 
 
-_SUMMARY_ORDER: tuple[str, ...] = (
-    "mean_velocity_ml_mm_s",
-    "rms_ml_mm",
-    "mean_velocity_mm_s",
-    "prediction_ellipse_area_mm2",
-    "mean_velocity_ap_mm_s",
-    "rms_ap_mm",
-)
+_SUMMARY_ORDER: tuple[str, ...] = _catalogue.REPORT_SUMMARY_ORDER
 
 
 def _summary(left: SideSummary, right: SideSummary, rows: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -421,12 +356,13 @@ def _headline(left: SideSummary, right: SideSummary, beyond: Mapping[str, bool])
     lv, rv = left.means.get(key, math.nan), right.means.get(key, math.nan)
     if not (math.isfinite(lv) and math.isfinite(rv)) or min(lv, rv) <= 0:
         return ""
+    what = _catalogue.words(key).what
     if lv == rv:
-        return "Mediolateral sway: the same on both legs."
+        return f"{what[0].upper()}{what[1:]}: the same on both legs."
     more, less = ("RIGHT", "left") if rv > lv else ("LEFT", "right")
     pct = 100.0 * abs(rv - lv) / min(lv, rv)
     verdict = "beyond measurement noise" if beyond.get(key) else "within measurement noise"
-    return f"{more} leg: {pct:.0f} % more mediolateral sway velocity than the {less} ({verdict})"
+    return f"{more} leg: {pct:.0f} % more {what} than the {less} ({verdict})"
 
 
 def _main_condition(trials: list[ReportTrial]) -> tuple[str, list[str]]:
@@ -471,7 +407,7 @@ def report_data(session: Any) -> ReportData:
         left = _side([t for t in shown if t.side == "left"], "left", analysis, label="LEFT leg", color=LEFT_COLOR)
         right = _side([t for t in shown if t.side == "right"], "right", analysis, label="RIGHT leg",
                       color=RIGHT_COLOR)
-        rows = _comparison(session, cond, left, right)
+        rows = _comparison(session, cond)
         for key in KEY_MEASURES:
             r = rows.get(key, {})
             si[key] = math.nan if r.get("si_pct") is None else float(r["si_pct"])
@@ -659,7 +595,7 @@ def session_report_figure(session: Any, *, data: ReportData | None = None, refer
     plots.plot_left_right(
         d.left.means, d.right.means, measures=d.measures, labels=_LABELS, units=_UNITS, si_pct=d.si_pct,
         mdc=mdc or None, left_spread=d.left.values, right_spread=d.right.values, axes=bar_axes,
-        tick_labels=ticks, colors=(d.left.color, d.right.color),  # type: ignore[arg-type]
+        tick_labels=ticks, colors=(d.left.color, d.right.color),  # type: ignore[arg-type]  # colors are matplotlib colour specs, typed str
     )
     for a in bar_axes:
         a.title.set_fontsize(8)

@@ -13,7 +13,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from balance.app.sink import RawFileSink
+    from balance.app.store import Athlete, Store
+    from drivers.base import Board
+    from protocols.engine import Engine
+    from protocols.events import Event
+    from protocols.results import SessionResult
+    from protocols.retry import RetryPolicy
+    from protocols.spec import ProtocolSpec
 
 __all__ = ["RunOutcome", "StoreRecorder", "run_session"]
 
@@ -38,7 +48,7 @@ class RunOutcome:
     """
 
     session_id: int
-    result: Any
+    result: SessionResult | None
     trial_ids: list[int] = field(default_factory=list)
     raw_dir: Path | None = None
     error: str | None = None
@@ -53,9 +63,9 @@ class StoreRecorder:
 
     def __init__(
         self,
-        store: Any,
+        store: Store,
         session_id: int,
-        sink: Any,
+        sink: RawFileSink,
         *,
         on_failure: Callable[[], None] | None = None,
         clock_offset: timedelta | None = None,
@@ -68,8 +78,10 @@ class StoreRecorder:
         self.trial_ids: list[int] = []
         self.error: BaseException | None = None
 
-    def on_event(self, event: Any) -> None:
-        if type(event).__name__ != "TrialEnded" or self.error is not None:
+    def on_event(self, event: Event) -> None:
+        from protocols.events import TrialEnded
+
+        if not isinstance(event, TrialEnded) or self.error is not None:
             return
         trial = event.result
         when = getattr(trial, "started_at", None)
@@ -86,17 +98,17 @@ class StoreRecorder:
 
 
 def run_session(
-    store: Any,
-    athlete: Any,
-    spec: Any,
-    board: Any,
+    store: Store,
+    athlete: Athlete,
+    spec: ProtocolSpec,
+    board: Board,
     *,
-    listeners: Iterable[Any] = (),
-    retry: Any = None,
+    listeners: Iterable[object] = (),
+    retry: RetryPolicy | None = None,
     source: str = "test",
     live: bool = False,
-    started_at: Any = None,
-    confirm: Callable[[str], Any] | None = None,
+    started_at: datetime | str | None = None,
+    confirm: Callable[[str], object] | None = None,
 ) -> RunOutcome:
     """Run ``spec`` on the open ``board`` for ``athlete``, saving every trial as it ends.
 
@@ -108,7 +120,7 @@ def run_session(
     board : drivers.base.Board
         Open board.
     listeners : iterable
-        More engine listeners (the console UI).
+        More engine listeners (``on_event``/``on_sample``, e.g. the console UI).
     retry : RetryPolicy, optional
     source : str
         ``test`` or ``demo``.
@@ -124,15 +136,14 @@ def run_session(
     RunOutcome
         Never raises for a lost board, a stop or a failed save: ``error`` says what happened.
     """
+    from balance.app.jsonable import to_jsonable
+    from balance.app.sink import RawFileSink
     from protocols.engine import Engine
     from protocols.errors import SessionAborted
 
-    from balance.app.sink import RawFileSink
-    from balance.app.store import _jsonable
-
     try:
         info = board.info
-        board_d = _jsonable(info)
+        board_d = to_jsonable(info)
     except Exception:  # noqa: BLE001 - a board that cannot describe itself still records
         board_d = {"kind": getattr(board, "kind", "unknown")}
     blocks = getattr(spec, "blocks", ())
@@ -148,7 +159,7 @@ def run_session(
         header={"athlete_code": athlete.code, "session_id": sid, "protocol": spec.name, "board": board_d,
                 "calibration": board_d.get("calibration", {}) if isinstance(board_d, dict) else {}},
     )  # fmt: skip
-    engine: Any = None
+    engine: Engine | None = None
 
     def stop() -> None:
         if engine is not None:
@@ -175,7 +186,7 @@ def run_session(
             try:
                 while True:
                     result = engine.join(0.2)
-                    if result is not None or not engine._thread.is_alive():
+                    if result is not None or not engine.running:
                         break
             except KeyboardInterrupt:
                 engine.stop()
@@ -198,12 +209,11 @@ def run_session(
         )
     elif error is None and result is not None and result.status != "complete":
         error = result.error or f"session {result.status}"
-    comparison = getattr(result, "comparison", None) if result is not None else None
+    comparison = result.comparison if result is not None else None
     status = "complete" if error is None else "incomplete"
     try:
-        store.finish_session(
-            sid, status=status, comparison=comparison.to_dict() if hasattr(comparison, "to_dict") else comparison
-        )
+        # stored with its rules_version: every view reads this one (protocols.sides)
+        store.finish_session(sid, status=status, comparison=None if comparison is None else comparison.to_dict())
     except Exception as err:  # noqa: BLE001 - the trials are committed already
         error = (error + "; " if error else "") + f"could not close the session record: {err}"
     return RunOutcome(session_id=sid, result=result, trial_ids=list(recorder.trial_ids), raw_dir=raw_dir,

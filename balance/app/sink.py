@@ -75,9 +75,8 @@ class RawFileSink:
 
     def open_trial(self, meta: Mapping[str, Any] | Any) -> RawTrialWriter:
         """Create the next trial's file and return its writer."""
-        from drivers.recording_file import RecordingWriter
-
         from balance.app.paths import ensure_private_dir
+        from drivers.recording_file import RecordingWriter
 
         m = _as_mapping(meta)
         ensure_private_dir(self.directory)

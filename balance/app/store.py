@@ -48,14 +48,23 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from balance import __version__
+from balance.app.jsonable import to_jsonable as _jsonable
 from balance.app.migrations import LATEST_VERSION, migrate, schema_version
 from balance.app.paths import default_db_path, ensure_private_dir, raw_dir_for
+from balance.model import SessionRecord, Side, TrialRecord
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from balance.recording import Recording
+    from protocols.results import TrialResult
+
+#: A wall-clock time as the store accepts it: a datetime, epoch seconds, an ISO 8601 string or None (now).
+When = datetime | float | str | None
 
 __all__ = [
     "Store",
@@ -79,7 +88,7 @@ __all__ = [
 ]
 
 #: Values of ``trials.side``.
-SIDES: tuple[str, ...] = ("left", "right", "both")
+SIDES: tuple[str, ...] = tuple(s.value for s in Side)
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -189,114 +198,10 @@ class Athlete:
         return printable(self.name or self.code)
 
 
-@dataclass(frozen=True)
-class StoredTrial:
-    """One trial as stored.
-
-    Attributes
-    ----------
-    id, session_id : int
-    protocol, side, condition : str
-        ``side`` is ``left``, ``right`` or ``both``.
-    trial_index : int
-        1-based number within side and condition.
-    practice, valid : bool
-    failure_kind : str or None
-        e.g. ``touch_down``, ``step_off``, ``hop``, ``disconnected``.
-    failure_time_s : float or None
-        Time from trial start to the failure (s).
-    duration_s : float or None
-        Recorded (analysed) duration (s).
-    recorded_at : str
-        ISO 8601 UTC.
-    raw_path : str or None
-        Raw recording file written before analysis (absolute path).
-    n_samples : int
-    fs_hz : float or None
-    params : dict
-        Preprocessing parameters the measures were computed with.
-    measures : dict[str, float]
-        Measure key (unit in the key, see :data:`balance.sway.MEASURES`) -> value.
-    extra : dict
-        Anything else the protocol reported.
-    recording : Recording or None
-        The samples, when loaded (:meth:`Store.session` loads them).
-    """
-
-    id: int
-    session_id: int
-    protocol: str
-    side: str
-    condition: str
-    trial_index: int
-    practice: bool
-    valid: bool
-    failure_kind: str | None
-    failure_time_s: float | None
-    duration_s: float | None
-    recorded_at: str
-    raw_path: str | None
-    n_samples: int
-    fs_hz: float | None
-    params: dict[str, Any]
-    measures: dict[str, float]
-    extra: dict[str, Any] = field(default_factory=dict)
-    recording: Any = None
-
-
-@dataclass(frozen=True)
-class Session:
-    """One test session with its trials.
-
-    Attributes
-    ----------
-    id : int
-    athlete : Athlete
-    protocol : str
-    started_at, finished_at : str
-        ISO 8601 UTC (``finished_at`` None while open or after a crash).
-    status : str
-        ``open``, ``complete`` or ``incomplete``.
-    source : str
-        ``test``, ``import`` or ``demo``.
-    board, conditions, spec : dict
-        Board (kind, name, serial, calibration), conditions (eyes, surface) and the protocol
-        description as run.
-    comparison : dict or None
-        The left/right comparison stored at the end of the session.
-    software_version : str
-    notes : str
-    trials : list of StoredTrial
-        In recording order.
-    """
-
-    id: int
-    athlete: Athlete
-    protocol: str
-    started_at: str
-    finished_at: str | None
-    status: str
-    source: str
-    board: dict[str, Any]
-    conditions: dict[str, Any]
-    spec: dict[str, Any]
-    comparison: dict[str, Any] | None
-    software_version: str
-    notes: str
-    trials: list[StoredTrial]
-
-    @property
-    def date(self) -> str:
-        """ISO date (YYYY-MM-DD, UTC) of the start."""
-        return self.started_at[:10]
-
-    def trials_on(self, side: str, *, valid_only: bool = True, include_practice: bool = False) -> list[StoredTrial]:
-        """Trials of one side (``left``/``right``/``both``)."""
-        return [
-            t
-            for t in self.trials
-            if t.side == side and (t.valid or not valid_only) and (include_practice or not t.practice)
-        ]
+#: One trial as stored and reloaded: the house record (:class:`balance.model.TrialRecord`).
+StoredTrial = TrialRecord
+#: One test session with its trials: the house record (:class:`balance.model.SessionRecord`).
+Session = SessionRecord
 
 
 @dataclass(frozen=True)
@@ -366,7 +271,7 @@ def utc_now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _iso(value: Any) -> str:
+def _iso(value: When) -> str:
     """A datetime / epoch seconds / ISO string as ISO 8601 UTC."""
     if value is None:
         return utc_now_iso()
@@ -389,37 +294,6 @@ def _iso(value: Any) -> str:
     raise StoreError(f"cannot read a date from {value!r} ({type(value).__name__})")
 
 
-def _jsonable(value: Any) -> Any:
-    """Convert dataclasses, numpy scalars/arrays, enums, paths to JSON-friendly values."""
-    import dataclasses
-    import enum
-
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # a file name with undecodable bytes: keep them as \xNN
-            return value.encode("utf-8", "backslashreplace").decode("utf-8")
-        return value
-    if value is None or isinstance(value, (bool, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, enum.Enum):
-        return value.name if not isinstance(value.value, (str, int)) else value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (Path, datetime)):
-        return str(value)
-    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
-    if callable(tolist):
-        return _jsonable(tolist())
-    return str(value)
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=True, allow_nan=False)
 
@@ -434,7 +308,7 @@ def _float_or_none(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _pack_recording(recording: Any) -> tuple[bytes, int, float | None, dict[str, Any]]:
+def _pack_recording(recording: Recording) -> tuple[bytes, int, float | None, dict[str, Any]]:
     """Recording -> (npz bytes, n samples, fs_hz, meta). Arrays kept in float64."""
     import numpy as np
 
@@ -454,7 +328,7 @@ def _pack_recording(recording: Any) -> tuple[bytes, int, float | None, dict[str,
     )
 
 
-def _unpack_recording(blob: bytes, fs_hz: float | None, meta: dict[str, Any]) -> Any:
+def _unpack_recording(blob: bytes, fs_hz: float | None, meta: dict[str, Any]) -> Recording:
     import numpy as np
 
     from balance.recording import Recording
@@ -626,7 +500,7 @@ class Store:
                 self._release_session_lock(sid)
             if self._conn is not None:
                 self._conn.close()
-                self._conn = None  # type: ignore[assignment]
+                self._conn = None  # type: ignore[assignment]  # closed: later use raises at once
 
     # -- open sessions of processes that died -------------------------------------------------
     def _session_lock_path(self, session_id: int) -> Path:
@@ -1057,10 +931,10 @@ class Store:
         athlete: str | Athlete,
         *,
         protocol: str,
-        started_at: Any = None,
-        board: Mapping[str, Any] | Any = None,
+        started_at: When = None,
+        board: Mapping[str, Any] | None = None,
         conditions: Mapping[str, Any] | None = None,
-        spec: Any = None,
+        spec: Mapping[str, Any] | None = None,
         source: str = "test",
         notes: str = "",
     ) -> int:
@@ -1091,7 +965,7 @@ class Store:
                 (a.id, str(protocol), when, source, _dumps(board or {}), _dumps(conditions or {}),
                  _dumps(spec or {}), __version__, notes),
             )  # fmt: skip
-            sid = int(cur.lastrowid)  # type: ignore[arg-type]
+            sid = int(cur.lastrowid)  # type: ignore[arg-type]  # lastrowid is set after an INSERT
             # held until finish_session or this process ends; taken before COMMIT, so no other
             # process can see this session open without its lock (see close_abandoned_sessions)
             self._hold_session_lock(sid)
@@ -1100,11 +974,11 @@ class Store:
     def add_trial(
         self,
         session_id: int,
-        trial: Any,
+        trial: TrialResult,
         *,
         raw_path: str | os.PathLike[str] | None = None,
         store_samples: bool = True,
-        recorded_at: Any = None,
+        recorded_at: When = None,
     ) -> int:
         """Store one trial and its measures in one transaction; returns the trial id.
 
@@ -1112,7 +986,7 @@ class Store:
         ----------
         session_id : int
         trial : protocols.results.TrialResult
-            Or any object with its attributes (missing ones default to empty).
+            What the engine (or ``balance import``) produced.
         raw_path : path-like, optional
             The raw recording written before analysis (default: ``trial.raw_path`` if present).
         store_samples : bool, optional
@@ -1127,19 +1001,13 @@ class Store:
             The disk is full or the database is read-only; nothing of this trial was stored and
             every earlier trial is intact. The message names the raw file, which still holds the data.
         """
-        protocol = str(getattr(trial, "protocol", "") or "")
-        side_raw = getattr(trial, "side", None) or "both"
-        side = str(getattr(side_raw, "value", side_raw)).lower()
-        condition = getattr(trial, "condition", "") or ""
-        if not isinstance(condition, str):
-            condition = _condition_label(condition)
-        measures = dict(getattr(trial, "measures", None) or {})
-        params = getattr(trial, "params", None)
-        if params is None:
-            params = getattr(trial, "analysis_params", None) or {}
-        raw = raw_path if raw_path is not None else getattr(trial, "raw_path", None)
-        raw_s = str(Path(raw).expanduser().resolve()) if raw else None
-        recording = getattr(trial, "recording", None)
+        protocol = trial.protocol
+        side = Side.of(trial.side or "both").value
+        condition = trial.condition
+        measures = dict(trial.measures)
+        params = trial.params
+        raw_s = str(Path(raw_path).expanduser().resolve()) if raw_path else None
+        recording = trial.recording
         blob = None
         n = 0
         fs = None
@@ -1147,19 +1015,11 @@ class Store:
         if recording is not None:
             packed, n, fs, meta = _pack_recording(recording)
             blob = packed if store_samples else None
-        summary = trial.summary() if callable(getattr(trial, "summary", None)) else {}
-        if not isinstance(summary, Mapping):
-            summary = {}
-        extra = {k: v for k, v in summary.items() if k not in _TRIAL_COLUMNS_IN_SUMMARY}
-        for k in ("status", "attempt", "eyes", "surface", "phase", "start_s", "end_s", "liftoff_s",
-                  "analysis_window_s", "analysis_error", "planned_duration_s", "body_mass_kg"):
-            if k not in extra and getattr(trial, k, None) is not None:
-                extra[k] = getattr(trial, k)
+        extra = {k: v for k, v in trial.summary().items() if k not in _TRIAL_COLUMNS_IN_SUMMARY}
         if meta:
             extra["recording_meta"] = meta
-        when = recorded_at if recorded_at is not None else getattr(trial, "started_at", None)
-        failure_kind = getattr(trial, "failure_kind", None)
-        failure_kind = getattr(failure_kind, "value", failure_kind)
+        when = recorded_at if recorded_at is not None else trial.started_at
+        failure_kind = trial.failure_kind
         try:
             with self._tx() as db:
                 if db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is None:
@@ -1168,14 +1028,12 @@ class Store:
                     """INSERT INTO trials (session_id, protocol, side, condition, trial_index, practice, valid,
                        failure_kind, failure_time_s, duration_s, recorded_at, raw_path, n_samples, fs_hz,
                        samples_blob, params_json, extra_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (session_id, protocol, side, condition, int(getattr(trial, "trial_index", 0) or 0),
-                     int(bool(getattr(trial, "practice", False))), int(bool(getattr(trial, "valid", True))),
-                     None if failure_kind is None else str(failure_kind),
-                     _float_or_none(getattr(trial, "failure_time_s", None)),
-                     _float_or_none(getattr(trial, "duration_s", None)), _iso(when), raw_s, n, fs, blob,
+                    (session_id, protocol, side, condition, int(trial.trial_index), int(trial.practice),
+                     int(trial.valid), failure_kind, _float_or_none(trial.failure_time_s),
+                     _float_or_none(trial.duration_s), _iso(when), raw_s, n, fs, blob,
                      _dumps(params), _dumps(extra)),
                 )  # fmt: skip
-                tid = int(cur.lastrowid)  # type: ignore[arg-type]
+                tid = int(cur.lastrowid)  # type: ignore[arg-type]  # lastrowid is set after an INSERT
                 db.executemany(
                     "INSERT INTO measures (trial_id, key, value) VALUES (?, ?, ?)",
                     [(tid, str(k), _float_or_none(v)) for k, v in measures.items()],
@@ -1195,8 +1053,8 @@ class Store:
         session_id: int,
         *,
         status: str = "complete",
-        comparison: Any = None,
-        finished_at: Any = None,
+        comparison: Mapping[str, Any] | None = None,
+        finished_at: When = None,
     ) -> None:
         """Close a session: ``status`` (``complete``/``incomplete``) and the left/right comparison."""
         if status not in ("complete", "incomplete", "open"):
@@ -1216,7 +1074,7 @@ class Store:
         with self._tx() as db:
             db.execute("DELETE FROM sessions WHERE id = ?", (int(session_id),))
 
-    def set_session_comparison(self, session_id: int, comparison: Any) -> None:
+    def set_session_comparison(self, session_id: int, comparison: Mapping[str, Any]) -> None:
         """Store (or replace) the left/right comparison of a session."""
         with self._tx() as db:
             db.execute("UPDATE sessions SET comparison_json = ? WHERE id = ?", (_dumps(comparison), session_id))
@@ -1252,23 +1110,26 @@ class Store:
                     practice=bool(r[6]), valid=bool(r[7]), failure_kind=r[8], failure_time_s=r[9],
                     duration_s=r[10], recorded_at=r[11], raw_path=r[12], n_samples=r[13], fs_hz=r[14],
                     params=json.loads(r[15] or "{}"), measures=measures[r[0]], extra=extra, recording=rec,
+                    status=extra.get("status"), attempt=int(extra.get("attempt") or 1),
                 )  # fmt: skip
             )
         return out
 
-    def _load_recording(self, trial_id: int, fs_hz: float | None, meta: dict[str, Any], raw_path: str | None) -> Any:
+    def _load_recording(
+        self, trial_id: int, fs_hz: float | None, meta: dict[str, Any], raw_path: str | None
+    ) -> Recording | None:
         row = self._db.execute("SELECT samples_blob FROM trials WHERE id = ?", (trial_id,)).fetchone()
         if row is not None and row[0] is not None:
             return _unpack_recording(row[0], fs_hz, meta)
         if raw_path and Path(raw_path).is_file():
             try:
-                from drivers.formats import read_any  # type: ignore[import-not-found]
+                from drivers.formats import read_any  # type: ignore[import-not-found]  # drivers is not type-checked with the app
             except ImportError:  # pragma: no cover - formats module always shipped
                 return None
             return read_any(raw_path)
         return None
 
-    def trial_recording(self, trial_id: int) -> Any:
+    def trial_recording(self, trial_id: int) -> Recording | None:
         """The samples of one trial as a :class:`balance.recording.Recording` (None if not kept)."""
         with self._lock:
             row = self._db.execute("SELECT fs_hz, extra_json, raw_path FROM trials WHERE id = ?", (trial_id,)).fetchone()
@@ -1474,12 +1335,3 @@ def _safe_component(text: str) -> str:
     """A string usable as one path component (codes are already simple; be safe anyway)."""
     keep = "".join(c if (c.isalnum() or c in "-_.") else "_" for c in str(text)).strip(".")
     return keep or "_"
-
-
-def _condition_label(condition: Any) -> str:
-    """A condition object/dict as a short label, e.g. ``eyes_open`` or ``eyes_closed_foam``."""
-    if isinstance(condition, Mapping):
-        parts = [f"{k}_{v}" if k not in ("eyes",) else f"eyes_{v}" for k, v in condition.items() if v]
-        return "_".join(parts)
-    name = getattr(condition, "name", None) or getattr(condition, "label", None)
-    return str(name) if name else str(condition)

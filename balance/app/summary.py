@@ -43,15 +43,16 @@ def session_measure_rows(session: Any, measures: Iterable[str]) -> list[dict[str
 
     Single-leg sessions get left/right means, the signed symmetry index, which side sways
     more, SEM/MDC95 (own trials, or the literature default until there are enough) and a
-    flag, all from :func:`protocols.compare.compare_sides`; two-legged sessions get
+    flag, all from :func:`protocols.sides.side_comparisons` (the stored comparison, computed
+    only where it is missing or of older rules); two-legged sessions get
     ``both_mean``.
     """
-    from protocols.compare import compare_sides
+    from protocols.sides import side_comparisons
 
     rows: list[dict[str, Any]] = []
     keys = list(measures)
     for cond in conditions_of(session):
-        comps = {c.measure: c for c in compare_sides(session.trials, measures=keys, condition=cond)}
+        comps = side_comparisons(session.trials, session.comparison, measures=keys, condition=cond)
         for key in keys:
             left = side_values(session, key, side="left", condition=cond)
             right = side_values(session, key, side="right", condition=cond)

@@ -13,11 +13,11 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from e2_factories import make_trial
 
 from balance.app.sink import RawFileSink
 from balance.app.store import Store
 from drivers.base import Sample
-from e2_factories import make_trial
 
 
 class PrintCommitted:

@@ -133,7 +133,7 @@ def test_raw_reproduces_the_published_pds_values_in_process(
 def test_quijoux_preset_reproduces_the_reference_json_through_the_cli(data_dir: Path, tmp_path: Path) -> None:
     """Motive CSV -> the authors' main.py steps -> CoP CSV -> `balance analyze --preset quijoux --json`.
 
-    main.py (posturography.md §2.1): ML = 100·My/Fz, AP = 100·Mx/Fz, the mean over the whole recording
+    main.py (docs/methods.md §2.1): ML = 100·My/Fz, AP = 100·Mx/Fz, the mean over the whole recording
     removed, rows 4000:7000 kept, then their default preprocessing at 100 Hz with time from 0. The 72
     features must equal the authors' HEAD values (reference JSON) to 1e-6 relative.
     """
@@ -335,7 +335,7 @@ def test_quijoux_preset_keys_and_units(data_dir: Path, capsys: pytest.CaptureFix
     assert doc["units"]["mean_velocity_ML_AND_AP"] == "cm/s" and doc["units"]["rms_AP"] == "cm"
     code, out2, err = _run(capsys, "analyze", "--json", "--raw", "--measures", "mean_velocity_mm_s", f)
     v_mm_s = json.loads(out2)["results"][0]["measures"]["mean_velocity_mm_s"]
-    # cm/s after the authors' preprocessing: the same order as the raw mm/s / 10 (8 % lower, posturography.md §0).
+    # cm/s after the authors' preprocessing: the same order as the raw mm/s / 10 (8 % lower, docs/methods.md §0).
     assert 0.8 * v_mm_s / 10 < m["mean_velocity_ML_AND_AP"] < 1.0 * v_mm_s / 10
 
 

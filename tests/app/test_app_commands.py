@@ -110,9 +110,9 @@ def test_test_command_finds_the_weaker_side_and_saves_everything(db: Path, capsy
         assert sess.comparison is not None and sess.comparison["kind"] == "left_right"
         assert [t.side for t in sess.trials] == ["left", "right"] * 3
         # raw file written before analysis holds the same samples as the stored recording
-        from drivers.recording_file import read_recording
-
         import stat
+
+        from drivers.recording_file import read_recording
 
         for d in (Path(sess.trials[0].raw_path).parent, s.athlete_raw_dir("Sam"), s.raw_dir):
             assert stat.S_IMODE(d.stat().st_mode) & 0o077 == 0, d  # raw recordings are private
@@ -138,9 +138,8 @@ def test_test_command_finds_the_weaker_side_and_saves_everything(db: Path, capsy
 
 
 def test_board_disappears_mid_test(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from drivers.sim import SimulatedBoard
-
     import balance.app.commands.test as test_cmd
+    from drivers.sim import SimulatedBoard
 
     run_cli(capsys, "athlete", "add", "Sam", "--db", str(db))
     boards = []
@@ -259,11 +258,10 @@ def test_ctrl_c_mid_session_keeps_the_trials(tmp_path: Path, monkeypatch: pytest
     """Ctrl-C arrives in the main thread while the engine records: it stops, every trial so far is saved."""
     import threading
 
+    from balance.app.runner import run_session
     from drivers.sim import SimulatedBoard
     from protocols.engine import Engine
     from protocols.library import get_protocol
-
-    from balance.app.runner import run_session
 
     reached, release = threading.Event(), threading.Event()
 
@@ -361,3 +359,27 @@ def test_raw_file_disk_full_mid_trial(db: Path, capsys: pytest.CaptureFixture[st
         assert sess.status == "incomplete"
         assert [t.extra["status"] for t in sess.trials] == ["complete", "complete", "incomplete"]
         assert sess.trials[2].n_samples >= 399  # what was recorded before the failure is kept
+
+
+def test_measures_lists_every_key_with_unit_and_plain_name(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from balance import catalogue
+
+    code, out, _ = run_cli(capsys, "measures")
+    assert code == 0
+    rows = {ln.split()[0]: ln for ln in out.splitlines()[2:] if ln.strip() and not ln.startswith(" ")}
+    for key in catalogue.all_keys():
+        assert key in rows and catalogue.name(key) in rows[key] and f" {catalogue.unit(key)} " in rows[key]
+    code, out, _ = run_cli(capsys, "measures", "--json", "velocity_ml")
+    doc = json.loads(out)
+    assert code == 0 and [d["key"] for d in doc] == ["mean_velocity_ml_mm_s"]
+    assert doc[0]["unit"] == "mm/s" and doc[0]["name"] == "Side-to-side sway speed" and "Prieto" in doc[0]["reference"]
+    code, out, _ = run_cli(capsys, "measures", "no_such_measure")
+    assert code == 1 and "balance measures" in out
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "abc"])
+def test_import_trim_is_checked_by_the_shared_validator(capsys: pytest.CaptureFixture[str], value: str) -> None:
+    code, _, err = run_cli(capsys, "import", "Sam", "x.csv", f"--trim-s={value}")
+    assert code == 2 and "--trim-s" in err and ("zero or a positive number" in err or "not a number" in err)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from e2_factories import make_trial
 
 from balance.app import export as export_mod
 from balance.app.export import ExportError, export_history, format_cell, measure_column, neutralise_cell
 from balance.app.store import Store
-from e2_factories import make_trial
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from protocols.results import TrialResult
+
 from balance.app import migrations
 from balance.app.store import Store
 from balance.recording import Recording
@@ -64,7 +66,7 @@ def test_legacy_code_folders_are_moved_to_id_folders(db: Path) -> None:
         shared.mkdir()
         (shared / "keep.txt").write_text("x")
         sid = s.start_session(a, protocol="single_leg")
-        s.add_trial(sid, _Trial(), raw_path=legacy / "t.txt")
+        s.add_trial(sid, summary_trial(), raw_path=legacy / "t.txt")
         s.finish_session(sid)
     with Store.open(db) as s:
         new = s.athlete_raw_dir("P07")
@@ -74,10 +76,12 @@ def test_legacy_code_folders_are_moved_to_id_folders(db: Path) -> None:
         assert (shared / "keep.txt").exists()
 
 
-class _Trial:
-    protocol = "single_leg"
-    side = "left"
-    measures = {"mean_velocity_mm_s": 10.0}
+def summary_trial(velocity_mm_s: float = 10.0) -> TrialResult:
+    """A left-leg trial with one measure and no samples."""
+    return TrialResult(protocol="single_leg", side="left", condition="eyes_open", trial_index=1, practice=False,
+                       valid=True, status="complete", failure_kind=None, failure_time_s=None, duration_s=30.0,
+                       planned_duration_s=30.0, recording=None,  # type: ignore[arg-type]  # no samples stored
+                       measures={"mean_velocity_mm_s": velocity_mm_s})  # fmt: skip
 
 
 # -- one message for every database problem -------------------------------------------------------------
@@ -293,9 +297,11 @@ a = s.get_athlete("Sam")
 for with_trial in (True, False):
     sid = s.start_session(a, protocol="single_leg")
     if with_trial:
-        class T:
-            protocol = "single_leg"; side = "left"; measures = {"mean_velocity_mm_s": 9.0}
-        s.add_trial(sid, T())
+        from protocols.results import TrialResult
+        s.add_trial(sid, TrialResult(protocol="single_leg", side="left", condition="eyes_open", trial_index=1,
+                                     practice=False, valid=True, status="complete", failure_kind=None,
+                                     failure_time_s=None, duration_s=30.0, planned_duration_s=30.0,
+                                     recording=None, measures={"mean_velocity_mm_s": 9.0}))
 os._exit(9)  # killed: no finish_session, no close
 """
 

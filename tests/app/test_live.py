@@ -17,14 +17,13 @@ from protocols.library import get_protocol
 from protocols.listeners import CollectingListener
 
 
-
 def _samples(n: int, *, seed: int = 0, stance: str = "left") -> list:
     with SimulatedBoard(seed=seed, stance=stance, mass_kg=72.0) as board:
         return [board.read(timeout_s=1.0) for _ in range(n)]
 
 
 def _cop(samples: list) -> tuple[np.ndarray, np.ndarray]:
-    """CoP by the formula of wii-balance-board.md §5, written out here independently."""
+    """CoP by the formula of docs/wii-balance-board.md §5, written out here independently."""
     c = np.array([s.corners_kg for s in samples])  # TL, TR, BL, BR
     tot = c.sum(axis=1)
     x = 433.0 / 2 * ((c[:, 1] + c[:, 3]) - (c[:, 0] + c[:, 2])) / tot

@@ -16,7 +16,6 @@ from balance.app.plots import find_artists
 from balance.cop import WII_BALANCE_BOARD
 
 
-
 def _inside(geo, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Points inside an ellipse given by centre, semi-axes and angle (plain geometry)."""
     th = np.radians(geo.angle_deg)
@@ -66,7 +65,7 @@ def test_prediction_ellipse_axes_of_an_axis_aligned_cloud() -> None:
     assert geo.semi_major_mm == pytest.approx(np.sqrt(k * var_x), rel=1e-9)
     assert geo.semi_minor_mm == pytest.approx(np.sqrt(k * var_y), rel=1e-9)
     assert abs(geo.angle_deg) < 1e-6 or abs(abs(geo.angle_deg) - 180) < 1e-6
-    # for large n, k -> chi2_0.95(2) = 5.991 (posturography.md §1.2)
+    # for large n, k -> chi2_0.95(2) = 5.991 (docs/methods.md §1.2)
     assert k == pytest.approx(stats.chi2.ppf(0.95, 2), rel=0.02)
 
 
@@ -109,7 +108,7 @@ def test_statokinesigram_board_outline_is_to_scale() -> None:
     assert ext.width == pytest.approx(plots.WII_SURFACE_MM[0], rel=1e-6)
     assert ext.height == pytest.approx(plots.WII_SURFACE_MM[1], rel=1e-6)
     (sensors,) = find_artists(fig, "sensors")
-    # TL, TR, BL, BR at (+-433/2, +-238/2) mm (wii-balance-board.md §5)
+    # TL, TR, BL, BR at (+-433/2, +-238/2) mm (docs/wii-balance-board.md §5)
     np.testing.assert_allclose(sensors.get_xdata(), [-216.5, 216.5, -216.5, 216.5])
     np.testing.assert_allclose(sensors.get_ydata(), [119.0, 119.0, -119.0, -119.0])
     ax = fig.axes[0]

@@ -8,7 +8,7 @@ import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from types import SimpleNamespace
+from protocols.results import TrialResult
 
 import numpy as np
 import pytest
@@ -34,9 +34,11 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return code, out, err
 
 
-def _trial(side: str, condition: str, index: int, measures: dict[str, float], eyes: str = "open") -> SimpleNamespace:
-    return SimpleNamespace(protocol="x", side=side, condition=condition, trial_index=index, practice=False, valid=True,
-                           status="complete", duration_s=30.0, measures=measures, eyes=eyes, surface="firm")  # fmt: skip
+def _trial(side: str, condition: str, index: int, measures: dict[str, float], eyes: str = "open") -> TrialResult:
+    return TrialResult(protocol="x", side=side, condition=condition, trial_index=index, practice=False, valid=True,
+                       status="complete", failure_kind=None, failure_time_s=None, duration_s=30.0,
+                       planned_duration_s=30.0, recording=None,  # type: ignore[arg-type]  # no samples stored
+                       measures=measures, eyes=eyes, surface="firm")  # fmt: skip
 
 
 def _bilateral_session(store: Store, athlete: object, velocity: float, when: datetime = T0) -> int:

@@ -17,7 +17,6 @@ from protocols.engine import Engine
 from protocols.library import get_protocol
 
 
-
 @pytest.fixture(scope="module")
 def session():
     """A simulated athlete whose right leg sways 1.5x more mediolaterally; one touch-down."""
@@ -79,9 +78,9 @@ def test_bars_are_the_stored_measures_and_the_band_is_the_mdc(session) -> None:
 
 def test_summary_and_failed_trials_in_plain_words(session) -> None:
     d = report.report_data(session)
-    assert d.summary[0].startswith("Right leg:") and "mediolateral sway" in d.summary[0]
+    assert d.summary[0].startswith("Right leg:") and "side-to-side (mediolateral) sway" in d.summary[0]
     ml = session.comparison.side("mean_velocity_ml_mm_s")
-    assert d.headline == (f"RIGHT leg: {ml.percent_more:.0f} % more mediolateral sway velocity than the left "
+    assert d.headline == (f"RIGHT leg: {ml.percent_more:.0f} % more side-to-side (mediolateral) sway than the left "
                           "(beyond measurement noise)")
     assert d.failures == ["Left trial 1: free foot touched down after 11.4 s; kept, not compared."]
     fig = report.session_report_figure(session, data=d)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from e2_factories import make_trial
 
 from balance.app import migrations
 from balance.app.store import (
@@ -20,7 +21,6 @@ from balance.app.store import (
     UnknownAthleteError,
     UnknownSessionError,
 )
-from e2_factories import make_trial
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ def test_pipeline_raw_reproduces_published_values(row: dict[str, str]) -> None:
 
 
 def test_bipedal_stance_sways_more_in_ap_than_ml() -> None:
-    # posturography.md §4.3: for HBEDB BDS00001/37 (raw, 100 Hz) RMS_AP is 1.8-2.2 x RMS_ML.
+    # docs/methods.md §4.3: for HBEDB BDS00001/37 (raw, 100 Hz) RMS_AP is 1.8-2.2 x RMS_ML.
     for trial in ("BDS00001", "BDS00037"):
         _, ml, ap = _load(trial)
         m = sway.measures(ml, ap, fs_hz=100.0, select=["time"])

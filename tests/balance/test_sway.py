@@ -125,7 +125,7 @@ def test_ellipse_variants_relations(n: int) -> None:
     assert ellipse_scale(n, variant="prieto") == pytest.approx(2 * f, rel=1e-10)
     cov = np.cov(ml, ap)
     lam = np.linalg.eigvalsh(cov)
-    # Duarte's hyperellipsoid formula, written out (shared/data/README.md)
+    # Duarte's hyperellipsoid formula, written out (docs/data-formats.md)
     assert duarte == pytest.approx(np.pi * np.sqrt(lam.prod()) * f * 2 * (n - 1) * (n + 1) / (n * (n - 2)), rel=1e-10)
     m = sway.measures(ml, ap, fs_hz=10.0, select=["area"]) if n >= 16 else None
     if m is not None:
@@ -135,7 +135,7 @@ def test_ellipse_variants_relations(n: int) -> None:
 
 
 def test_quijoux_example_variant_ordering_from_posturography_table() -> None:
-    # posturography.md §1.2, n = 748: Duarte 2.0397 > Prieto exact F 2.0315 > chi² 2.0261 (cm²).
+    # docs/methods.md §1.2, n = 748: Duarte 2.0397 > Prieto exact F 2.0315 > chi² 2.0261 (cm²).
     n = 748
     assert (n + 1) / (n - 2) == pytest.approx(2.0397 / 2.0315, rel=2e-4)
     ratio_chi2 = stats.chi2.ppf(0.95, 2) / (2 * stats.f.ppf(0.95, 2, n - 2) * (n - 1) * (n + 1) / (n * (n - 2)))

@@ -6,11 +6,11 @@ preprocessing. We rebuild that preprocessed signal (748 samples at 25 Hz, cm) wi
 :func:`balance.quijoux.preprocess_signal` (itself checked against the same JSON in test_quijoux.py) and
 compare every feature whose definition matches one of ours — exactly, or up to a stated convention
 factor (their sway area and mean frequencies divide by T = (N−1)/fs, ours by N/fs; their "confidence
-ellipse" is a prediction ellipse with 1/N moments, i.e. ours × (N−1)/N; posturography.md §1.2).
+ellipse" is a prediction ellipse with 1/N moments, i.e. ours × (N−1)/N; docs/methods.md §1.2).
 
 One more difference is measured, not assumed: their features are computed on the preprocessed signal as
 it is, whose mean is no longer exactly zero after resampling and filtering (μ = 0.0002 cm ML, −0.0018 cm
-AP), while ours remove the mean first (posturography.md §1.1). Where that matters the comparison uses the
+AP), while ours remove the mean first (docs/methods.md §1.1). Where that matters the comparison uses the
 exact relation (RMS² = SD² + μ²) or a rigorous bound (|Δ mean distance| <= |μ|).
 """
 
@@ -123,7 +123,7 @@ def test_their_ellipse_is_the_prediction_ellipse_with_biased_moments(reference, 
     assert m["prediction_ellipse_area_mm2"] / 100 * (n - 1) / n == pytest.approx(
         reference["confidence_ellipse_area_ML_AND_AP"], rel=1e-4
     )
-    # and the table of posturography.md §1.2 (n = 748, cm²): Duarte 2.0397, Prieto 2.0315, chi² 2.0261
+    # and the table of docs/methods.md §1.2 (n = 748, cm²): Duarte 2.0397, Prieto 2.0315, chi² 2.0261
     assert m["prediction_ellipse_area_mm2"] / 100 == pytest.approx(2.0397, abs=1e-4)
     assert m["confidence_ellipse_area_mm2"] / 100 == pytest.approx(2.0315, abs=1e-4)
     assert m["prediction_ellipse_chi2_area_mm2"] / 100 == pytest.approx(2.0261, abs=1e-4)

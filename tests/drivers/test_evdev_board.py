@@ -1,14 +1,24 @@
-"""The evdev driver handed a fake python-evdev device emitting hid-wiimote's events (wii-balance-board.md §6)."""
+"""The evdev driver handed a fake python-evdev device emitting hid-wiimote's events (docs/wii-balance-board.md §6)."""
 
 from __future__ import annotations
 
 import pytest
+from fake_evdev import FakeEvent, FakeInputDevice
 
 from drivers.base import SampleFlag
 from drivers.errors import BoardDisconnected, BoardError, CalibrationError
-from drivers.evdev_board import ABS_HAT0X, ABS_HAT0Y, ABS_HAT1X, ABS_HAT1Y, ABS_HAT2X, ABS_HAT3X, EV_ABS, EvdevBoard, parse_bboard_calib
+from drivers.evdev_board import (
+    ABS_HAT0X,
+    ABS_HAT0Y,
+    ABS_HAT1X,
+    ABS_HAT1Y,
+    ABS_HAT2X,
+    ABS_HAT3X,
+    EV_ABS,
+    EvdevBoard,
+    parse_bboard_calib,
+)
 from drivers.fake_wii import KENNER_CALIBRATION
-from fake_evdev import FakeEvent, FakeInputDevice
 
 
 def test_axis_mapping_and_units() -> None:

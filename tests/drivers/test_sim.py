@@ -1,5 +1,5 @@
 """The simulated board: timing, resolution, the person's actions, and sway statistics against
-posturography.md §4.3 — computed here with balance.cop and plain numpy path/velocity."""
+docs/methods.md §4.3 — computed here with balance.cop and plain numpy path/velocity."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ class TestTimingAndResolution:
         assert len(a) / 60.0 == pytest.approx(100.0, abs=1.0)
         assert dt.std() > 0.0005  # jittered, not a perfect grid
         dup = (a.flags & int(SampleFlag.DUPLICATE)) != 0
-        assert dup.mean() == pytest.approx(0.37, abs=0.03)  # ~37 % repeated reports (wii-balance-board.md §4)
+        assert dup.mean() == pytest.approx(0.37, abs=0.03)  # ~37 % repeated reports (docs/wii-balance-board.md §4)
         same = np.all(a.corners_kg[1:] == a.corners_kg[:-1], axis=1)
         np.testing.assert_array_equal(dup[1:], same)
         # runs of identical reports are 1-2 long (63 Hz sensors under ~100 Hz reports); a run of 3 needs two

@@ -1,6 +1,6 @@
 """The simulated person is calibrated after the pipeline (issue 10): a single-leg stance recorded from the
 simulated board and analysed with the default ``balance.pipeline.analyze`` gives the real single-leg values
-the simulator cites (posturography.md §4.3, a real WBB at 40 Hz: ML speed 28 mm/s, AP 20 mm/s, RMS_ML
+the simulator cites (docs/methods.md §4.3, a real WBB at 40 Hz: ML speed 28 mm/s, AP 20 mm/s, RMS_ML
 5.5 mm; RMS_AP 7 mm from the 7-12 cm² ellipse)."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def test_simulated_single_leg_stance_after_the_pipeline_matches_the_real_values(
     # seeds other than the ones the calibration used (0-9); 20 stances of 30 s
     m = _stances(timing, range(40, 50))
     t = SINGLE_LEG_SWAY
-    # speeds: trial-to-trial spread ±5 % (posturography.md §4.3), 20 trials: tolerance 8 %
+    # speeds: trial-to-trial spread ±5 % (docs/methods.md §4.3), 20 trials: tolerance 8 %
     assert m["mean_velocity_ml_mm_s"] == pytest.approx(t.speed_ml_mm_s, rel=0.08)
     assert m["mean_velocity_ap_mm_s"] == pytest.approx(t.speed_ap_mm_s, rel=0.08)
     # RMS: the slow (0.12 Hz) mode makes a 30 s trial's RMS vary by ~20 %: tolerance 15 % on the mean

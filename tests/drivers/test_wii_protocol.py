@@ -1,4 +1,4 @@
-"""The pure Wii Balance Board protocol module, against bytes taken from the shared doc (wii-balance-board.md)."""
+"""The pure Wii Balance Board protocol module, against bytes taken from the shared doc (docs/wii-balance-board.md)."""
 
 from __future__ import annotations
 

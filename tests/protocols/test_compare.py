@@ -75,9 +75,12 @@ def test_compare_values_names_the_side_and_flags_beyond_mdc():
     assert c.percent_more == pytest.approx(50.0)
     assert c.sem == pytest.approx(1.0) and c.mdc95 == pytest.approx(2.7719, abs=1e-4)
     assert c.beyond_mdc and c.flagged and c.sem_source == "own"
-    assert c.sentence.startswith("Right leg: 50 % more mediolateral sway than left")
+    assert c.sentence.startswith("Right leg: 50 % more side-to-side (mediolateral) sway than left")
     assert "larger than this athlete's trial-to-trial noise" in c.sentence
-    assert "symmetry index +40 %" in c.sentence  # 100·(30−20)/25, beside the "% more" of the smaller side
+    # one number in words: the symmetry index (+40 %) only in tables, never beside "% more"
+    assert "symmetry index" not in c.sentence and "40 %" not in c.sentence
+    assert "(side-to-side sway speed: 20.0 left vs 30.0 right mm/s)" in c.sentence
+    assert "CoP" not in c.sentence and "Mean resultant" not in c.sentence
     assert "diagnos" not in c.sentence
     # a 1 mm/s difference with 1 mm/s trial noise is within the MDC
     c2 = compare_values([20, 21, 19], [21, 22, 20], measure="mean_velocity_ml_mm_s")
@@ -109,7 +112,7 @@ def test_compare_change_before_after():
     assert c.change == pytest.approx(-6.0) and c.change_pct == pytest.approx(-20.0)
     assert c.ratio == pytest.approx(0.8)
     assert c.beyond_mdc
-    assert c.sentence.startswith("Left leg: 20 % less mediolateral sway after than before")
+    assert c.sentence.startswith("Left leg: 20 % less side-to-side (mediolateral) sway after than before")
 
 
 def _pts(means_l, means_r, sd=1.0, n=3, seed=0, start=datetime(2026, 1, 5, tzinfo=timezone.utc)):

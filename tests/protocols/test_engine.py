@@ -101,7 +101,7 @@ def test_known_left_right_difference_names_the_side(seed, ratio, side):
     assert c.more_side == side and c.beyond_mdc
     assert abs(c.symmetry_index_pct) > 20
     assert c.sentence.startswith(f"{side.capitalize()} leg: ")
-    assert "more mediolateral sway than" in c.sentence
+    assert "more side-to-side (mediolateral) sway than" in c.sentence
     assert res.comparison.summary[0] == c.sentence
 
 
@@ -141,7 +141,7 @@ def test_bilateral_romberg_and_weight_bearing():
         # the simulated person stands evenly: 50 % each side, within sway
         assert t.measures["weight_left_pct"] == pytest.approx(50.0, abs=3.0)
         assert t.measures["weight_left_pct"] + t.measures["weight_right_pct"] == pytest.approx(100.0)
-        # bipedal sway is much smaller than single-leg (posturography.md §4.3)
+        # bipedal sway is much smaller than single-leg (docs/methods.md §4.3)
         assert t.measures["mean_velocity_mm_s"] < 20
     comp = res.comparison
     assert comp.kind == "romberg"
@@ -197,7 +197,7 @@ def test_before_after_finds_the_change_on_the_right_leg():
     assert right.beyond_mdc and right.change < 0
     assert not left.beyond_mdc
     assert comp.headline is right
-    assert right.sentence.startswith("Right leg:") and "less mediolateral sway after than before" in right.sentence
+    assert right.sentence.startswith("Right leg:") and "less side-to-side (mediolateral) sway after than before" in right.sentence
     assert comp.side("mean_velocity_ml_mm_s", "before/eyes_open").more_side == "right"
     assert len(json.loads(json.dumps(res.summary()))["comparison"]["changes"]) == 2 * len(spec.measures)
 
@@ -535,7 +535,7 @@ def test_week_to_week_progress_from_simulated_sessions():
     assert not pr.left.beyond_mdc
     assert pr.asymmetry.beyond_mdc and pr.asymmetry.change < 0
     assert pr.right.slope_per_week < 0
-    assert pr.right.sentence.startswith("Right leg:") and "less mediolateral sway than at baseline" in pr.right.sentence
+    assert pr.right.sentence.startswith("Right leg:") and "less side-to-side (mediolateral) sway than at baseline" in pr.right.sentence
 
 
 def test_stance_breaking_in_every_countdown_ends_as_not_steady():

@@ -64,7 +64,7 @@ def test_one_group_against_an_independent_computation() -> None:
 
 
 def test_table_units_follow_the_measure_keys() -> None:
-    # HBEDB medians (posturography.md §4.3, all trials): ~0.9 cm/s eyes open firm, ~3.5 cm/s eyes closed foam.
+    # HBEDB medians (docs/methods.md §4.3, all trials): ~0.9 cm/s eyes open firm, ~3.5 cm/s eyes closed foam.
     def p50(eyes: str, surface: str) -> float:
         r = next(r for r in TABLES.percentiles if (r.eyes, r.surface, r.sex, r.age_band, r.measure)
                  == (eyes, surface, "all", "18-39", "mean_velocity_mm_s"))  # fmt: skip

@@ -30,7 +30,7 @@ def open_cli_board(args: argparse.Namespace, *, sim: dict[str, Any] | None = Non
 
     Raises the drivers' errors (``BoardNotFound`` etc.); the caller turns them into messages.
     """
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
     from drivers import open_board
 
     kind = args.board

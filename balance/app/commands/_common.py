@@ -7,7 +7,10 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from balance.app.store import Store
 
 __all__ = [
     "safe_output",
@@ -49,7 +52,7 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON on stdout")
 
 
-def open_store(args: argparse.Namespace, *, create: bool = True) -> Any:
+def open_store(args: argparse.Namespace, *, create: bool = True) -> Store:
     from balance.app.store import Store
 
     return Store.open(getattr(args, "db", None), create=create)
@@ -63,9 +66,9 @@ def fail(command: str, message: str, *, code: int = 1) -> int:
 
 def print_json(obj: Any) -> None:
     """Dump ``obj`` (NaN -> null) as JSON on stdout."""
-    from balance.app.store import _jsonable
+    from balance.app.jsonable import to_jsonable
 
-    print(json.dumps(_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False))
+    print(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def fmt_num(value: Any, digits: int = 1) -> str:

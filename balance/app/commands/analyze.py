@@ -28,6 +28,9 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
+from balance.app.argtypes import nonneg_float, positive_float, positive_int
+from balance.catalogue import ANALYZE_TABLE
+
 __all__ = [
     "register",
     "run",
@@ -43,60 +46,13 @@ __all__ = [
 ]
 
 #: Measures shown in the terminal table (those the preset provides, in this order); CSV and JSON
-#: carry every measure.
-KEY_MEASURES: dict[str, tuple[str, ...]] = {
-    "standard": (
-        "mean_velocity_mm_s",
-        "mean_velocity_ml_mm_s",
-        "rms_ml_mm",
-        "rms_ap_mm",
-        "prediction_ellipse_area_mm2",
-        "mean_power_frequency_hz",
-    ),
-    "quijoux": (
-        "mean_velocity_ML_AND_AP",
-        "mean_velocity_ML",
-        "rms_ML",
-        "rms_AP",
-        "confidence_ellipse_area_ML_AND_AP",
-        "mean_frequency_ML_AND_AP",
-    ),
-}
+#: carry every measure (:data:`balance.catalogue.ANALYZE_TABLE`).
+KEY_MEASURES: dict[str, tuple[str, ...]] = ANALYZE_TABLE
 
 #: Batches at least this long run in worker processes (when more than one job is allowed).
 MIN_PARALLEL_FILES = 8
 #: Batches at least this long report progress on stderr.
 MIN_PROGRESS_FILES = 50
-
-
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(v) and v > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return v
-
-
-def _nonneg_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(v) and v >= 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be zero or a positive number")
-    return v
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return v
 
 
 def _name_list(text: str) -> list[str]:
@@ -146,19 +102,19 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print JSON: every measure and parameter per file")
     p.add_argument(
         "--fs-hz",
-        type=_positive_float,
+        type=positive_float,
         metavar="HZ",
         help="rate of the analysed signal (Hz); default: a uniform stream keeps its rate, an irregular "
         "one is resampled (SWARII) to 50 Hz",
     )
     p.add_argument(
         "--cutoff-hz",
-        type=_positive_float,
+        type=positive_float,
         metavar="HZ",
         help="zero-phase Butterworth low-pass cut-off (Hz), default 10",
     )
-    p.add_argument("--order", type=_positive_int, metavar="N", help="Butterworth filter order, default 4")
-    p.add_argument("--trim-s", type=_nonneg_float, metavar="S", help="seconds dropped at the start, default 0")
+    p.add_argument("--order", type=positive_int, metavar="N", help="Butterworth filter order, default 4")
+    p.add_argument("--trim-s", type=nonneg_float, metavar="S", help="seconds dropped at the start, default 0")
     p.add_argument(
         "--gap-policy",
         choices=("error", "longest"),
@@ -181,7 +137,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--jobs",
         "-j",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="worker processes for long batches (default: every core)",
     )
@@ -200,20 +156,20 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     caps.add_argument(
         "--max-file-mb",
-        type=_positive_float,
+        type=positive_float,
         metavar="MB",
         help="largest file content in MiB, after gzip decompression (default 256)",
     )
-    caps.add_argument("--max-rows", type=_positive_int, metavar="N", help="most data rows per file (default 2,000,000)")
+    caps.add_argument("--max-rows", type=positive_int, metavar="N", help="most data rows per file (default 2,000,000)")
     caps.add_argument(
         "--max-duration-s",
-        type=_positive_float,
+        type=positive_float,
         metavar="S",
         help="longest recording in seconds, first to last timestamp (default 21600 = 6 h)",
     )
     caps.add_argument(
         "--max-samples",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="most samples of the resampled, gap-filled signal (default 4,000,000)",
     )
@@ -757,7 +713,7 @@ def _known_measures(preset: str) -> list[str] | None:
 
 
 def _check_options(args: argparse.Namespace) -> dict[str, Any]:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
 
     preprocessing = (
         ("--fs-hz", args.fs_hz),

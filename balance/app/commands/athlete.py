@@ -98,7 +98,7 @@ def _athlete_dict(a: Any) -> dict[str, Any]:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
 
     if not args.name and not args.code:
         raise UsageError("give a NAME or --code CODE, e.g. `balance athlete add Sam` or `balance athlete add --code P07`")
@@ -115,7 +115,7 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _edit(args: argparse.Namespace) -> int:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
 
     if all(v is None for v in (args.name, args.born, args.mass_kg, args.notes, args.sex, args.group)):
         raise UsageError("nothing to change: give --name, --born, --mass-kg, --notes, --sex or --group")
@@ -187,7 +187,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
 
     with open_store(args, create=False) as store:
         a = store.get_athlete(args.athlete)

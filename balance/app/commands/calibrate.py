@@ -48,7 +48,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _floats(text: str, what: str, n: int | None = None) -> list[float]:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
 
     try:
         vals = [float(x) for x in text.split(",") if x.strip()]
@@ -108,7 +108,7 @@ def _skip(board: Any, seconds: float) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
     from balance.app.profiles import save_profile
     from drivers.calibration import CALIBRATION_POSITIONS_MM, Placement, fit_profile
     from drivers.errors import BoardError, CalibrationError
@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
                         f"the board measured {total:.2f} kg with the {m:g} kg mass on the {pos} mark: is the mass on "
                         "the board and nothing else? Start the calibration again"
                     )
-                placements.append(Placement(m, x, y, tuple(float(v) for v in mean)))  # type: ignore[arg-type]
+                placements.append(Placement(m, x, y, tuple(float(v) for v in mean)))  # type: ignore[arg-type]  # four corners by construction
                 print(f"   measured {total:.2f} kg from {n} samples", file=out)
                 k += 1
         if hasattr(board, "clear_masses"):

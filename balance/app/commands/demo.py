@@ -71,17 +71,16 @@ def run(args: argparse.Namespace) -> int:
     safe_output()
     from datetime import datetime, timedelta, timezone
 
-    from drivers.sim import SimulatedBoard
-    from protocols.library import get_protocol
-    from protocols.retry import AutoRetry
-
-    from balance.app.cli import UsageError
     from balance.app.console import ConsoleUI, comparison_table
+    from balance.app.errors import UsageError
     from balance.app.export import ExportError, export_history
     from balance.app.paths import data_home, ensure_private_dir
     from balance.app.runner import run_session
     from balance.app.store import Store, StoreError
     from balance.app.summary import session_measure_rows
+    from drivers.sim import SimulatedBoard
+    from protocols.library import get_protocol
+    from protocols.retry import AutoRetry
 
     if not 1 <= args.weeks <= _MAX_WEEKS:
         raise UsageError(f"--weeks {args.weeks} is out of range: choose 1 to {_MAX_WEEKS}")
@@ -104,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     ratios = [_LATEST_RATIO + (_FIRST_RATIO - _LATEST_RATIO) * (n - 1 - k) / max(n - 1, 1) for k in range(n)]
     spec = get_protocol("single-leg", duration_s=args.seconds)
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    say(f"balance demo: simulated board, simulated athlete whose right leg sways more side to side")
+    say("balance demo: simulated board, simulated athlete whose right leg sways more side to side")
     say(f"  demo database: {store.path}")
     with store:
         from balance.app.demo_squad import SQUAD_GROUP, SQUAD_SIZE, add_demo_squad

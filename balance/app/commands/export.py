@@ -6,7 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from balance.app.commands._common import EXAMPLES_FORMATTER, add_db_argument, add_json_argument, fail, open_store, print_json
+from balance.app.commands._common import (
+    EXAMPLES_FORMATTER,
+    add_db_argument,
+    add_json_argument,
+    fail,
+    open_store,
+    print_json,
+)
 
 EXAMPLES = """\
 examples:
@@ -48,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from balance.app.commands._common import safe_output
 
     safe_output()
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
     from balance.app.export import ExportError, export_history
     from balance.app.store import StoreError
 
@@ -80,5 +87,5 @@ def run(args: argparse.Namespace) -> int:
                     "trials": res.n_trials, "files": [str(f) for f in res.files]})  # fmt: skip
     else:
         print(f"exported {res.n_athletes} athlete(s), {res.n_sessions} session(s), {res.n_trials} trial(s) to {res.out_dir}")
-        print(f"  open trials.csv and sessions.csv in a spreadsheet; DATA_DICTIONARY.md explains every column")
+        print("  open trials.csv and sessions.csv in a spreadsheet; DATA_DICTIONARY.md explains every column")
     return 0

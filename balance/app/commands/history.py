@@ -15,6 +15,7 @@ from balance.app.commands._common import (
     open_store,
     print_json,
 )
+from balance.catalogue import HISTORY_DEFAULT
 
 EXAMPLES = """\
 examples:
@@ -27,8 +28,8 @@ R vs L = 100·(R−L)/((R+L)/2). The trend lines say how each leg and the asymme
 the first session, per week, and whether that is beyond the athlete's own measurement noise (MDC95).
 """
 
-#: Measures shown when none is asked for.
-DEFAULT_MEASURES = ("mean_velocity_ml_mm_s", "rms_ml_mm")
+#: Measures shown when none is asked for (:data:`balance.catalogue.HISTORY_DEFAULT`).
+DEFAULT_MEASURES = HISTORY_DEFAULT
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from balance.app.commands._common import safe_output
 
     safe_output()
-    from balance.app.export import measure_info
+    from balance import catalogue
     from balance.app.store import StoreError
 
     protocol = None if args.protocol in (None, "all") else args.protocol.replace("-", "_")
@@ -134,8 +135,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{athlete.label} ({athlete.code})")
     for d in data:
-        unit = measure_info(d["measure"])["unit"]
-        print(f"\n{d['measure']} [{unit}]")
+        print(f"\n{catalogue.name(d['measure'])} [{catalogue.unit(d['measure'])}]  (--measure {d['measure']})")
         table = []
         with_both = any(r["both"] for r in d["sessions"])
         for r in d["sessions"]:
@@ -153,5 +153,6 @@ def run(args: argparse.Namespace) -> int:
             for line in d["progress"]["summary"]:
                 print(f"  {line}")
     print(f"\nLatest session ({latest.date}, {latest.protocol.replace('_', '-')}). {panel}")
-    print("\nR vs L = 100·(R−L)/((R+L)/2). Mediolateral sway describes side-to-side balance; it is not a diagnosis.")
+    print("\nR vs L is the symmetry index 100·(R−L)/((R+L)/2). Side-to-side (mediolateral) sway describes "
+          "balance; it is not a diagnosis.")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from balance.app.argtypes import nonneg_float
 from balance.app.commands._common import EXAMPLES_FORMATTER, add_db_argument, add_json_argument, fail, print_json
 
 EXAMPLES = """\
@@ -43,7 +44,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--condition", default="eyes_open", help="condition label (default eyes_open)")
     p.add_argument("--date", metavar="ISO", help="when they were recorded, e.g. 2026-03-02 or 2026-03-02T09:30 "
                    "(default: the file's own start time if it has one, else now)")  # fmt: skip
-    p.add_argument("--trim-s", type=float, default=None, metavar="S", help="seconds cut from the start before analysis")
+    p.add_argument("--trim-s", type=nonneg_float, default=None, metavar="S", help="seconds cut from the start before analysis")
     p.add_argument("--raw", action="store_true", help="analyse as recorded (no resampling, filtering or trimming)")
     add_db_argument(p)
     add_json_argument(p)

@@ -47,7 +47,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from balance.app.cli import UsageError
+    from balance.app.errors import UsageError
     from drivers.errors import BoardDisconnected, BoardError, ProtocolError
     from drivers.recording_file import RecordingWriter, header_from_board
 

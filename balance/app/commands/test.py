@@ -100,17 +100,16 @@ def run(args: argparse.Namespace) -> int:
     from balance.app.commands._common import safe_output
 
     safe_output()
+    from balance.app.commands._common import open_store
+    from balance.app.console import ConsoleUI, session_text
+    from balance.app.errors import UsageError
+    from balance.app.runner import run_session
+    from balance.app.store import StoreError
+    from balance.app.summary import session_measure_rows
     from drivers.errors import BoardError
     from protocols.library import get_protocol
     from protocols.retry import AutoRetry
     from protocols.spec import SpecError
-
-    from balance.app.cli import UsageError
-    from balance.app.commands._common import open_store
-    from balance.app.console import ConsoleUI, session_text
-    from balance.app.runner import run_session
-    from balance.app.store import StoreError
-    from balance.app.summary import session_measure_rows
 
     try:
         spec = get_protocol(args.protocol, trials_per_side=args.trials, duration_s=args.seconds, eyes=args.eyes,
