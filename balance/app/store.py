@@ -448,7 +448,10 @@ class Store:
                 )
             if version == 0:
                 n_tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
-                if n_tables:
+                # Another balance process may have committed its first migration step (tables and
+                # user_version together) between the two reads: read the version again before refusing.
+                version = schema_version(conn) if n_tables else version
+                if n_tables and version == 0:
                     raise NotADatabaseError(
                         f"{p} is an SQLite database but not a balance history (it has other tables); it was "
                         "left untouched: pass another --db"
