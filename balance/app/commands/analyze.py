@@ -439,7 +439,12 @@ def _one_thread_per_process() -> Iterator[None]:
 
 
 def _blas_threads() -> int:
-    """The largest thread pool of the BLAS/OpenMP libraries loaded in this process (0 if none)."""
+    """The largest thread pool of the BLAS/OpenMP libraries of this process (0 if none).
+
+    NumPy is imported first, so a fresh worker (forkserver/spawn) reports the BLAS it will use for the
+    analysis, not an empty list because nothing has loaded it yet.
+    """
+    import numpy  # noqa: F401  # loads the BLAS library this process will use
     from threadpoolctl import threadpool_info
 
     return max((int(info["num_threads"]) for info in threadpool_info()), default=0)
