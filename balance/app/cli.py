@@ -72,6 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if run is None:
         parser.print_help()
         return 2
+    from balance.app.commands._common import resolve_athlete_argument
+
+    problem = resolve_athlete_argument(args)
+    if problem is not None:
+        print(f"balance {args.command}: error: {problem}", file=sys.stderr)
+        return 2
     try:
         return int(run(args) or 0)
     except UsageError as err:

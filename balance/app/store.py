@@ -788,6 +788,63 @@ class Store:
             raw_files=n_files, raw_bytes=n_bytes, raw_errors=tuple(errors),
         )  # fmt: skip
 
+    def assign_athlete(self, source: str | Athlete, target: str) -> tuple[Athlete, int]:
+        """Give everything of ``source`` (typically a guest code, ``balance test --guest``) to ``target``.
+
+        ``target`` names an existing athlete (name or code): every session of ``source`` moves to
+        that athlete and ``source`` is removed (a merge). Otherwise ``source`` keeps its code and is
+        given the name ``target`` (a rename). Raw recordings follow their sessions, from
+        ``raw/<source code>/`` to ``raw/<target code>/``, and the trials' ``raw_path`` are updated in the
+        same transaction; if a file cannot be moved, everything is put back and nothing changes.
+
+        Returns
+        -------
+        (Athlete, int)
+            The athlete who now holds the sessions, and the number of sessions moved.
+        """
+        src = self.get_athlete(source)
+        dst = self.find_athlete(target)
+        if dst is None:
+            return self.update_athlete(src, name=target), src.n_sessions
+        if dst.id == src.id:
+            raise StoreError(f"{target!r} is {src.label} ({src.code}) already: nothing to assign")
+        src_dir, dst_dir = self.athlete_raw_dir(src), self.athlete_raw_dir(dst)
+        moved: list[tuple[Path, Path]] = []
+        try:
+            with self._tx() as db:
+                trials = db.execute(
+                    "SELECT t.id, t.raw_path FROM trials t JOIN sessions s ON t.session_id = s.id "
+                    "WHERE s.athlete_id = ? AND t.raw_path IS NOT NULL", (src.id,)
+                ).fetchall()
+                if src_dir.is_dir():
+                    for d in sorted(src_dir.iterdir()):
+                        dest = dst_dir / d.name
+                        if dest.exists():
+                            raise StoreError(f"cannot move {d} to {dest}: it exists; nothing was changed")
+                        ensure_private_dir(dst_dir)
+                        os.replace(d, dest)
+                        moved.append((d, dest))
+                for tid, raw in trials:
+                    try:
+                        rel = Path(raw).relative_to(src_dir)
+                    except ValueError:
+                        continue  # a file outside the athlete's folder (imported): left where it is
+                    db.execute("UPDATE trials SET raw_path = ? WHERE id = ?", (str(dst_dir / rel), tid))
+                n = db.execute("UPDATE sessions SET athlete_id = ? WHERE athlete_id = ?", (dst.id, src.id)).rowcount
+                db.execute(
+                    "UPDATE athletes SET mass_kg = coalesce(mass_kg, ?), birth_year = coalesce(birth_year, ?) WHERE id = ?",
+                    (src.mass_kg, src.birth_year, dst.id),
+                )
+                db.execute("DELETE FROM athletes WHERE id = ?", (src.id,))
+        except BaseException:
+            for a, b in reversed(moved):
+                with contextlib.suppress(OSError):
+                    os.replace(b, a)
+            raise
+        with contextlib.suppress(OSError):
+            src_dir.rmdir()
+        return self._get_athlete_by_id(dst.id), int(n)
+
     def athlete_raw_dir(self, athlete: str | Athlete) -> Path:
         """Where raw recordings of this athlete go (``<raw dir>/<code>``); not created."""
         a = athlete if isinstance(athlete, Athlete) else self.get_athlete(athlete)

@@ -19,6 +19,8 @@ __all__ = [
     "format_table",
     "fmt_num",
     "EXAMPLES_FORMATTER",
+    "add_athlete_argument",
+    "resolve_athlete_argument",
 ]
 
 #: Keeps the examples in an epilog laid out as written.
@@ -43,6 +45,40 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
         help="history database file (default: $BALANCE_DB, else balance.db in the data folder: $BALANCE_HOME or "
         "the platform's user data folder)",
     )
+
+
+def add_athlete_argument(
+    parser: argparse.ArgumentParser, *, required: bool = True, many: bool = False, help: str = "name or code"
+) -> None:
+    """The athlete, given the same way in every command: ``balance CMD Sam`` or ``balance CMD --athlete Sam``.
+
+    Both spellings fill ``args.athlete`` (a list when ``many``); :func:`resolve_athlete_argument`
+    (called by :func:`balance.app.cli.main` after parsing) merges them and checks ``required``.
+    """
+    parser.add_argument("athlete", nargs="*" if many else "?", metavar="ATHLETE",
+                        help=f"{help} (or --athlete ATHLETE)")  # fmt: skip
+    parser.add_argument("--athlete", dest="athlete_opt", metavar="ATHLETE", action="append" if many else "store",
+                        help="the same as the positional ATHLETE")  # fmt: skip
+    parser.set_defaults(_athlete_required=required, _athlete_many=many)
+
+
+def resolve_athlete_argument(args: argparse.Namespace) -> str | None:
+    """Merge the positional ATHLETE and ``--athlete`` into ``args.athlete``; a message when they clash
+    or a required athlete is missing (None when all is well)."""
+    if not hasattr(args, "athlete_opt"):
+        return None
+    pos, opt = args.athlete, args.athlete_opt
+    if getattr(args, "_athlete_many", False):
+        args.athlete = list(pos or []) + [a for a in (opt or []) if a not in (pos or [])]
+        missing = not args.athlete
+    else:
+        if pos is not None and opt is not None and pos != opt:
+            return f"two athletes given ({pos!r} and --athlete {opt!r}): give one"
+        args.athlete = pos if pos is not None else opt
+        missing = args.athlete is None
+    if missing and getattr(args, "_athlete_required", False):
+        return f"which athlete? e.g. `balance {args.command} ... Sam` or `--athlete Sam`"
+    return None
 
 
 def add_json_argument(parser: argparse.ArgumentParser) -> None:

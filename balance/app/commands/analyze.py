@@ -113,7 +113,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         epilog=(
             "Exit code 0 when every file was analysed, 1 when any file failed (each failure is "
             "explained on stderr; the other files are still analysed), 2 for usage errors.\n"
-            "Examples:\n"
+            "examples:\n"
             "  balance analyze trial1.csv trial2.csv\n"
             "  balance analyze --raw --json data/hbedb/BDS*.txt.gz > measures.json\n"
             "  balance analyze --preset quijoux --csv plate.csv"

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from balance.app.commands._common import EXAMPLES_FORMATTER, add_db_argument, add_json_argument, fail, open_store, print_json
+from balance.app.commands._common import EXAMPLES_FORMATTER, add_athlete_argument, add_db_argument, add_json_argument, fail, open_store, print_json
 
 EXAMPLES = """\
 examples:
@@ -32,7 +32,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=EXAMPLES_FORMATTER,
     )
-    p.add_argument("athlete", nargs="*", help="name(s) or code(s) of the athlete(s) to export")
+    add_athlete_argument(p, required=False, many=True, help="name(s) or code(s) of the athlete(s) to export")
     p.add_argument("--all", action="store_true", help="export every athlete")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to create")
     p.add_argument("--pseudonymise", "--pseudonymize", action="store_true",

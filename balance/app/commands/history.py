@@ -7,6 +7,7 @@ from typing import Any
 
 from balance.app.commands._common import (
     EXAMPLES_FORMATTER,
+    add_athlete_argument,
     add_db_argument,
     add_json_argument,
     fail,
@@ -40,7 +41,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=EXAMPLES_FORMATTER,
     )
-    p.add_argument("athlete", help="name or code")
+    add_athlete_argument(p)
     p.add_argument("--measure", action="append", metavar="KEY",
                    help=f"measure key (repeatable; default {', '.join(DEFAULT_MEASURES)})")  # fmt: skip
     p.add_argument("--protocol", default="single-leg", help="protocol (default single-leg; 'all' for every one)")
