@@ -1003,6 +1003,14 @@ class Store:
             if cur.rowcount != 1:
                 raise UnknownSessionError(f"no session {session_id} in {self.path}")
 
+    def discard_empty_session(self, session_id: int) -> bool:
+        """Delete session ``session_id`` if no trial was saved in it (a test stopped before its first trial);
+        True if it was deleted. A session with any trial is never touched."""
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM trials WHERE session_id = ? LIMIT 1", (session_id,)).fetchone():
+                return False
+            return db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
+
     def set_session_comparison(self, session_id: int, comparison: Any) -> None:
         """Store (or replace) the left/right comparison of a session."""
         with self._tx() as db:

@@ -117,14 +117,27 @@ def fmt_num(value: Any, digits: int = 1) -> str:
     return f"{f:.{digits}f}"
 
 
-def format_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Callable[[int], bool] | None = None) -> str:
-    """A plain-text table with aligned columns (numbers right-aligned by default)."""
+def format_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, right: Callable[[int], bool] | None = None,
+                 max_width: int | None = None) -> str:
+    """A plain-text table with aligned columns (numbers right-aligned by default).
+
+    With ``max_width`` (characters, e.g. the terminal's 80) the first column is wrapped onto more
+    lines when the table would be wider (never narrower than 12 characters).
+    """
+    import textwrap
+
     cells = [[str(c) for c in header]] + [["" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    if max_width is not None and sum(widths) + 2 * (len(widths) - 1) > max_width:
+        widths[0] = max(12, max_width - sum(widths[1:]) - 2 * (len(widths) - 1))
     is_right = right or (lambda i: i > 0)
     lines = []
     for k, r in enumerate(cells):
-        lines.append("  ".join(c.rjust(w) if is_right(i) else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+        first = textwrap.wrap(r[0], widths[0], break_on_hyphens=False) or [""]
+        for j, part in enumerate(first):
+            row = [part] + (r[1:] if j == 0 else [""] * (len(r) - 1))
+            lines.append("  ".join(c.rjust(w) if is_right(i) else c.ljust(w)
+                                   for i, (c, w) in enumerate(zip(row, widths))).rstrip())  # fmt: skip
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -72,6 +72,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="sim board: random seed")
     p.add_argument("--sim-ratio", type=float, default=1.0, metavar="R",
                    help="sim board: right-leg mediolateral sway relative to left (e.g. 1.4)")  # fmt: skip
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="after the table, every measure's sentence and the definitions (default: headline and flags)")  # fmt: skip
     p.add_argument("--report", metavar="FILE", help="also write the one-page session report (.pdf or .png)")
     add_db_argument(p)
     add_json_argument(p)
@@ -191,12 +193,15 @@ def run(args: argparse.Namespace) -> int:
         retry = AutoRetry(args.retries) if args.retries is not None else None
         kind = args.board or "wii"
         speed = (" (fast)" if args.fast else " (real speed)") if kind == "sim" else ""
-        print(f"{spec.title} for {athlete.label} on the {kind} board{speed}; saving to {store.path}", file=out)
+        print(f"{spec.title} for {athlete.label} on the {kind} board{speed}\nsaving to {store.path}", file=out)
         try:
-            outcome = run_session(store, athlete, spec, board, listeners=[ConsoleUI(out)], retry=retry,
+            outcome = run_session(store, athlete, spec, board, listeners=[ConsoleUI(out, spec=spec)], retry=retry,
                                   source="test", live=live)  # fmt: skip
         finally:
             board.close()
+        if outcome.discarded:
+            print(f"balance test: {outcome.error}", file=sys.stderr)
+            return 130
         session = store.session(outcome.session_id, with_recordings=bool(args.report))
         rows = session_measure_rows(session, list(spec.measures))
         if args.report:
@@ -206,8 +211,10 @@ def run(args: argparse.Namespace) -> int:
                         "trial_ids": outcome.trial_ids, "raw_dir": str(outcome.raw_dir), "comparison": rows})  # fmt: skip
         else:
             print("", file=out)
-            print(session_text(session, rows, measures=list(spec.measures)), file=out)
-            print(f"\nsaved: session {outcome.session_id}, {len(outcome.trial_ids)} trial(s) in {store.path}", file=out)
+            print(session_text(session, rows, measures=list(spec.measures), verbose=args.verbose), file=out)
+            if not args.verbose:
+                print("(every measure's sentence and the definitions: add --verbose)", file=out)
+            print(f"\nsaved: session {outcome.session_id}, {len(outcome.trial_ids)} trial(s)\n  in {store.path}", file=out)
             if args.guest:
                 print(f"guest code {athlete.code}: give it to an athlete with "
                       f"`balance athlete assign {athlete.code} NAME`", file=out)  # fmt: skip
