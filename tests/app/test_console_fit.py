@@ -100,3 +100,24 @@ def test_ctrl_c_before_the_first_trial_leaves_no_empty_session(db: Path) -> None
         assert out.discarded and out.trial_ids == []
         assert store.sessions() == []
         assert not out.raw_dir.exists()
+
+
+def test_history_rows_have_local_time_and_session_and_fit(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import datetime
+
+    _run(capsys, "athlete", "add", "Sam", "--mass-kg", "70", "--db", str(db))
+    for seed in ("3", "4"):  # two sessions on the same day
+        code, _, err = _run(capsys, "test", "single-leg", "Sam", "--board", "sim", "--fast", "--no-live", "--seed", seed,
+                            "--trials", "2", "--seconds", "10", "--rest", "0", "--db", str(db))  # fmt: skip
+        assert code == 0, err
+    code, out, _ = _run(capsys, "history", "Sam", "--db", str(db))
+    assert code == 0
+    assert all(len(ln) <= 80 for ln in out.splitlines()), out
+    with Store.open(db) as s:
+        sessions = s.sessions(s.get_athlete("Sam"))
+    for sess in sessions:
+        local = datetime.fromisoformat(sess.started_at).astimezone()
+        row = next(ln for ln in out.splitlines() if ln.startswith(f"{local:%Y-%m-%d %H:%M}"))
+        assert row.split()[2] == str(sess.id)  # the session id beside the date and time
+        si = re.search(r"([+-]\d+\.\d) %", row)
+        assert si is not None  # the symmetry index to 0.1 %, as in the sentences under the table
