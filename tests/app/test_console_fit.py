@@ -117,7 +117,7 @@ def test_history_rows_have_local_time_and_session_and_fit(db: Path, capsys: pyte
         sessions = s.sessions(s.get_athlete("Sam"))
     for sess in sessions:
         local = datetime.fromisoformat(sess.started_at).astimezone()
-        row = next(ln for ln in out.splitlines() if ln.startswith(f"{local:%Y-%m-%d %H:%M}"))
-        assert row.split()[2] == str(sess.id)  # the session id beside the date and time
+        rows = [ln for ln in out.splitlines() if ln.startswith(f"{local:%Y-%m-%d %H:%M}")]
+        row = next(ln for ln in rows if ln.split()[2] == str(sess.id))  # the session id beside the date and time
         si = re.search(r"([+-]\d+\.\d) %", row)
         assert si is not None  # the symmetry index to 0.1 %, as in the sentences under the table
