@@ -698,7 +698,7 @@ def session_report_figure(session: Any, *, data: ReportData | None = None) -> "F
     return fig
 
 
-def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150) -> Path:
+def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150, show_name: bool = False) -> Path:
     """Write the one-page A4 report of ``session`` as a PDF or PNG.
 
     Parameters
@@ -709,6 +709,9 @@ def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150) 
         Output file; its suffix (``.pdf`` or ``.png``) chooses the format.
     dpi : int, optional
         Resolution of a PNG (dots per inch; 150 gives 1240 x 1754 pixels).
+    show_name : bool, optional
+        Print the athlete's stored name beside the code (default: the code only, so a report
+        shared or printed does not name the person).
 
     Returns
     -------
@@ -725,6 +728,11 @@ def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150) 
     if fmt not in ("pdf", "png"):
         raise ValueError(f"report file {out} must end in .pdf or .png (got {out.suffix or 'no suffix'!r})")
     d = report_data(session)
+    name = _get(_get(session, "athlete", None), "name", None)
+    if show_name and name:
+        import dataclasses
+
+        d = dataclasses.replace(d, athlete=f"{name} ({d.athlete})")
     fig = session_report_figure(session, data=d)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any]
