@@ -251,7 +251,7 @@ def test_export_command(db: Path, capsys: pytest.CaptureFixture[str], tmp_path: 
     with open(tmp_path / "p" / "trials.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["athlete_code"] for r in rows} == {"P001"} and "athlete_name" not in rows[0]
-    assert all(math.isfinite(float(r["mean_velocity_ml_mm_s [mm/s]"])) for r in rows if r["valid"] == "1")
+    assert all(math.isfinite(float(r["mean_velocity_ml [mm/s]"])) for r in rows if r["valid"] == "1")
 
 
 def test_ctrl_c_mid_session_keeps_the_trials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
