@@ -41,6 +41,8 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from balance.app.commands._common import EXAMPLES_FORMATTER
+
     parser = argparse.ArgumentParser(
         prog="balance",
         description=(
@@ -48,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
             "sway, left vs right, week after week. Reports mediolateral sway; it is not a diagnosis."
         ),
         epilog="Start with `balance demo` (simulated board, no hardware needed).",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=EXAMPLES_FORMATTER,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -181,3 +181,16 @@ def test_test_board_lists_its_choices(capsys: pytest.CaptureFixture[str]) -> Non
     assert "{wii,evdev,sim}" in help_text
     code, _, err = run_cli(capsys, "test", "single-leg", "Sam", "--board", "wiii")
     assert code == 2 and "invalid choice: 'wiii'" in err
+
+
+@pytest.mark.parametrize("cmd", [[], ["test"], ["athlete"], ["athlete", "assign"], ["history"], ["export"],
+                                 ["report"], ["analyze"]])  # fmt: skip
+def test_help_fits_80_columns(cmd: list[str], monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main([*cmd, "--help"])
+    text = capsys.readouterr().out
+    assert "examples:" in text or not cmd
+    wide = [ln for ln in text.splitlines() if len(ln) > 80]
+    assert not wide, wide

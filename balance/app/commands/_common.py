@@ -23,8 +23,38 @@ __all__ = [
     "resolve_athlete_argument",
 ]
 
-#: Keeps the examples in an epilog laid out as written.
-EXAMPLES_FORMATTER = argparse.RawDescriptionHelpFormatter
+class _ExamplesFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples in an epilog laid out as written (indented lines), and wraps every other
+    line of the description and epilog to the terminal's width (80 columns fit)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        def fill(line: str, first: str, rest: str) -> str:
+            return textwrap.fill(line, width, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False)
+
+        out: list[str] = []
+        para: list[str] = []
+        for line in [*text.splitlines(), ""]:
+            if line.strip() and not line[:1].isspace() and not line.rstrip().endswith(":"):
+                para.append(line.strip())  # prose: gathered into one paragraph, then wrapped
+                continue
+            if para:
+                out.append(fill(" ".join(para), indent, indent))
+                para = []
+            cmd, hash_, comment = line.partition("  # ")
+            if len(indent + line) <= width or not line[:1].isspace():
+                out.append(indent + line if line.strip() else "")
+            else:  # a long example: the command as written, its comment on the next line
+                lead = indent + " " * (len(line) - len(line.lstrip()))
+                out.append(indent + (cmd.rstrip() if hash_ else line))
+                if hash_:
+                    out.append(fill(comment.strip(), lead + "  # ", lead + "    "))
+        return "\n".join(out[:-1] if out and out[-1] == "" else out)
+
+
+#: Keeps the examples in an epilog laid out as written; wraps the prose.
+EXAMPLES_FORMATTER = _ExamplesFormatter
 
 
 def safe_output() -> None:

@@ -21,6 +21,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from balance.app.commands._common import EXAMPLES_FORMATTER
+
 __all__ = [
     "register",
     "run",
@@ -118,7 +120,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
             "  balance analyze --raw --json data/hbedb/BDS*.txt.gz > measures.json\n"
             "  balance analyze --preset quijoux --csv plate.csv"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=EXAMPLES_FORMATTER,
     )
     p.add_argument("recordings", nargs="+", metavar="RECORDING", help="recording files to analyse")
     p.add_argument(

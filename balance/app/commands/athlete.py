@@ -25,7 +25,7 @@ examples:
   balance athlete list
   balance athlete show Sam --json
   balance athlete edit Sam --mass-kg 74            # body mass changed
-  balance athlete assign GUEST-001 Sam             # a `balance test --guest` session goes to Sam
+  balance athlete assign GUEST-001 Sam             # a guest's tests go to Sam
   balance athlete delete Sam --yes                 # deletes every session, trial and raw file of Sam
 """
 

@@ -13,15 +13,15 @@ examples:
   balance export Sam --out sam_export
   balance export --all --out clinic_2026-03 --pseudonymise     # codes P001..., no names
   balance export Sam --out sam_export --overwrite --no-samples
-  balance export Sam --out sam_export --excel                  # opens in Excel by double-click, your locale
-  balance export Sam --out sam_export --sep ';' --decimal ','  # e.g. German/French/Spanish spreadsheets
+  balance export Sam --out sam_export --excel     # Excel, double-click, your locale
+  balance export Sam --out sam_export --sep ';' --decimal ','   # e.g. German Excel
 
 --excel: UTF-8 with a byte-order mark and, where your locale writes 3,14, fields split by ';' and
 decimal commas (what Excel expects there); elsewhere ',' and '.'. Without it: ',' and '.' (pandas, R).
 
 writes (into a new folder, all at once):
-  trials.csv           one row per trial: headline measures first, then every measure ([unit])
-  sessions.csv         one row per session and measure: headline mark, left, right, symmetry index, MDC
+  trials.csv           one row per trial: headline measures first, every measure
+  sessions.csv         one row per session and measure: left, right, R vs L, MDC
   athletes.csv         who is in the export
   samples/trial_<id>.csv   time, four corner loads, CoP of each trial
   DATA_DICTIONARY.md   every column: meaning, unit, formula, reference

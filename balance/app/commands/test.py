@@ -17,20 +17,21 @@ from balance.app.commands._common import (
 
 EXAMPLES = """\
 examples:
-  balance test single-leg Sam                      # 3 x 30 s per leg, left/right alternating
-  balance test single-leg --athlete Sam            # the same (--athlete or positional)
+  balance test single-leg Sam                 # 3 x 30 s per leg, alternating
+  balance test single-leg --athlete Sam       # the same (--athlete or positional)
   balance test single-leg Sam --eyes closed --trials 2 --seconds 20
-  balance test single-leg --guest                  # quick test, no athlete set up: saved as GUEST-001
-  balance athlete assign GUEST-001 Sam             # ... later given to Sam
-  balance test bilateral Sam                       # Romberg: eyes open then closed
+  balance test single-leg --guest             # no athlete set up: saved as GUEST-001
+  balance athlete assign GUEST-001 Sam        # ... later given to Sam
+  balance test bilateral Sam                  # Romberg: eyes open then closed
   balance test squat Sam --reps 5
-  balance test before-after Sam                    # test, intervention, test again
-  balance test single-leg Sam --board sim          # practise without a board (simulated, real speed)
+  balance test before-after Sam               # test, intervention, test again
+  balance test single-leg Sam --board sim     # practise without a board (real speed)
   balance test single-leg Sam --board sim --fast   # the simulated test in a second
 
-The board: wii (default; pair it first, see `balance boards`), evdev (Linux hid-wiimote),
-or sim (a simulated board and person, at real speed; --fast runs it as fast as possible).
-Every sample is saved as it arrives; each trial is saved to the history when it ends.
+The board: wii (default; pair it first, see `balance boards`), evdev (Linux
+hid-wiimote), or sim (a simulated board and person, at real speed; --fast runs
+it as fast as possible). Every sample is saved as it arrives; each trial is
+saved to the history when it ends.
 """
 
 PROTOCOL_CHOICES = ("single-leg", "bilateral", "squat", "before-after")
