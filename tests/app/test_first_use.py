@@ -14,22 +14,7 @@ import pytest
 
 from balance.app.cli import COMMANDS, build_parser, main
 from balance.app.store import Store
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as e:  # argparse
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BALANCE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("BALANCE_DB", raising=False)
-    return tmp_path / "h.db"
+from test_app_commands import db, run_cli  # noqa: F401 - the same CLI runner and private database fixture
 
 
 def _no_hid_devices(monkeypatch: pytest.MonkeyPatch) -> None:
