@@ -34,7 +34,8 @@ def test_no_board_says_so_in_two_lines_and_offers_sim(db: Path, monkeypatch: pyt
     assert code == 1 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 2, err
-    assert "no balance board found" in lines[0]
+    assert "no balance board found" in lines[0] and "balance boards" in lines[0]
+    assert all(len(ln) <= 80 for ln in lines)
     assert lines[1].strip() == "to practise without one: balance test single-leg Sam --board sim"
     with Store.open(db) as s:
         assert s.sessions() == []  # nothing half-started

@@ -105,7 +105,7 @@ def open_test_board(kind: str, *, mass_kg: float | None, realtime: bool, seed: i
 def no_board_message(args: argparse.Namespace) -> str:
     """Two lines: no board was found, and the command that runs the same test on the simulated board."""
     who = "--guest" if args.guest else _quote(args.athlete or "NAME")
-    return (f"no balance board found (no Wii Balance Board paired; `balance boards` says how to connect one).\n"
+    return (f"no balance board found (to connect one: balance boards)\n"
             f"  to practise without one: balance test {args.protocol} {who} --board sim")
 
 
@@ -178,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
             board = open_test_board(args.board or "wii", mass_kg=None if athlete is None else athlete.mass_kg,
                                     realtime=not args.fast, seed=args.seed, ratio=args.sim_ratio)  # fmt: skip
         except BoardError as err:
-            if args.board is None and isinstance(err, BoardNotFound):
+            if args.board is None and isinstance(err, BoardNotFound) and "cannot be loaded" not in str(err):
+                # nothing paired (not a broken hidapi install, whose message says how to fix it)
                 return fail("test", no_board_message(args))
             msg = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
             if "--board sim" not in msg and args.board != "sim":
