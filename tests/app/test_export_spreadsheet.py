@@ -65,12 +65,17 @@ def test_sep_and_decimal_read_back_with_pandas(filled, tmp_path: Path, monkeypat
         s = pd.read_csv(out / "sessions.csv", sep=";", decimal=",", encoding="utf-8-sig")
         row = s[s["measure"] == "mean_velocity_ml_mm_s"].iloc[0]
         assert row["left_mean"] == pytest.approx(np.mean(vals["left"]), abs=0.005)
-        # round_trip: pandas' fast float parser may be 1 ulp off with a decimal comma; the file is exact
-        samples = pd.read_csv(out / df["samples_file"].iloc[0], sep=";", decimal=",", encoding="utf-8-sig",
-                              float_precision="round_trip")  # fmt: skip
+        samples = pd.read_csv(out / df["samples_file"].iloc[0], sep=";", decimal=",", encoding="utf-8-sig")
         t1 = store.trial_recording(int(df["trial_id"].iloc[0]))
-        np.testing.assert_array_equal(samples["time_s"].to_numpy(), t1.time_s)  # raw: full precision
-        np.testing.assert_array_equal(samples["cop_ml_mm"].to_numpy(), t1.cop_ml_mm)
+        # older pandas' fast float parser may be 1 ulp off with a decimal comma ...
+        np.testing.assert_allclose(samples["cop_ml_mm"].to_numpy(), t1.cop_ml_mm, rtol=1e-15, atol=0)
+        # ... the file itself holds the recording exactly (raw samples: full precision)
+        with open(out / df["samples_file"].iloc[0], encoding="utf-8-sig", newline="") as fh:
+            cells = list(csv.reader(fh, delimiter=";"))
+        col = cells[0].index("cop_ml_mm")
+        exact = np.array([float(r[col].replace(",", ".")) if r[col] else np.nan for r in cells[1:]])
+        np.testing.assert_array_equal(exact, t1.cop_ml_mm)
+        np.testing.assert_array_equal([float(r[0].replace(",", ".")) for r in cells[1:]], t1.time_s)
 
 
 def test_headline_first_precision_unit_once_trial_start_local_time(filled, tmp_path: Path) -> None:
