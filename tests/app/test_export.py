@@ -145,7 +145,7 @@ def test_round_trip_through_pandas(filled, tmp_path: Path) -> None:
     t1 = store.trial_recording(1)
     # pandas < 3 parses floats to within 1 ulp by default (float_precision="high"); the file is exact
     # (test_export_files_columns_and_values reads it with the csv module)
-    np.testing.assert_allclose(s["cop_ap_mm"].to_numpy(), t1.cop_ap_mm, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(s["cop_ap_mm"].to_numpy(), t1.cop_ap_mm, rtol=1e-15, atol=1e-12)
 
 
 def test_pseudonymise_leaves_out_identity(filled, tmp_path: Path) -> None:
