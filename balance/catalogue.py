@@ -36,6 +36,7 @@ __all__ = [
     "all_keys",
     "info",
     "unit",
+    "key_stem",
     "name",
     "words",
 ]
@@ -239,6 +240,18 @@ def unit(key: str) -> str:
         if k.endswith(suffix):
             return u
     return "1"
+
+
+def key_stem(key: str) -> str:
+    """``key`` without the suffix that spells its unit (``mean_velocity_ml`` for
+    ``mean_velocity_ml_mm_s``), so a header can name the unit once; ``key`` itself when its
+    suffix is not its unit (``rep_count``)."""
+    u = unit(key)
+    k = key.lower()
+    for suffix, su in _SUFFIX_UNITS:
+        if k.endswith(suffix) and su == u and len(key) > len(suffix):
+            return key[: -len(suffix)]
+    return key
 
 
 def _plain(text: str) -> str:

@@ -6,12 +6,16 @@ request and extension check, extension init without encryption, extension ID (mu
 LED on, report mode 0x34 continuous — re-sent after every status report. The calibration block is
 only ever read, never written (§3.1, wiiuse #155).
 
-The Python ``hid`` module is imported only when this driver opens a device by itself. Which ``hid``:
-PyPI ``hid`` (apmorton/pyhidapi: ``hid.Device``, needs the system hidapi, e.g. ``libhidapi-hidraw0``)
-is the project's dependency; PyPI ``hidapi`` (cython: ``hid.device()``, and ``hidraw.device()`` on
-Linux, the one that sees Bluetooth devices and is tried first there) also works (§1.3, §11). Any
-object with ``write(bytes) -> int`` and ``read(size, timeout_ms) -> bytes`` can be handed in as
-``device=``; that is how the driver is tested (with :class:`drivers.fake_wii.FakeWiiBoard`).
+The hidapi binding is imported only when this driver opens a device by itself. The project depends on
+PyPI ``hidapi`` (cython-hidapi, https://github.com/trezor/cython-hidapi): its wheels for Linux, macOS and
+Windows bundle the hidapi C library, so ``pip install`` is all the setup. It imports as ``hid``
+(``hid.device()``; on Linux this one goes through libusb, which cannot see Bluetooth devices) and, on
+Linux, as ``hidraw`` (``hidraw.device()``, the hidraw backend that does see a Bluetooth board; tried first
+there) (§1.3, §11). PyPI ``hid`` (apmorton/pyhidapi, ``hid.Device``, needs a system hidapi library)
+also imports as ``hid`` and shadows cython-hidapi's module when both are installed; it is still
+accepted when it loads, and named in the error when it does not. Any object with
+``write(bytes) -> int`` and ``read(size, timeout_ms) -> bytes`` can be handed in as ``device=``; that
+is how the driver is tested (with :class:`drivers.fake_wii.FakeWiiBoard`).
 """
 
 from __future__ import annotations
@@ -61,29 +65,31 @@ def setup_help(platform: str | None = None) -> str:
         lines += [
             "  2. Pair it: bluetoothctl -> power on, agent on, default-agent, scan on, pair <addr>, trust <addr>,"
             " connect <addr>.",
-            "  3. Use --board evdev (the kernel hid-wiimote driver; needs `pip install evdev` and read access to"
-            " /dev/input/event*, group `input`), or for --board wii: install libhidapi-hidraw0 and allow"
-            ' /dev/hidraw* with a udev rule: KERNEL=="hidraw*", KERNELS=="*057E:0306*", TAG+="uaccess".',
+            "  3. Use --board wii (hidapi's hidraw backend, installed with this program) after allowing"
+            ' /dev/hidraw* with a udev rule: KERNEL=="hidraw*", KERNELS=="*057E:0306*", TAG+="uaccess";'
+            " or --board evdev (the kernel hid-wiimote driver; needs `pip install evdev` and read access to"
+            " /dev/input/event*, group `input`).",
             "     If hid-wiimote is bound to the board it fights the wii driver: use --board evdev, or unbind it"
             " (echo <id> | sudo tee /sys/bus/hid/drivers/wiimote/unbind).",
         ]
     elif plat == "darwin":
         lines += [
             "  2. Pair it in Bluetooth settings (macOS 12+ may refuse to pair Wii devices; no working recipe is known).",
-            "  3. brew install hidapi.",
+            "  3. Nothing else to install: the hidapi library comes inside the `hidapi` Python package.",
         ]
     elif plat.startswith("win"):
         lines += [
             "  2. Pair it with Control Panel > Add a device (pairing without a PIN).",
-            "  3. Put hidapi.dll next to Python (or pip install hidapi).",
+            "  3. Nothing else to install: hidapi.dll comes inside the `hidapi` Python package (pip installed it).",
         ]
     lines.append("No hardware? Use --board sim (a simulated board, always available).")
     return "\n".join(lines)
 
 
 def _import_hid() -> Any:
-    """The hidapi binding: on Linux PyPI ``hidapi``'s ``hidraw`` module first (its ``hid`` module uses libusb,
-    which cannot see Bluetooth devices, §11), else ``hid`` (PyPI ``hid`` or ``hidapi``)."""
+    """The hidapi binding: on Linux cython-hidapi's ``hidraw`` module first (its ``hid`` module uses libusb,
+    which cannot see Bluetooth devices, §11), else ``hid`` (cython-hidapi, or PyPI ``hid`` when that one
+    shadows it and loads)."""
     if sys.platform.startswith("linux"):
         try:
             import hidraw  # type: ignore[import-not-found]  # hidapi wheels ship no types
@@ -94,12 +100,21 @@ def _import_hid() -> Any:
     try:
         import hid  # type: ignore[import-not-found]  # hidapi wheels ship no types
     except ImportError as err:
-        raise BoardNotFound(
-            f"the Python `hid` module cannot be loaded ({err}). Install the system hidapi library "
-            "(Debian/Ubuntu: apt-get install libhidapi-hidraw0; macOS: brew install hidapi; Windows: hidapi.dll) "
-            "or `pip install hidapi`.\n" + setup_help()
-        ) from err
+        raise BoardNotFound(_hid_import_help(err)) from err
     return hid
+
+
+def _hid_import_help(err: BaseException) -> str:
+    """Why ``import hid`` failed, and the pip command that fixes it."""
+    text = str(err)
+    if "Unable to load any of the following libraries" in text or "libhidapi" in text:
+        # PyPI `hid` (ctypes, needs a system library) is installed and shadows cython-hidapi's module
+        fix = ("the `hid` module found is PyPI `hid`, which needs a system hidapi library and hides the `hidapi` "
+               "package this program uses. Fix: pip uninstall -y hid && pip install --force-reinstall hidapi")
+    else:
+        fix = ("the hidapi package is missing or broken. Fix: pip install --force-reinstall hidapi "
+               "(its wheels bundle the hidapi library for Linux, macOS and Windows)")
+    return f"the Python `hid` module cannot be loaded ({text}): {fix}.\n" + setup_help()
 
 
 def discover() -> list[dict[str, Any]]:
@@ -147,7 +162,8 @@ def kernel_bound_devices(sysfs: str = "/sys/bus/hid/drivers/wiimote") -> list[st
 
 
 class _HidAdapter:
-    """Give PyPI ``hid`` (``hid.Device``) and PyPI ``hidapi`` (``hid.device()``) one interface."""
+    """Give cython-hidapi (``hid.device()``, ``hidraw.device()``: ``read(size, timeout_ms) -> list[int]``) and
+    PyPI ``hid`` (``hid.Device``: ``read(size, timeout=ms) -> bytes``) one interface."""
 
     def __init__(self, dev: Any, *, cython: bool) -> None:
         self._dev = dev
@@ -163,6 +179,15 @@ class _HidAdapter:
 
     def close(self) -> None:
         self._dev.close()
+
+
+def _open_hid_path(hid: Any, path: bytes | str) -> _HidAdapter:
+    """Open ``path`` with the binding ``hid`` (cython-hidapi's ``device()`` object API, or ``Device``)."""
+    if hasattr(hid, "device"):
+        d = hid.device()
+        d.open_path(path if isinstance(path, bytes) else str(path).encode())
+        return _HidAdapter(d, cython=True)
+    return _HidAdapter(hid.Device(path=path), cython=False)
 
 
 class WiiBalanceBoard(Board):
@@ -259,12 +284,7 @@ class WiiBalanceBoard(Board):
                 "echo <device id> | sudo tee /sys/bus/hid/drivers/wiimote/unbind"
             )
         try:
-            if hasattr(hid, "Device"):
-                dev = _HidAdapter(hid.Device(path=path), cython=False)
-            else:
-                d = hid.device()
-                d.open_path(path)
-                dev = _HidAdapter(d, cython=True)
+            dev = _open_hid_path(hid, path)
         except Exception as err:  # noqa: BLE001
             raise BoardNotFound(
                 f"cannot open the balance board at {path!r}: {err}. On Linux this is usually permissions on "

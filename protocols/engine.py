@@ -352,11 +352,11 @@ class Engine:
                 ):
                     retries += 1
                     self._say("Let's try that one again")
-                    self._rest()
+                    self._rest(p)
                     continue
                 break
             if i < len(plan) - 1:
-                self._rest()
+                self._rest(plan[i + 1])
         self._say("Finished: thank you. You can step off the board", cue="step_off")
 
     # -- steps -------------------------------------------------------------------------------
@@ -368,10 +368,11 @@ class Engine:
             except (ValueError, KeyError, NotImplementedError):
                 log.debug("board cannot obey cue %r", cue)
 
-    def _rest(self) -> None:
+    def _rest(self, next_trial: PlannedTrial | None = None) -> None:
         if self.spec.rest_s <= 0:
             return
-        self._emit(ev.RestStarted(self.spec.rest_s, at_s=self._now_s))
+        nxt = ("", "") if next_trial is None else (next_trial.side, next_trial.condition)
+        self._emit(ev.RestStarted(self.spec.rest_s, at_s=self._now_s, next_side=nxt[0], next_condition=nxt[1]))
         self._say(f"Rest for {self.spec.rest_s:g} s, standing on both feet", cue="rest")
         self._read_for(self.spec.rest_s)
 

@@ -134,10 +134,16 @@ class FailureDetected:
 
 @dataclass(frozen=True)
 class RestStarted:
-    """A rest of ``seconds`` begins (between trials)."""
+    """A rest of ``seconds`` begins (between trials); it ends at board time ``at_s + seconds``.
+
+    ``next_side`` (``"left"``, ``"right"``, ``"both"``) and ``next_condition`` say what comes after
+    the rest ("" when unknown), so a display can count the rest down and name the next leg.
+    """
 
     seconds: float
     at_s: float = float("nan")
+    next_side: str = ""
+    next_condition: str = ""
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ COMMANDS: dict[str, str] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from balance.app.commands._common import EXAMPLES_FORMATTER
+
     parser = argparse.ArgumentParser(
         prog="balance",
         description=(
@@ -46,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
             "sway, left vs right, week after week. Reports mediolateral sway; it is not a diagnosis."
         ),
         epilog="Start with `balance demo` (simulated board, no hardware needed).",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=EXAMPLES_FORMATTER,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -64,6 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = getattr(args, "_run", None)
     if run is None:
         parser.print_help()
+        return 2
+    from balance.app.commands._common import resolve_athlete_argument
+
+    problem = resolve_athlete_argument(args)
+    if problem is not None:
+        print(f"balance {args.command}: error: {problem}", file=sys.stderr)
         return 2
     try:
         return int(run(args) or 0)

@@ -19,7 +19,7 @@ from balance import catalogue
 from balance.model import Side
 from protocols import events as ev
 
-__all__ = ["ConsoleUI", "comparison_table", "session_text", "KEY_MEASURES", "MEASURE_WORDS"]
+__all__ = ["ConsoleUI", "comparison_table", "fit_lines", "session_text", "KEY_MEASURES", "MEASURE_WORDS"]
 
 #: Measures shown in the console's left-vs-right table, in order (:data:`balance.catalogue.LEFT_RIGHT_TABLE`).
 KEY_MEASURES: tuple[str, ...] = catalogue.LEFT_RIGHT_TABLE
@@ -56,9 +56,12 @@ class ConsoleUI:
         Redraw the timer in place (default: when ``stream`` is a terminal).
     quiet : bool, optional
         Only trial summaries and failures (used by ``balance demo``).
+    spec : protocols.spec.ProtocolSpec, optional
+        The protocol being run: with it each trial says "trial 3 of 6" and the time left in the session.
     """
 
-    def __init__(self, stream: TextIO | None = None, *, live_timer: bool | None = None, quiet: bool = False) -> None:
+    def __init__(self, stream: TextIO | None = None, *, live_timer: bool | None = None, quiet: bool = False,
+                 spec: Any = None) -> None:  # fmt: skip
         self.stream = stream if stream is not None else sys.stdout
         self.live_timer = bool(self.stream.isatty()) if live_timer is None else live_timer
         self.quiet = quiet
@@ -66,6 +69,13 @@ class ConsoleUI:
         self._timer_shown = False
         self._last_print_s = -math.inf
         self.trials_seen = 0
+        self._plan: list[Any] = list(spec.plan()) if spec is not None else []
+        self._spec = spec
+        #: Planned trials started so far (retries not counted).
+        self.trials_started = 0
+        self._rest_end_s: float | None = None
+        self._rest_shown: int | None = None
+        self._rest_next = ""
 
     def _print(self, text: str) -> None:
         with self._lock:
@@ -96,24 +106,46 @@ class ConsoleUI:
 
     def _on_TrialStarted(self, e: Any) -> None:
         self._last_print_s = -math.inf
+        self._rest_end_s = None
+        if e.attempt == 1:
+            self.trials_started += 1
         if not self.quiet:
             cond = f", {e.condition.replace('_', ' ')}" if e.condition else ""
             extra = " (practice)" if e.practice else (f" (retry {e.attempt - 1})" if e.attempt > 1 else "")
-            self._print(f"-- Trial {e.index}, {_SIDE.get(e.side, e.side)}{cond}{extra}: hold for {e.duration_s:g} s")
+            n = len(self._plan)
+            which = f"Trial {self.trials_started} of {n}" if n else f"Trial {e.index}"
+            left = self.session_left_s(e.duration_s)
+            tail = f"  (session: about {_minutes(left)} left)" if left is not None else ""
+            self._print(f"-- {which}: {_SIDE.get(e.side, e.side)}{cond}{extra}, {e.duration_s:g} s{tail}")
+
+    def session_left_s(self, current_s: float) -> float | None:
+        """Planned time (s) from the start of the current trial to the end of the session: this trial,
+        then for every trial still to come a rest, the stance check and the countdown, and the trial."""
+        if not self._plan or self._spec is None or not math.isfinite(current_s):
+            return None
+        rest = float(getattr(self._spec, "rest_s", 0.0))
+        start = getattr(self._spec, "start", None)
+        get_ready = float(getattr(start, "stable_s", 0.0)) + float(getattr(start, "countdown_s", 0))
+        todo = self._plan[self.trials_started:]
+        return float(current_s) + sum(rest + get_ready + float(p.duration_s) for p in todo)
 
     def _on_Elapsed(self, e: Any) -> None:
         if self.quiet:
             return
+        d = e.duration_s
+        if not math.isfinite(d):  # no planned end: count up
+            shown, what = e.t_s, "s"
+        else:  # count down, like the live window
+            shown, what = max(0.0, d - e.t_s), f"s left of {d:.0f} s"
         if self.live_timer:
             with self._lock:
-                total = f" / {e.duration_s:.0f}" if math.isfinite(e.duration_s) else ""
-                self.stream.write(f"\r   {e.t_s:5.1f}{total} s")
+                self.stream.write(f"\r   {shown:5.1f} {what}  ")
                 self.stream.flush()
                 self._timer_shown = True
         elif e.t_s - self._last_print_s >= 10.0 - 1e-9:
             self._last_print_s = e.t_s
-            if e.t_s > 0:
-                self._print(f"   {e.t_s:.0f} s")
+            if e.t_s > 0 and shown > 0:
+                self._print(f"   {shown:.0f} {what}")
 
     def _on_FailureDetected(self, e: Any) -> None:
         what = {"touch_down": "Touch-down", "step_off": "Step-off", "hop": "Hop"}.get(e.kind, e.kind)
@@ -121,8 +153,32 @@ class ConsoleUI:
         self._print(f"!! {what} detected at {e.t_s:.1f} s{detail}")
 
     def _on_RestStarted(self, e: Any) -> None:
-        if not self.quiet and e.seconds > 0:
-            self._print(f"   rest {e.seconds:g} s")
+        if self.quiet or e.seconds <= 0:
+            return
+        side = getattr(e, "next_side", "")
+        self._rest_next = f", then {_SIDE.get(side, side)}" if side else ""
+        self._rest_end_s = float(e.at_s) + float(e.seconds) if math.isfinite(e.at_s) else None
+        self._rest_shown = int(math.ceil(e.seconds))
+        self._print(f"   rest {e.seconds:g} s{self._rest_next}")
+
+    def on_sample(self, sample: Any) -> None:
+        """During a rest: count it down (in place on a terminal, every 5 s otherwise)."""
+        end = self._rest_end_s
+        if end is None:
+            return
+        left = max(0, int(math.ceil(end - sample.t_s - 1e-9)))
+        if left >= (self._rest_shown or 0):
+            return
+        self._rest_shown = left
+        if left == 0:
+            self._rest_end_s = None
+        if self.live_timer:
+            with self._lock:
+                self.stream.write(f"\r   rest: {left:3d} s left{self._rest_next}  ")
+                self.stream.flush()
+                self._timer_shown = True
+        elif left and left % 5 == 0:
+            self._print(f"   rest: {left} s left{self._rest_next}")
 
     def _on_TrialEnded(self, e: Any) -> None:
         t = e.result
@@ -141,8 +197,48 @@ class ConsoleUI:
             self._print(f"   trial {t.trial_index} {side}: incomplete ({t.failure_kind or 'stopped'}); kept")
 
 
-def comparison_table(rows: Sequence[dict[str, Any]], *, measures: Sequence[str] = KEY_MEASURES) -> str:
-    """Left-vs-right table of one session in plain words (rows from :func:`balance.app.summary.session_measure_rows`)."""
+def _minutes(seconds: float) -> str:
+    """``95`` -> ``1 min 35 s``; under a minute ``40 s``."""
+    s = int(round(seconds))
+    return f"{s // 60} min {s % 60:02d} s" if s >= 60 else f"{s} s"
+
+
+def _width() -> int:
+    """Columns of the terminal (``COLUMNS`` or the real one; 80 when unknown)."""
+    import shutil
+
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, width, break_on_hyphens=False) if len(line) > width else line
+                     for line in text.split("\n"))  # fmt: skip
+
+
+def fit_lines(text: str, width: int | None = None) -> str:
+    """``text`` with every line wrapped to ``width`` columns (default: the terminal's); a wrapped
+    line continues two columns deeper than its own indent (for panels of indented lines)."""
+    import textwrap
+
+    width = width or _width()
+    out = []
+    for line in text.split("\n"):
+        indent = " " * (len(line) - len(line.lstrip(" ")))
+        out.append(textwrap.fill(line, width, subsequent_indent=indent + "  ", break_on_hyphens=False)
+                   if len(line) > width else line)  # fmt: skip
+    return "\n".join(out)
+
+
+def comparison_table(rows: Sequence[dict[str, Any]], *, measures: Sequence[str] = KEY_MEASURES, verbose: bool = False,
+                     width: int | None = None) -> str:  # fmt: skip
+    """Left-vs-right table of one session in plain words (rows from :func:`balance.app.summary.session_measure_rows`).
+
+    The table and its text fit ``width`` columns (default: the terminal's). After the table come the
+    headline and the measures beyond the athlete's noise (flags); ``verbose`` adds every other line.
+    """
+    width = width or _width()
     from balance.app.commands._common import fmt_num, format_table
 
     chosen = [r for m in measures for r in rows if r["measure"] == m and r.get("left_mean") is not None
@@ -150,6 +246,9 @@ def comparison_table(rows: Sequence[dict[str, Any]], *, measures: Sequence[str] 
     if not chosen:
         return "No left/right comparison: a valid trial on each leg is needed."
     conds = {r["condition"] for r in chosen}
+    # one trial count per leg for every row: said once under the table, not in every cell
+    counts = {(r["n_left"], r["n_right"]) for r in chosen}
+    same_n = len(counts) == 1
     table_rows = []
     for r in chosen:
         unit = catalogue.unit(r["measure"])
@@ -160,18 +259,28 @@ def comparison_table(rows: Sequence[dict[str, Any]], *, measures: Sequence[str] 
         flag = r.get("flag")
         verdict = "–" if flag is None else ("YES" if flag else "no")
         table_rows.append([
-            label, unit, f"{fmt_num(r['left_mean'])} ({r['n_left']})", f"{fmt_num(r['right_mean'])} ({r['n_right']})",
+            label, unit,
+            fmt_num(r["left_mean"]) if same_n else f"{fmt_num(r['left_mean'])} ({r['n_left']})",
+            fmt_num(r["right_mean"]) if same_n else f"{fmt_num(r['right_mean'])} ({r['n_right']})",
             "–" if si is None or not math.isfinite(si) else f"{si:+.0f} %", fmt_num(r.get("mdc95")), verdict,
         ])  # fmt: skip
-    out = [format_table(["measure", "unit", "left (n)", "right (n)", "R vs L", "MDC95", "beyond noise?"], table_rows,
-                        right=lambda i: i >= 2)]  # fmt: skip
+    sides = ["left", "right"] if same_n else ["left (n)", "right (n)"]
+    out = [format_table(["measure", "unit", *sides, "R vs L", "MDC95", "beyond noise?"], table_rows,
+                        right=lambda i: i >= 2, max_width=width)]  # fmt: skip
+    if same_n:
+        n_l, n_r = next(iter(counts))
+        out.append(f"(means of {n_l} valid trial(s) on the left leg, {n_r} on the right)")
     head = next((r for r in chosen if r["measure"] == "mean_velocity_ml_mm_s"), chosen[0])
     out.append("")
     out.append(head.get("summary") or _sentence(head))
-    out.append("R vs L is the symmetry index 100·(R−L)/((R+L)/2); MDC95 = 1.96·√2·SEM, the smallest "
-               "difference bigger than this athlete's own trial-to-trial noise.")  # fmt: skip
+    for r in chosen:  # the flags: other measures beyond the athlete's noise
+        if r is not head and (verbose or r.get("flag")):
+            out.append(r.get("summary") or _sentence(r))
+    if verbose:
+        out.append("R vs L is the symmetry index 100·(R−L)/((R+L)/2); MDC95 = 1.96·√2·SEM, the smallest "
+                   "difference bigger than this athlete's own trial-to-trial noise.")  # fmt: skip
     out.append("This describes side-to-side (mediolateral) sway; it is not a diagnosis.")
-    return "\n".join(out)
+    return _wrap("\n".join(out), width)
 
 
 def _sentence(r: dict[str, Any]) -> str:
@@ -191,16 +300,20 @@ def _sentence(r: dict[str, Any]) -> str:
     return f"{side.capitalize()} leg: {pct:.0f} % more {words} than the {'left' if side == 'right' else 'right'}; {noise}."
 
 
-def session_text(session: Any, rows: Sequence[dict[str, Any]], *, measures: Sequence[str] | None = None) -> str:
+def session_text(session: Any, rows: Sequence[dict[str, Any]], *, measures: Sequence[str] | None = None,
+                 verbose: bool = False, width: int | None = None) -> str:  # fmt: skip
     """What a finished session says in plain words: the left-vs-right table when there are
     left and right trials, else the two-legged means per condition; then the protocol's own
     comparison lines (before → after, eyes open → closed, Romberg quotient, load share)."""
     from balance.app.commands._common import fmt_num, format_table
 
+    width = width or _width()
     keys = list(measures) if measures is not None else list(KEY_MEASURES)
     parts: list[str] = []
-    if any(r.get("left_mean") is not None and r.get("right_mean") is not None for r in rows):
-        parts.append(comparison_table(rows, measures=[k for k in keys if any(r["measure"] == k for r in rows)] or KEY_MEASURES))
+    left_right = any(r.get("left_mean") is not None and r.get("right_mean") is not None for r in rows)
+    if left_right:
+        parts.append(comparison_table(rows, measures=[k for k in keys if any(r["measure"] == k for r in rows)]
+                                      or KEY_MEASURES, verbose=verbose, width=width))  # fmt: skip
     else:
         both = [r for r in rows if r.get("both_mean") is not None]
         if both:
@@ -210,13 +323,13 @@ def session_text(session: Any, rows: Sequence[dict[str, Any]], *, measures: Sequ
                 vals = {r["condition"]: r["both_mean"] for r in both if r["measure"] == k}
                 table.append([catalogue.name(k), catalogue.unit(k), *(fmt_num(vals.get(c)) for c in conds)])
             parts.append(format_table(["measure", "unit", *(c.replace("_", " ") for c in conds)], table,
-                                      right=lambda i: i >= 2))  # fmt: skip
+                                      right=lambda i: i >= 2, max_width=width))  # fmt: skip
         else:
             parts.append("No valid trial to summarise.")
     comparison = getattr(session, "comparison", None) or {}
     shown = "\n".join(parts)
     extra = [line for line in (comparison.get("summary") or []) if line and line not in shown]
-    if extra:
+    if extra and (verbose or not left_right):  # left/right: the table's flags say it already
         parts.append("")
-        parts.extend(extra[:8])
+        parts.extend(_wrap(line, width) for line in extra[:8])
     return "\n".join(parts)

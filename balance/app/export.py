@@ -2,17 +2,21 @@
 
 :func:`export_history` writes, into one new folder::
 
-    trials.csv            one row per trial: athlete, ISO date, protocol, side, condition, trial
-                          number, valid, duration, failure time, every measure (unit in the name)
-    sessions.csv          one row per session, condition and measure: left, right, symmetry
-                          index, SEM, MDC95, flag, plain-words summary
+    trials.csv            one row per trial: who, when, side, condition, valid, the headline
+                          measures, then the other trial columns and every other measure
+                          (unit once per header, e.g. ``mean_velocity_ml [mm/s]``)
+    sessions.csv          one row per session, condition and measure: headline mark, left, right,
+                          symmetry index, SEM, MDC95, flag, plain-words summary
     athletes.csv          one row per athlete (code, and name/birth year/mass unless pseudonymised)
     samples/<trial>.csv   time, the four corner loads, total load and CoP of each trial
     DATA_DICTIONARY.md    every column: meaning, unit, formula, reference
 
-CSV dialect: comma-separated, UTF-8 with a byte-order mark (so spreadsheet programs detect the
-encoding), CRLF line ends (RFC 4180), ISO 8601 dates, ``.`` decimal point, empty cell for a
-missing value. Text cells a spreadsheet would run as a formula (starting with ``= + - @``, a tab
+CSV dialect: comma-separated with a ``.`` decimal point by default, or any separator and decimal
+mark (:class:`CsvDialect`; :func:`excel_dialect` picks what Excel expects in the user's locale:
+``;`` and ``,`` where the decimal mark is a comma); UTF-8 with a byte-order mark (so spreadsheet
+programs detect the encoding), CRLF line ends (RFC 4180), ISO 8601 local times with their UTC
+offset, empty cell for a missing value. Measures are rounded to a stated precision per unit
+(:data:`DECIMALS_BY_UNIT`, listed in the data dictionary); raw samples keep full precision. Text cells a spreadsheet would run as a formula (starting with ``= + - @``, a tab
 or a line break) are prefixed with ``'`` (OWASP "CSV injection"); numbers, negative ones
 included, are written as plain numbers.
 
@@ -26,6 +30,7 @@ import csv
 import errno
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,6 +41,10 @@ from typing import Any
 from balance import __version__
 
 __all__ = [
+    "CsvDialect",
+    "excel_dialect",
+    "headline_measures",
+    "DECIMALS_BY_UNIT",
     "export_history",
     "ExportResult",
     "ExportError",
@@ -57,6 +66,93 @@ class ExportError(Exception):
 
 
 @dataclass(frozen=True)
+class CsvDialect:
+    """Field separator and decimal mark of the CSV files.
+
+    ``sep=","`` with ``decimal="."`` (the default) is RFC 4180 and what pandas, R and Excel in
+    an English locale read. Where the decimal mark is a comma, Excel (and LibreOffice) expect
+    ``;`` between fields: ``CsvDialect(";", ",")``.
+    """
+
+    sep: str = ","
+    decimal: str = "."
+
+    def __post_init__(self) -> None:
+        if len(self.sep) != 1 or self.sep in "\"\r\n" or self.sep.isalnum():
+            raise ExportError(f"--sep {self.sep!r} must be one character such as , ; or a tab")
+        if self.decimal not in (".", ","):
+            raise ExportError(f"--decimal {self.decimal!r} must be . or ,")
+        if self.sep == self.decimal:
+            raise ExportError(f"--sep and --decimal are both {self.sep!r}: with --decimal , use --sep ';'")
+
+
+def excel_dialect(decimal_point: str | None = None) -> CsvDialect:
+    """What Excel opens by double-click in this user's locale.
+
+    Excel splits a double-clicked CSV at the system's list separator, which is ``;`` wherever the
+    decimal mark is ``,`` (most of Europe, South America) and ``,`` where it is ``.``. The decimal
+    mark is read from the user's locale (``LC_NUMERIC``; ``decimal_point`` overrides it).
+    """
+    if decimal_point is None:
+        decimal_point = _locale_decimal_point()
+    return CsvDialect(";", ",") if decimal_point == "," else CsvDialect(",", ".")
+
+
+def _locale_decimal_point() -> str:
+    """The decimal mark of the user's locale (``.`` when it cannot be read)."""
+    import locale
+
+    try:
+        old = locale.setlocale(locale.LC_NUMERIC)
+        try:
+            locale.setlocale(locale.LC_NUMERIC, "")
+            return str(locale.localeconv().get("decimal_point") or ".")
+        finally:
+            locale.setlocale(locale.LC_NUMERIC, old)
+    except (locale.Error, ValueError):
+        return "."
+
+
+def headline_measures() -> tuple[str, ...]:
+    """The headline measures: first among the measure columns of trials.csv, marked in sessions.csv and the
+    data dictionary: the catalogue's left-vs-right headline set (:data:`balance.catalogue.LEFT_RIGHT_TABLE`, the
+    measures of the test's table)."""
+    from balance.catalogue import LEFT_RIGHT_TABLE
+
+    return tuple(LEFT_RIGHT_TABLE)
+
+
+#: Decimals a measure is exported with, by unit: about a tenth of the smallest difference that matters
+#: (sway is read to 0.1 mm and 0.1 mm/s, areas to 1 mm², loads to 10 g, the board's noise, frequencies to
+#: 0.01 Hz). Dimensionless measures keep 4 significant digits. Raw samples are never rounded.
+DECIMALS_BY_UNIT: dict[str, int] = {
+    "mm": 2, "mm/s": 2, "mm²": 1, "mm²/s": 1, "mm²/Hz": 1, "Hz": 3, "%": 1, "kg": 2, "N": 1, "°": 2, "s": 2,
+}  # fmt: skip
+#: Significant digits of a dimensionless measure (unit ``1``).
+SIGNIFICANT_DIMENSIONLESS = 4
+
+
+def _round(value: Any, unit: str) -> Any:
+    """``value`` rounded to the precision of ``unit`` (see :data:`DECIMALS_BY_UNIT`)."""
+    if not isinstance(value, float) or isinstance(value, bool) or not math.isfinite(value):
+        item = getattr(value, "item", None)
+        if callable(item) and not isinstance(value, (str, bytes, bool)):
+            return _round(item(), unit)
+        return value
+    d = DECIMALS_BY_UNIT.get(unit)
+    if d is not None:
+        return round(value, d)
+    return float(f"{value:.{SIGNIFICANT_DIMENSIONLESS}g}")
+
+
+def _precision_words(unit: str) -> str:
+    d = DECIMALS_BY_UNIT.get(unit)
+    if d is None:
+        return f"{SIGNIFICANT_DIMENSIONLESS} significant digits"
+    return f"{10.0 ** -d:.{d}f} {unit}"
+
+
+@dataclass(frozen=True)
 class ExportResult:
     """What :func:`export_history` wrote."""
 
@@ -74,11 +170,11 @@ def neutralise_cell(text: str) -> str:
     return "'" + text if text[:1] in FORMULA_TRIGGERS else text
 
 
-def format_cell(value: Any) -> str:
+def format_cell(value: Any, decimal: str = ".") -> str:
     """One CSV cell: numbers as numbers (shortest round-trip repr), text neutralised, None/NaN empty.
 
     Booleans become ``1``/``0``. Only text is neutralised, so ``-3.5`` stays a number while the
-    *text* ``"-3.5+A1"`` becomes ``'-3.5+A1``.
+    *text* ``"-3.5+A1"`` becomes ``'-3.5+A1``. ``decimal=","`` writes ``-3,5``.
     """
     if value is None:
         return ""
@@ -87,19 +183,23 @@ def format_cell(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(float(value)) if math.isfinite(value) else ""
+        if not math.isfinite(value):
+            return ""
+        text = repr(float(value))
+        return text.replace(".", decimal) if decimal != "." else text
     item = getattr(value, "item", None)  # numpy scalar
     if callable(item) and not isinstance(value, (str, bytes)):
-        return format_cell(item())
+        return format_cell(item(), decimal)
     return neutralise_cell(str(value))
 
 
-def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]],
+               dialect: CsvDialect = CsvDialect()) -> None:  # fmt: skip
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\r\n")
+        w = csv.writer(fh, delimiter=dialect.sep, lineterminator="\r\n")
         w.writerow([neutralise_cell(h) for h in header])
         for r in rows:
-            w.writerow([format_cell(v) for v in r])
+            w.writerow([format_cell(v, dialect.decimal) for v in r])
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -121,8 +221,11 @@ def measure_info(key: str) -> dict[str, str]:
 
 
 def measure_column(key: str) -> str:
-    """Column name of a measure: the key with its unit, e.g. ``mean_velocity_ml_mm_s [mm/s]``."""
-    return f"{key} [{measure_info(key)['unit']}]"
+    """Column name of a measure with its unit once: the key without its unit suffix, then the unit,
+    e.g. ``mean_velocity_ml [mm/s]`` for ``mean_velocity_ml_mm_s``, ``rep_count [1]``."""
+    from balance import catalogue
+
+    return f"{catalogue.key_stem(key)} [{catalogue.unit(key)}]"
 
 
 def _measure_order(keys: Iterable[str]) -> list[str]:
@@ -141,8 +244,9 @@ TRIAL_COLUMNS: dict[str, tuple[str, str]] = {
     "athlete_name": ("Athlete's name as stored (absent when pseudonymised)", ""),
     "session_id": ("Session number in the history database", ""),
     "trial_id": ("Trial number in the history database; the samples are in samples/trial_<id>.csv", ""),
-    "date": ("Date of the session, ISO 8601 (YYYY-MM-DD, UTC)", ""),
-    "recorded_at": ("Start of the trial, ISO 8601 date and time (UTC)", ""),
+    "date": ("Date of the session in local time, ISO 8601 (YYYY-MM-DD)", ""),
+    "recorded_at": ("Start of the trial: local date and time with its offset from UTC, ISO 8601 "
+                    "(2026-03-02T10:15:00+01:00)", ""),
     "protocol": ("Test protocol (single_leg, bilateral, squat, before_after, import)", ""),
     "side": ("Stance leg: left, right, or both (two-legged stance, squats)", ""),
     "condition": ("Condition: eyes_open / eyes_closed, prefixed before/ or after/ in a before-after test", ""),
@@ -155,6 +259,8 @@ TRIAL_COLUMNS: dict[str, tuple[str, str]] = {
     "duration_s": ("Time held from the start beep (s): the planned time, or the time to failure", "s"),
     "failure_time_s": ("Time from the start beep to the failure (s); empty when the trial did not fail", "s"),
     "board": ("Board kind (wii, sim, evdev, file, ...)", ""),
+    "start_s": ("Board time of the start beep (s), on the clock of time_s in the samples file: "
+                "time_s − start_s is the time into the trial", "s"),
     "samples_file": ("File with this trial's samples, relative to this folder (empty if none kept)", ""),
 }
 
@@ -172,16 +278,20 @@ SESSION_COLUMNS: dict[str, tuple[str, str]] = {
     "both_mean": ("Mean over the valid two-legged trials (bilateral and squat protocols)", "unit column"),
     "n_left": ("Number of valid left-leg trials averaged", ""),
     "n_right": ("Number of valid right-leg trials averaged", ""),
+    "headline": ("1 = a headline measure (shown first in trials.csv and in the test's table), 0 = other", ""),
     "symmetry_index_pct": (
-        "Symmetry index 100·(R−L)/((R+L)/2), signed: positive = more on the right (Robinson et al. 1987; "
-        "docs/comparison.md §1, §3)",
+        "Symmetry index 100·(R−L)/((R+L)/2), signed: positive = more on the right (Robinson, Herzog & Nigg "
+        "1987, J Manipulative Physiol Ther 10:172-176)",
         "%",
     ),
     "more_sway_side": ("Which leg sways more on this measure: left, right, or equal", ""),
     "sem": ("Standard error of measurement (pooled within-side SD of repeated trials, or the literature "
-            "default; docs/comparison.md §3)", "unit column"),  # fmt: skip
-    "mdc95": ("Minimal detectable change MDC95 = 1.96·√2·SEM (docs/comparison.md §1, §3)", "unit column"),
-    "sem_source": ("own_trials (from this athlete's repeated trials, 3 or more per side) or literature (a published WBB MDC as a % of the mean until then; docs/comparison.md §3)", ""),
+            "default; Weir 2005, J Strength Cond Res 19:231-240)", "unit column"),  # fmt: skip
+    "mdc95": ("Minimal detectable change MDC95 = 1.96·√2·SEM (Haley & Fragala-Pinkham 2006, Phys Ther "
+              "86:735-743)", "unit column"),  # fmt: skip
+    "sem_source": ("own_trials (from this athlete's repeated trials, 3 or more per side) or literature (a published "
+                   "Wii Balance Board MDC as a % of the mean until then; Clark et al. 2010, Gait Posture "
+                   "31:307-310)", ""),  # fmt: skip
     "flag": ("1 = the left/right difference is larger than the MDC95 (bigger than this athlete's own "
              "trial-to-trial noise); 0 = within noise", ""),  # fmt: skip
     "summary": ("The comparison in plain words (mediolateral sway is reported, not a diagnosis)", ""),
@@ -189,16 +299,19 @@ SESSION_COLUMNS: dict[str, tuple[str, str]] = {
 
 #: samples/<trial>.csv columns: name -> (meaning, unit).
 SAMPLE_COLUMNS: dict[str, tuple[str, str]] = {
-    "time_s": ("Time on the board's clock (s); the trial started at the start_s of the trial", "s"),
+    "time_s": ("Time on the board's clock (s), full precision; the trial's start beep is start_s in trials.csv", "s"),
+    "time_from_start_s": ("Time since the trial's start beep (s): time_s − start_s (negative while stepping on "
+                          "and settling; empty when the start is unknown)", "s"),
     "tl_kg": ("Load on the top-left sensor (front left, as the person stands)", "kg"),
     "tr_kg": ("Load on the top-right sensor", "kg"),
     "bl_kg": ("Load on the bottom-left sensor", "kg"),
     "br_kg": ("Load on the bottom-right sensor", "kg"),
     "total_kg": ("Sum of the four sensors", "kg"),
     "cop_ml_mm": ("Centre of pressure, mediolateral, + to the person's right: (W/2)·((TR+BR)−(TL+BL))/Σ with "
-                  "W = 433 mm (docs/wii-balance-board.md §5; ISPGR convention)", "mm"),
+                  "W = 433 mm, the Wii Balance Board's sensor spacing (Bartlett et al. 2014, Gait Posture 39:224-228)",
+                  "mm"),
     "cop_ap_mm": ("Centre of pressure, anteroposterior, + forward: (L/2)·((TL+TR)−(BL+BR))/Σ with L = 238 mm "
-                  "(docs/wii-balance-board.md §5)", "mm"),
+                  "(Bartlett et al. 2014)", "mm"),
     "in_trial": ("1 between the start beep and the end of the trial, 0 before (stepping on, settling)", ""),
     "analysed": ("1 for the samples the measures were computed from (after the trim), else 0", ""),
 }  # fmt: skip
@@ -261,6 +374,7 @@ def export_history(
     include_samples: bool = True,
     overwrite: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    dialect: CsvDialect | None = None,
 ) -> ExportResult:
     """Write the history of ``athletes`` (all with None) into the new folder ``out_dir``.
 
@@ -280,6 +394,9 @@ def export_history(
         Replace an existing non-empty ``out_dir`` (swapped in only once the new one is complete).
     progress : callable(done, total), optional
         Called after each trial's samples are written.
+    dialect : CsvDialect, optional
+        Separator and decimal mark (default ``,`` and ``.``; :func:`excel_dialect` for Excel in
+        the user's locale).
 
     Raises
     ------
@@ -306,7 +423,7 @@ def export_history(
         raise ExportError(_os_message(err, out)) from err
     try:
         result = _write_all(store, who, tmp, out, pseudonymise=pseudonymise, include_samples=include_samples,
-                            progress=progress)  # fmt: skip
+                            progress=progress, dialect=dialect or CsvDialect())  # fmt: skip
         _swap_into_place(tmp, out)
     except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -377,6 +494,7 @@ def _write_all(
     pseudonymise: bool,
     include_samples: bool,
     progress: Callable[[int, int], None] | None,
+    dialect: CsvDialect,
 ) -> tuple[list[Path], int, int, int, dict[str, str]]:
     pseudonyms = {a.code: f"P{i:03d}" for i, a in enumerate(athletes, 1)} if pseudonymise else {}
     code_of = (lambda a: pseudonyms[a.code]) if pseudonymise else (lambda a: a.code)
@@ -395,7 +513,7 @@ def _write_all(
             row += [a.name, a.birth_year, a.mass_kg]
         row += [a.n_sessions, a.n_trials]
         a_rows.append(row)
-    _write_csv(tmp / "athletes.csv", a_header, a_rows)
+    _write_csv(tmp / "athletes.csv", a_header, a_rows, dialect)
     files.append(tmp / "athletes.csv")
 
     # samples/
@@ -408,15 +526,21 @@ def _write_all(
             if rec is None or len(rec) == 0:
                 continue
             rel = f"samples/trial_{t.id:06d}.csv"
-            _write_samples(tmp / rel, rec, t)
+            _write_samples(tmp / rel, rec, t, dialect)
             sample_files[t.id] = rel
             files.append(tmp / rel)
             if progress is not None:
                 progress(i, len(with_samples))
 
-    # trials.csv
-    fixed = [c for c in TRIAL_COLUMNS if not (pseudonymise and c == "athlete_name")]
-    header = fixed + [measure_column(k) for k in keys]
+    # trials.csv: who, when, which leg and whether valid, then the headline measures, then the rest
+    head = [k for k in headline_measures() if k in keys]
+    rest = [k for k in keys if k not in head]
+    lead = ["athlete_code", "athlete_name", "date", "recorded_at", "side", "condition", "trial_number", "valid"]
+    fixed = [c for c in lead + [c for c in TRIAL_COLUMNS if c not in lead]
+             if c in TRIAL_COLUMNS and not (pseudonymise and c == "athlete_name")]  # fmt: skip
+    n_lead = sum(c in lead for c in fixed)
+    header = fixed[:n_lead] + [measure_column(k) for k in head] + fixed[n_lead:] + [measure_column(k) for k in rest]
+    units = {k: measure_info(k)["unit"] for k in keys}
     rows = []
     for s in sessions:
         for t in s.trials:
@@ -425,8 +549,8 @@ def _write_all(
                 "athlete_name": s.athlete.name,
                 "session_id": s.id,
                 "trial_id": t.id,
-                "date": s.date,
-                "recorded_at": t.recorded_at,
+                "date": (_local_iso(s.started_at) or "")[:10],
+                "recorded_at": _local_iso(t.recorded_at),
                 "protocol": t.protocol or s.protocol,
                 "side": t.side,
                 "condition": t.condition,
@@ -436,44 +560,78 @@ def _write_all(
                 "valid": t.valid,
                 "status": t.extra.get("status", "complete" if t.valid else "failed"),
                 "failure_kind": t.failure_kind,
-                "duration_s": t.duration_s,
-                "failure_time_s": t.failure_time_s,
+                "duration_s": _round(t.duration_s, "s"),
+                "failure_time_s": _round(t.failure_time_s, "s"),
+                "start_s": t.extra.get("start_s"),
                 "board": s.board.get("kind") if isinstance(s.board, Mapping) else None,
                 "samples_file": sample_files.get(t.id),
             }
-            rows.append([vals[c] for c in fixed] + [t.measures.get(k) for k in keys])
-    _write_csv(tmp / "trials.csv", header, rows)
+            m = [_round(t.measures.get(k), units[k]) for k in head], [_round(t.measures.get(k), units[k]) for k in rest]
+            rows.append([vals[c] for c in fixed[:n_lead]] + m[0] + [vals[c] for c in fixed[n_lead:]] + m[1])
+    _write_csv(tmp / "trials.csv", header, rows, dialect)
     files.append(tmp / "trials.csv")
 
     # sessions.csv
     from balance.app.summary import session_measure_rows
 
     s_rows = []
+    in_unit = ("left_mean", "right_mean", "both_mean", "sem", "mdc95")
     for s in sessions:
-        for r in session_measure_rows(s, keys):
+        for r in session_measure_rows(s, head + rest):  # headline measures first in every session
             r = dict(r)
             r["athlete_code"] = code_of(s.athlete)
-            r["unit"] = measure_info(r["measure"])["unit"]
+            r["date"] = (_local_iso(s.started_at) or "")[:10]
+            r["unit"] = unit = measure_info(r["measure"])["unit"]
+            r["headline"] = r["measure"] in head
+            for c in in_unit:
+                r[c] = _round(r.get(c), unit)
+            r["symmetry_index_pct"] = _round(r.get("symmetry_index_pct"), "%")
             s_rows.append([r.get(c) for c in SESSION_COLUMNS])
-    _write_csv(tmp / "sessions.csv", list(SESSION_COLUMNS), s_rows)
+    _write_csv(tmp / "sessions.csv", list(SESSION_COLUMNS), s_rows, dialect)
     files.append(tmp / "sessions.csv")
 
     # references.csv: percentiles and reference ids (balance/app/references.py)
     from balance.app.references import EXPORT_COLUMNS, export_rows
 
-    _write_csv(tmp / "references.csv", list(EXPORT_COLUMNS), export_rows(store, sessions, code_of))
+    local_date = {s.id: (_local_iso(s.started_at) or "")[:10] for s in sessions}
+    cols = list(EXPORT_COLUMNS)
+    at = {c: cols.index(c) for c in ("session_id", "date", "unit", "value", "percentile")}
+    ref_rows = []
+    for ref in export_rows(store, sessions, code_of):
+        row = list(ref)
+        row[at["date"]] = local_date.get(row[at["session_id"]], row[at["date"]])  # local, as in the other files
+        row[at["value"]] = _round(row[at["value"]], str(row[at["unit"]] or ""))
+        row[at["percentile"]] = _round(row[at["percentile"]], "%")
+        ref_rows.append(row)
+    _write_csv(tmp / "references.csv", cols, ref_rows, dialect)
     files.append(tmp / "references.csv")
 
     # DATA_DICTIONARY.md
     (tmp / "DATA_DICTIONARY.md").write_text(
-        _dictionary(keys, pseudonymise=pseudonymise, n_sessions=len(sessions), n_trials=len(all_trials)),
+        _dictionary(head + rest, pseudonymise=pseudonymise, n_sessions=len(sessions), n_trials=len(all_trials),
+                    dialect=dialect, headline=head),  # fmt: skip
         encoding="utf-8",
     )
     files.append(tmp / "DATA_DICTIONARY.md")
     return files, len(athletes), len(sessions), len(all_trials), pseudonyms
 
 
-def _write_samples(path: Path, rec: Any, trial: Any) -> None:
+def _local_iso(value: Any) -> str | None:
+    """A stored time (ISO 8601, UTC) as local time with its UTC offset, to the second."""
+    from datetime import datetime, timezone
+
+    if value is None or value == "":
+        return None
+    try:
+        t = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone().isoformat(timespec="seconds")
+
+
+def _write_samples(path: Path, rec: Any, trial: Any, dialect: CsvDialect = CsvDialect()) -> None:
     import numpy as np
 
     n = len(rec)
@@ -487,15 +645,19 @@ def _write_samples(path: Path, rec: Any, trial: Any) -> None:
     in_trial = (t >= start) & (t <= end + 1e-9) if start is not None and end is not None else np.ones(n, bool)
     win = trial.extra.get("analysis_window_s")
     analysed = (t >= win[0]) & (t <= win[1] + 1e-9) if win else np.zeros(n, bool)
-    cols = [t, corners[:, 0], corners[:, 1], corners[:, 2], corners[:, 3], total, rec.cop_ml_mm, rec.cop_ap_mm]
+    from_start = t - float(start) if start is not None else np.full(n, np.nan)
+    cols = [t, from_start, corners[:, 0], corners[:, 1], corners[:, 2], corners[:, 3], total, rec.cop_ml_mm,
+            rec.cop_ap_mm]  # fmt: skip
+    dec = dialect.decimal
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\r\n")
+        w = csv.writer(fh, delimiter=dialect.sep, lineterminator="\r\n")
         w.writerow(list(SAMPLE_COLUMNS))
         # all numeric: repr round-trips float64 exactly; NaN (nobody on the board) -> empty cell
         w.writerows(
-            [*(repr(v) if v == v else "" for v in row[:8]), int(row[8]), int(row[9])]
+            [*((repr(v) if dec == "." else repr(v).replace(".", dec)) if v == v else "" for v in row[:9]),
+             int(row[9]), int(row[10])]
             for row in zip(*(c.tolist() for c in cols), in_trial.tolist(), analysed.tolist())
-        )
+        )  # fmt: skip
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -504,21 +666,44 @@ def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _dictionary(keys: Sequence[str], *, pseudonymise: bool, n_sessions: int, n_trials: int) -> str:
-    from balance.app.store import utc_now_iso
+#: A pointer to a file of the project (its notes ``*.md``, its code ``*.py``), with its § and brackets.
+_DOC_REF = re.compile(r"\s*[;,]?\s*\(?(?:[\w.-]+/)*[\w.-]+\.(?:md|py)(?:\s*§\s*[\d.]+(?:\s*[-–]\s*[\d.]+)?)?\)?")
 
+
+def _self_contained(text: str) -> str:
+    """A reference without the project's own notes (files that are not in the export): papers only."""
+    return _DOC_REF.sub("", str(text)).strip(" ;,")
+
+
+def _dictionary(keys: Sequence[str], *, pseudonymise: bool, n_sessions: int, n_trials: int,
+                dialect: CsvDialect = CsvDialect(), headline: Sequence[str] = ()) -> str:  # fmt: skip
+    from datetime import datetime
+
+    now = datetime.now().astimezone().isoformat(timespec="seconds")
+    sep = {",": "comma", ";": "semicolon", "\t": "tab"}.get(dialect.sep, repr(dialect.sep))
+    dec = "a decimal comma (3,14)" if dialect.decimal == "," else "a decimal point (3.14)"
     lines = [
         "# Data dictionary",
         "",
-        f"Exported by balance {__version__} on {utc_now_iso()}: {n_sessions} session(s), {n_trials} trial(s)"
+        f"Exported by balance {__version__} on {now}: {n_sessions} session(s), {n_trials} trial(s)"
         + (" — pseudonymised (codes P001..., no names, birth years or board serials)." if pseudonymise else "."),
         "",
-        "Files are comma-separated, UTF-8 (with a byte-order mark), one header line; dates are ISO 8601 (UTC);",
+        f"Files are {sep}-separated with {dec}, UTF-8 (with a byte-order mark), one header line; dates and",
+        "times are local, ISO 8601, with the offset from UTC (2026-03-02T10:15:00+01:00);",
         "an empty cell is a missing value. Text cells that start with = + - @ are prefixed with ' so a",
-        "spreadsheet does not run them as formulas. These numbers describe centre-of-pressure sway; the",
-        "mediolateral measures reflect side-to-side balance control at the hip and ankle. They are not a diagnosis.",
+        "spreadsheet does not run them as formulas. Each header names its unit once, in brackets (`[mm/s]`)",
+        "or as the last part of the name (`duration_s`: seconds). Measures are rounded to the precision in the",
+        "measures table below; the samples files keep the full precision of the recording. These numbers",
+        "describe centre-of-pressure sway; the mediolateral measures reflect side-to-side balance control at",
+        "the hip and ankle. They are not a diagnosis.",
         "",
     ]
+    if headline:
+        lines += [
+            "**Headline measures** (marked ★ below; first among the measures in trials.csv, `headline` = 1 in "
+            "sessions.csv): " + ", ".join(f"`{measure_column(k)}`" for k in headline) + ".",
+            "",
+        ]
 
     def table(title: str, cols: Mapping[str, tuple[str, str]], skip: Iterable[str] = ()) -> None:
         lines.extend([f"## {title}", "", "| column | meaning | unit |", "|---|---|---|"])
@@ -542,16 +727,18 @@ def _dictionary(keys: Sequence[str], *, pseudonymise: bool, n_sessions: int, n_t
     table("references.csv (one row per session, headline measure, leg and reference: where the value stands; "
           "not a diagnosis)", EXPORT_COLUMNS)  # fmt: skip
     lines.extend([
-        "## Measures (columns `<key> [unit]` of trials.csv; `measure` in sessions.csv)",
+        "## Measures (columns `<name> [unit]` of trials.csv; `measure` in sessions.csv is the key)",
         "",
-        "| column | meaning | unit | formula | reference |",
-        "|---|---|---|---|---|",
+        "| column | key | meaning | unit | precision | formula | reference |",
+        "|---|---|---|---|---|---|---|",
     ])  # fmt: skip
     for k in keys:
         info = measure_info(k)
+        star = "★ " if k in headline else ""
         lines.append(
-            f"| `{measure_column(k)}` | {_md(info['description'] or '(not in the catalogue)')} | {_md(info['unit'])} | "
-            f"{_md(info['formula'])} | {_md(info['reference'])} |"
+            f"| {star}`{measure_column(k)}` | `{k}` | {_md(info['description'] or '(not in the catalogue)')} | "
+            f"{_md(info['unit'])} | {_md(_precision_words(info['unit']))} | {_md(_self_contained(info['formula']))} | "
+            f"{_md(_self_contained(info['reference']))} |"
         )
     lines.append("")
     return "\n".join(lines)

@@ -42,6 +42,9 @@ T = TypeVar("T")
 
 _SIDE_WORDS = {s.value: s.words for s in Side}
 _CUE_SIDE = {"stand_left": "left", "stand_right": "right", "step_on_both": "both"}
+#: The load bar's full scale (x body weight) and the room kept for its label to the right (same units).
+_BAR_MAX = 1.3
+_LABEL_SPACE = 0.35
 
 
 def display_available() -> bool:
@@ -122,6 +125,12 @@ class LiveView:
         self.duration_s: float | None = None
         self.countdown: int | None = None
         self.alert: bool = False
+        #: During a rest: its end (board time, s) and the leg that comes next.
+        self.rest_end_s: float | None = None
+        self.next_side: str = ""
+        #: Latest board time seen (s), from samples and events.
+        self.now_s = math.nan
+        self.held_s: float | None = None
         self.finished = False
         self.closed = False
         self.frames = 0
@@ -251,6 +260,7 @@ class LiveView:
         self._x = np.concatenate([self._x, res.cop_ml_mm])[-self._cap:]
         self._y = np.concatenate([self._y, res.cop_ap_mm])[-self._cap:]
         self._total_kg = float(res.total[-1])
+        self.now_s = float(a[-1, 0])
         self._max_total_kg = max(self._max_total_kg, float(np.nanmax(res.total)))
         self.samples_seen += len(batch)
         return len(batch)
@@ -259,12 +269,20 @@ class LiveView:
         self._t, self._x, self._y = np.empty(0), np.empty(0), np.empty(0)
 
     def _apply_event(self, ev: events.Event) -> None:
+        at = float(ev.at_s)
+        if math.isfinite(at):
+            self.now_s = at
+        if isinstance(ev, (events.Countdown, events.TrialStarted, events.SessionEnded)):
+            self.rest_end_s = None
+        if isinstance(ev, (events.Countdown, events.TrialStarted, events.RestStarted, events.SessionEnded)):
+            self.held_s = None
         if isinstance(ev, events.Instruction):
             self.instruction = str(ev.text)
             self.alert = False
             side = _CUE_SIDE.get(ev.cue or "")
-            if side is not None:  # a new stance: start a fresh trace
+            if side is not None:  # a new stance: start a fresh trace (and any rest is over)
                 self.side = side
+                self.rest_end_s = None
                 self._clear_trace()
         elif isinstance(ev, events.Countdown):
             self.countdown = int(ev.seconds_left)
@@ -287,9 +305,12 @@ class LiveView:
             self.instruction = f"{words.capitalize()} detected"
             self.alert = True
         elif isinstance(ev, events.TrialEnded):
-            self.timer_s = float(ev.result.duration_s)
+            self.timer_s = None  # not "0.0 s left": the trial is over, say how long it was held
+            self.held_s = float(ev.result.duration_s)
         elif isinstance(ev, events.RestStarted):
             self.instruction = f"Rest {float(ev.seconds):.0f} s"
+            self.rest_end_s = at + float(ev.seconds) if math.isfinite(at) else None
+            self.next_side = str(ev.next_side or "")
             self.timer_s = None
             self.countdown = None
             self.alert = False
@@ -308,7 +329,8 @@ class LiveView:
         if fig is None:
             import matplotlib.pyplot as plt
 
-            fig = plt.figure(figsize=(13.0, 6.5))
+            with plt.rc_context({"toolbar": "None"}):  # a display for the athlete, not a plot to zoom
+                fig = plt.figure(figsize=(13.0, 6.5))
             try:
                 fig.canvas.manager.set_window_title("balance: live sway")  # type: ignore[union-attr]  # a pyplot figure always has a manager
             except AttributeError:  # headless canvases have no manager
@@ -375,15 +397,18 @@ class LiveView:
         self.ax_info = info
 
         lax = fig.add_subplot(gs[2, :])
-        lax.set_xlim(0.0, 1.2)
+        # the bar runs from 0 to _BAR_MAX (x body weight); the label has its own space to the right of it
+        lax.set_xlim(0.0, _BAR_MAX + _LABEL_SPACE)
         lax.set_ylim(0.0, 1.0)
         lax.set_yticks([])
         lax.set_xticks([0.0, 0.5, 1.0], ["0", "50 %", "100 % body weight"], fontsize=14)
         lax.axvline(1.0, color="0.3", linewidth=2)
-        self._load_bar = Rectangle((0.0, 0.15), 0.0, 0.7, color="0.4")
+        lax.axvline(_BAR_MAX, color="0.8", linewidth=1)
+        self._load_bar = Rectangle((0.0, 0.15), 0.0, 0.7, color="0.4", clip_on=True)
         self._load_bar.set_gid("load-bar")
         lax.add_patch(self._load_bar)
-        self._load_text = lax.text(1.19, 0.5, "", ha="right", va="center", fontsize=22)
+        self._load_text = lax.text(_BAR_MAX + _LABEL_SPACE - 0.01, 0.5, "", ha="right", va="center", fontsize=20,
+                                   clip_on=True)  # fmt: skip
         self.ax_load = lax
 
         self._instr_text.set_gid("instruction")
@@ -425,9 +450,21 @@ class LiveView:
 
         self._side_text.set_text(_SIDE_WORDS.get(self.side or "", ""))
         self._side_text.set_color(color)
+        resting = self.rest_end_s is not None and self.countdown is None
+        if resting:
+            nxt = _SIDE_WORDS.get(self.next_side, "")
+            self._side_text.set_text(f"next: {nxt}" if nxt else "rest")
+            self._side_text.set_color(SIDE_COLORS.get(self.next_side, "0.2"))
         if self.countdown is not None:
             self._timer_text.set_text(f"{self.countdown}")
             self._timer_sub.set_text("get ready")
+        elif resting:
+            left = max(0.0, self.rest_end_s - self.now_s) if math.isfinite(self.now_s) else math.nan
+            self._timer_text.set_text(f"{math.ceil(left):.0f}" if math.isfinite(left) else "")
+            self._timer_sub.set_text("s rest left")
+        elif self.held_s is not None:
+            self._timer_text.set_text(f"{self.held_s:4.1f}")
+            self._timer_sub.set_text("s held")
         elif self.timer_s is not None:
             if self.duration_s:
                 left = max(0.0, self.duration_s - self.timer_s)
@@ -449,7 +486,7 @@ class LiveView:
         full = self.body_mass_kg or max(50.0, self._max_total_kg)
         load = self._total_kg if math.isfinite(self._total_kg) else 0.0
         frac = max(0.0, load) / full
-        self._load_bar.set_width(min(frac, 1.2))
+        self._load_bar.set_width(min(frac, _BAR_MAX))
         ok = 0.9 <= frac <= 1.1 if self.body_mass_kg else True
         self._load_bar.set_color("#009E73" if ok else "#E69F00")
         self._load_text.set_text(f"{load:5.1f} kg")

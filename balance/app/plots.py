@@ -43,6 +43,7 @@ __all__ = [
     "plot_left_right",
     "plot_progress",
     "plot_asymmetry",
+    "session_ticks",
 ]
 
 #: Colour of the left side (Okabe-Ito blue).
@@ -481,23 +482,64 @@ def _dates(dates: Sequence[Any]) -> NDArray[Any]:
 
 
 def _date_axis(ax: "Axes", dts: NDArray[Any]) -> None:
-    """A true time axis, readable from one session (a padded fortnight) to years of them."""
+    """A true time axis (sessions on the same day stay apart, at their times) with a tick at each session.
+
+    The axis spans the sessions plus a margin (a week either side of a single session). Ticks sit at
+    the sessions themselves, thinned so that labels do not collide (first and last always kept);
+    a label gives the date, the time where that date has more than one session, and the year where
+    it changes (the header of a chart gives the first).
+    """
     import matplotlib.dates as mdates
 
-    if dts.size:
-        lo, hi = min(dts), max(dts)
-        pad = max((hi - lo) * 0.04, timedelta(days=7))
-        lo, hi = lo - pad, hi + pad
-        ax.set_xlim(lo, hi)
-        short = (hi - lo) < timedelta(days=120)
-    else:
-        short = False
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
-    ax.xaxis.set_major_locator(locator)
-    if short:
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
-    else:
+    if not dts.size:
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+        ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+        return
+    order = sorted(dts)
+    lo, hi = order[0], order[-1]
+    span = hi - lo
+    pad = timedelta(days=7) if span == timedelta(0) else max(span * 0.06, timedelta(minutes=20))
+    ax.set_xlim(lo - pad, hi + pad)
+    ticks = session_ticks(order)
+    per_day: dict[Any, int] = {}
+    for d in order:
+        per_day[d.date()] = per_day.get(d.date(), 0) + 1
+    labels = []
+    prev_year = None
+    for d in ticks:
+        text = f"{d:%d %b}"
+        if per_day[d.date()] > 1:
+            text += f"\n{d:%H:%M}"
+        if prev_year is not None and d.year != prev_year:
+            text += f"\n{d:%Y}"
+        prev_year = d.year
+        labels.append(text)
+    ax.set_xticks([mdates.date2num(d) for d in ticks], labels)
+
+
+def session_ticks(dts: Sequence[datetime], *, max_ticks: int = 8) -> list[datetime]:
+    """Session times to put ticks at: every session whose label has room, at most ``max_ticks``.
+
+    Walking from the first session, a session gets a tick when it is at least 1/(``max_ticks`` - 1)
+    of the span after the previous tick; the last session always gets one (replacing a tick too
+    close before it)."""
+    order = sorted(dts)
+    if len(order) <= 1:
+        return order
+    span = order[-1] - order[0]
+    if span == timedelta(0):
+        return order[:1]
+    gap = span / max(max_ticks - 1, 1)
+    kept = [order[0]]
+    for d in order[1:]:
+        if d - kept[-1] >= gap:
+            kept.append(d)
+    if kept[-1] != order[-1]:
+        if len(kept) > 1 and order[-1] - kept[-1] < gap:
+            kept.pop()
+        kept.append(order[-1])
+    return kept
 
 
 def _spread_err(values: NDArray[np.float64], spread: ArrayLike | None) -> NDArray[np.float64] | None:
@@ -592,7 +634,8 @@ def plot_progress(
     _date_axis(ax, dts)
     ax.set_ylabel(unit)
     if label:
-        ax.set_title(label, loc="left", fontsize="medium")
+        # room between the title and the axes for the legend, which sits above the data, off the bands
+        ax.set_title(label, loc="left", fontsize="medium", pad=18.0 if legend else 6.0)
     ax.grid(True, linewidth=0.4, alpha=0.5)
     if legend:
         from matplotlib.patches import Patch
@@ -603,7 +646,9 @@ def plot_progress(
         if ml is not None and mr is not None and np.isfinite(ml) and np.isfinite(mr):
             vals = f"{ml:.3g} {unit}" if ml == mr else f"L {ml:.3g}, R {mr:.3g} {unit}"
             handles.append(Patch(facecolor="0.6", alpha=0.35, label=f"baseline \u00b1 {mdc_label} ({vals.strip()})"))
-        ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=3, frameon=False)
+        # one row (a reference band adds a fourth entry), so it stays in the room above the axes
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize="small", ncols=len(handles),
+                  frameon=False, borderaxespad=0.1, borderpad=0.1)  # fmt: skip
     return _fig(ax)
 
 

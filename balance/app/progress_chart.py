@@ -62,7 +62,7 @@ class MeasureProgress:
     condition : str
         The condition drawn (``eyes_open`` ...).
     dates : list of datetime
-        One per session, oldest first (naive UTC).
+        One per session, oldest first (naive, local time).
     session_ids : list
         Session ids, same order.
     left, right : ndarray, shape (S,)
@@ -112,9 +112,9 @@ def _when(v: Any) -> datetime:
     from datetime import timezone
 
     d = v if isinstance(v, datetime) else datetime.fromisoformat(str(v).replace("Z", "+00:00"))
-    if d.tzinfo is not None:
-        d = d.astimezone(timezone.utc).replace(tzinfo=None)
-    return d
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=timezone.utc)  # the store keeps UTC
+    return d.astimezone().replace(tzinfo=None)  # the coach reads the local date and time
 
 
 def main_condition(points: Sequence[Any]) -> str:
@@ -201,6 +201,7 @@ def progress_figure(
     labels: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
     reference_bands: Mapping[str, tuple[float, float, str]] | None = None,
+    fit: bool = False,
 ) -> "Figure":
     """Draw the progress page (A4 portrait): per measure, L/R over time and the asymmetry.
 
@@ -215,6 +216,9 @@ def progress_figure(
     reference_bands : mapping, optional
         Measure key -> ``(low, high, label)``: a reference band drawn behind the athlete's
         lines (``balance.app.references.progress_bands``: published or squad P25-P75).
+    fit : bool, optional
+        Size the page to its content (A4 width, the height the measures need: one measure is a
+        third of a page) instead of a full A4 page; used for PNG files.
 
     Returns
     -------
@@ -240,10 +244,15 @@ def progress_figure(
             units[d.measure] = catalogue.unit(d.measure)
 
     n = len(data)
-    fig = Figure(figsize=A4_PORTRAIT_IN, dpi=100)
-    ratios = [0.5] + [2.0, 1.15, 0.72] * n
-    gs = fig.add_gridspec(1 + 3 * n, 1, height_ratios=ratios, left=0.1, right=0.97, top=0.975, bottom=0.065,
-                          hspace=0.5)
+    width_in, a4_height_in = A4_PORTRAIT_IN
+    # inches: top margin, header, one measure (plot, asymmetry, words), bottom margin (ticks and footer)
+    top_in, header_in, bottom_in = 0.29, 0.95, 0.76
+    measure_in = (a4_height_in - top_in - header_in - bottom_in) / MEASURES_PER_PAGE
+    height_in = top_in + header_in + n * measure_in + bottom_in if fit else a4_height_in
+    fig = Figure(figsize=(width_in, height_in), dpi=100)
+    ratios = [header_in / measure_in * 3.87] + [2.0, 1.15, 0.72] * n  # 3.87: the three rows of one measure
+    gs = fig.add_gridspec(1 + 3 * n, 1, height_ratios=ratios, left=0.1, right=0.97, top=1.0 - top_in / height_in,
+                          bottom=bottom_in / height_in, hspace=0.5)  # fmt: skip
     hx = fig.add_subplot(gs[0], label="header")
     hx.set_axis_off()
     hx.text(0.0, 1.0, "Balance progress", fontsize=15, fontweight="bold", va="top", transform=hx.transAxes)
@@ -295,7 +304,7 @@ def progress_figure(
             "baseline (first session); shaded: baseline \u00b1 MDC95 (1.96\u00b7\u221a2\u00b7SEM from this "
             "athlete's repeated trials): points outside changed by more than measurement noise. "
             "SI = 100\u00b7(R\u2212L)/((R+L)/2), + means the right sways more. Describes sway; not a diagnosis.")
-    fig.text(0.1, 0.012, "\n".join(textwrap.wrap(foot, 150)), fontsize=6.5, color="0.35", va="bottom")
+    fig.text(0.1, 0.14 / height_in, "\n".join(textwrap.wrap(foot, 150)), fontsize=6.5, color="0.35", va="bottom")
     return fig
 
 
@@ -356,8 +365,8 @@ def write_progress(
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"Title": f"Balance progress: {athlete}"}
     if fmt == "png":
-        progress_figure(pages[0], athlete=athlete, protocol=protocol,
-                        reference_bands=reference_bands).savefig(out, format="png", dpi=dpi, metadata=meta)
+        progress_figure(pages[0], athlete=athlete, protocol=protocol, reference_bands=reference_bands,
+                        fit=True).savefig(out, format="png", dpi=dpi, metadata=meta)  # fmt: skip
         return out
     from matplotlib.backends.backend_pdf import PdfPages
 

@@ -304,7 +304,7 @@ def panel_text(store: Any, session: Any, *, squad: SquadFilter | None = None) ->
 EXPORT_COLUMNS: dict[str, tuple[str, str]] = {
     "athlete_code": ("Athlete's code (as in the other files)", ""),
     "session_id": ("Session number in the history database", ""),
-    "date": ("Date of the session (YYYY-MM-DD, UTC)", ""),
+    "date": ("Date of the session in local time (YYYY-MM-DD)", ""),
     "protocol": ("Test protocol", ""),
     "condition": ("Condition (eyes_open, eyes_closed, ...)", ""),
     "side": ("left, right, both (two-legged stance), or 'left vs right' (asymmetry rows)", ""),

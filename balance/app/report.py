@@ -642,7 +642,8 @@ def session_report_figure(session: Any, *, data: ReportData | None = None, refer
     return fig
 
 
-def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150, references: Any = None) -> Path:
+def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150, references: Any = None,
+                         show_name: bool = False) -> Path:  # fmt: skip
     """Write the one-page A4 report of ``session`` as a PDF or PNG.
 
     Parameters
@@ -655,6 +656,9 @@ def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150, 
         Resolution of a PNG (dots per inch; 150 gives 1240 x 1754 pixels).
     references : balance.app.references.SessionReferences, optional
         The "Against reference" panel's verdicts (``balance.app.references.session_references``).
+    show_name : bool, optional
+        Print the athlete's stored name beside the code (default: the code only, so a report
+        shared or printed does not name the person).
 
     Returns
     -------
@@ -671,6 +675,13 @@ def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150, 
     if fmt not in ("pdf", "png"):
         raise ValueError(f"report file {out} must end in .pdf or .png (got {out.suffix or 'no suffix'!r})")
     d = report_data(session)
+    name = _get(_get(session, "athlete", None), "name", None)
+    if show_name and name:
+        import dataclasses
+
+        from balance.app.store import printable  # names stored by older versions may hold escapes
+
+        d = dataclasses.replace(d, athlete=f"{printable(str(name))} ({d.athlete})")
     fig = session_report_figure(session, data=d, references=references)
     out.parent.mkdir(parents=True, exist_ok=True)
     meta: dict[str, Any]

@@ -9,6 +9,7 @@ If a trial cannot be saved (full disk), the run stops at once and says where the
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -45,6 +46,8 @@ class RunOutcome:
         Why the session did not complete (board lost, disk full, stopped), in plain words.
     status : str
         ``complete`` or ``incomplete`` (as stored).
+    discarded : bool
+        Stopped with Ctrl-C before any trial was saved: the empty session was deleted, not kept.
     """
 
     session_id: int
@@ -53,6 +56,7 @@ class RunOutcome:
     raw_dir: Path | None = None
     error: str | None = None
     status: str = "complete"
+    discarded: bool = False
 
 
 class StoreRecorder:
@@ -174,6 +178,7 @@ def run_session(
                     confirm=confirm)  # fmt: skip
     result = None
     error: str | None = None
+    interrupted = False
     try:
         if live:
             from balance.app.live import LiveView, run_live
@@ -182,15 +187,16 @@ def run_session(
             engine.add_listener(view)
             result = run_live(engine.run, view=view, stop=engine.stop)
         else:
-            engine.start()
             try:
+                engine.start()  # Ctrl-C can land while the thread starts, too
                 while True:
                     result = engine.join(0.2)
                     if result is not None or not engine.running:
                         break
             except KeyboardInterrupt:
+                interrupted = True
                 engine.stop()
-                result = engine.join()
+                result = engine.join() if engine._thread is not None else None
                 error = "stopped with Ctrl-C; the trials recorded so far are saved"
     except SessionAborted as err:
         result = err.result
@@ -209,6 +215,17 @@ def run_session(
         )
     elif error is None and result is not None and result.status != "complete":
         error = result.error or f"session {result.status}"
+    if interrupted and not recorder.trial_ids and recorder.error is None:
+        # Ctrl-C before the first trial ended: nothing was recorded, so leave no empty session behind
+        try:
+            if store.discard_empty_session(sid):
+                with contextlib.suppress(OSError):
+                    raw_dir.rmdir()  # only when empty
+                return RunOutcome(session_id=sid, result=result, raw_dir=raw_dir, status="discarded",
+                                  error="stopped with Ctrl-C before the first trial: nothing was saved",
+                                  discarded=True)  # fmt: skip
+        except Exception:  # noqa: BLE001 - then it is closed as incomplete below, as before
+            pass
     comparison = result.comparison if result is not None else None
     status = "complete" if error is None else "incomplete"
     try:

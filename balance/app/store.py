@@ -875,6 +875,73 @@ class Store:
             raw_files=n_files, raw_bytes=n_bytes, raw_errors=tuple(errors),
         )  # fmt: skip
 
+    def assign_athlete(self, source: str | Athlete, target: str) -> tuple[Athlete, int]:
+        """Give everything of ``source`` (typically a guest code, ``balance test --guest``) to ``target``.
+
+        ``target`` names an existing athlete (name or code): every session of ``source`` moves to
+        that athlete and ``source`` is removed (a merge). Otherwise ``source`` keeps its code and is
+        given the name ``target`` (a rename: its id, and so its raw folder, stay). In a merge the raw
+        recordings follow their sessions, from ``raw/athlete_<source id>/`` to ``raw/athlete_<target id>/``
+        (:meth:`athlete_raw_dir`), and the trials' ``raw_path`` are updated in the same transaction; if a
+        file cannot be moved, everything is put back and nothing changes. A session of ``source`` still
+        being recorded (open, its lock held by a running test) is refused: assign once the test is over.
+
+        Returns
+        -------
+        (Athlete, int)
+            The athlete who now holds the sessions, and the number of sessions moved.
+        """
+        src = self.get_athlete(source)
+        dst = self.find_athlete(target)
+        if dst is None:
+            return self.update_athlete(src, name=target), src.n_sessions
+        if dst.id == src.id:
+            raise StoreError(f"{printable(target)!r} is {src.label} ({printable(src.code)}) already: nothing to assign")
+        self.close_abandoned_sessions()  # sessions of processes that died are closed first
+        with self._lock:
+            running = [r[0] for r in self._db.execute(
+                "SELECT id FROM sessions WHERE athlete_id = ? AND status = 'open' ORDER BY id", (src.id,))]  # fmt: skip
+        if running:
+            raise StoreError(f"session {running[0]} of {printable(src.code)} is still being recorded: assign it "
+                             "once the test is over")  # fmt: skip
+        src_dir, dst_dir = self.athlete_raw_dir(src).resolve(), self.athlete_raw_dir(dst).resolve()
+        moved: list[tuple[Path, Path]] = []
+        try:
+            with self._tx() as db:
+                trials = db.execute(
+                    "SELECT t.id, t.raw_path FROM trials t JOIN sessions s ON t.session_id = s.id "
+                    "WHERE s.athlete_id = ? AND t.raw_path IS NOT NULL", (src.id,)
+                ).fetchall()
+                if src_dir.is_dir():
+                    for d in sorted(src_dir.iterdir()):
+                        dest = dst_dir / d.name
+                        if dest.exists():
+                            raise StoreError(f"cannot move {d} to {dest}: it exists; nothing was changed")
+                        ensure_private_dir(dst_dir)
+                        os.replace(d, dest)
+                        moved.append((d, dest))
+                for tid, raw in trials:
+                    try:
+                        rel = Path(raw).relative_to(src_dir)
+                    except ValueError:
+                        continue  # a file outside the athlete's folder (imported): left where it is
+                    db.execute("UPDATE trials SET raw_path = ? WHERE id = ?", (str(dst_dir / rel), tid))
+                n = db.execute("UPDATE sessions SET athlete_id = ? WHERE athlete_id = ?", (dst.id, src.id)).rowcount
+                db.execute(
+                    "UPDATE athletes SET mass_kg = coalesce(mass_kg, ?), birth_year = coalesce(birth_year, ?), "
+                    "sex = coalesce(sex, ?), group_tag = coalesce(group_tag, ?) WHERE id = ?",
+                    (src.mass_kg, src.birth_year, src.sex, src.group, dst.id),
+                )
+                db.execute("DELETE FROM athletes WHERE id = ?", (src.id,))
+        except BaseException:
+            for a, b in reversed(moved):
+                with contextlib.suppress(OSError):
+                    os.replace(b, a)
+            raise
+        with contextlib.suppress(OSError):
+            src_dir.rmdir()
+        return self._get_athlete_by_id(dst.id), int(n)
+
     def athlete_raw_dir(self, athlete: str | Athlete) -> Path:
         """Where raw recordings of this athlete go (``<raw dir>/athlete_<id>``); not created.
 
@@ -1076,6 +1143,14 @@ class Store:
         """Delete a session and its trials and measures (a failed import); its files are the caller's."""
         with self._tx() as db:
             db.execute("DELETE FROM sessions WHERE id = ?", (int(session_id),))
+
+    def discard_empty_session(self, session_id: int) -> bool:
+        """Delete session ``session_id`` if no trial was saved in it (a test stopped before its first trial);
+        True if it was deleted. A session with any trial is never touched."""
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM trials WHERE session_id = ? LIMIT 1", (session_id,)).fetchone():
+                return False
+            return db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
 
     def set_session_comparison(self, session_id: int, comparison: Mapping[str, Any]) -> None:
         """Store (or replace) the left/right comparison of a session."""

@@ -277,3 +277,64 @@ def test_real_window_under_xvfb_redraws_and_closing_stops_the_test(tmp_path) -> 
     assert int(n_trials) >= 1 and first == "complete"  # ... and kept what was recorded
     assert float(wall_s) < 15.0  # promptly (a hang would take the 120 s timeout)
     assert float(fps) > 0.0  # the window redrew while the trial ran (its rate: bench/bench_pictures.py)
+
+
+def test_window_has_no_matplotlib_toolbar(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    seen: list[str] = []
+    real_figure = plt.figure
+
+    def figure(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        seen.append(str(matplotlib.rcParams["toolbar"]))
+        return real_figure(*a, **k)
+
+    monkeypatch.setattr(plt, "figure", figure)
+    view = live.LiveView()
+    assert seen == ["None"]  # the window is made without the zoom/pan toolbar
+    view.close()
+
+
+def _sample_at(t_s: float, kg: float = 70.0):  # noqa: ANN202
+    from drivers.base import Sample
+
+    return Sample(t_s, kg / 4, kg / 4, kg / 4, kg / 4)
+
+
+def test_rest_screen_counts_down_and_names_the_next_leg() -> None:
+    from types import SimpleNamespace
+
+    view = live.LiveView(body_mass_kg=70.0)
+    view.on_event(ev.TrialStarted("left", 1, duration_s=30.0, at_s=70.0))
+    view.on_sample(_sample_at(100.0))
+    view.on_event(ev.TrialEnded(SimpleNamespace(duration_s=30.0), at_s=100.0))  # type: ignore[arg-type]
+    view.on_event(ev.Instruction("Done: stand on both feet", cue="step_on_both", at_s=100.0))
+    view.update()
+    timer = find_artists(view.fig, "timer")[0].get_text().strip()
+    assert "left" not in view._timer_sub.get_text() and timer == "30.0"  # held 30 s, not "0.0 s left"
+    view.on_event(ev.RestStarted(10.0, at_s=100.5, next_side="right"))
+    view.on_event(ev.Instruction("Rest for 10 s, standing on both feet", cue="rest", at_s=100.5))
+    view.on_sample(_sample_at(103.7))
+    view.update()
+    assert find_artists(view.fig, "timer")[0].get_text() == "7"
+    assert view._timer_sub.get_text() == "s rest left"
+    assert find_artists(view.fig, "side")[0].get_text() == "next: RIGHT leg"
+    view.on_event(ev.Instruction("Stand on your RIGHT leg: lift your left foot", cue="stand_right", at_s=110.6))
+    view.update()
+    assert find_artists(view.fig, "side")[0].get_text() == "RIGHT leg" and view.rest_end_s is None
+
+
+@pytest.mark.parametrize("kg", [0.0, 70.0, 140.0, 400.0])
+def test_load_bar_and_label_stay_inside_their_box(kg: float) -> None:
+    view = live.LiveView(body_mass_kg=70.0)
+    view.on_sample(_sample_at(1.0, kg))
+    view.update()
+    view.save(__import__("io").BytesIO(), format="png")  # a full draw
+    r = view.fig.canvas.get_renderer()
+    box = view.ax_load.get_window_extent(r)
+    bar = find_artists(view.fig, "load-bar")[0].get_window_extent(r)
+    text = view._load_text.get_window_extent(r)
+    for bb in (bar, text):
+        assert box.x0 - 0.5 <= bb.x0 and bb.x1 <= box.x1 + 0.5 and box.y0 - 0.5 <= bb.y0 and bb.y1 <= box.y1 + 0.5
+    assert bar.x1 <= text.x0  # the label never sits on the bar

@@ -12,7 +12,7 @@ from drivers import wii_protocol as wp
 from drivers.base import SampleFlag
 from drivers.errors import BoardDisconnected, BoardNotFound, BoardTimeout, CalibrationError, ProtocolError
 from drivers.fake_wii import KENNER_CALIBRATION, FakeWiiBoard
-from drivers.wii import WiiBalanceBoard, setup_help
+from drivers.wii import WiiBalanceBoard
 
 
 def h(text: str) -> bytes:
@@ -252,15 +252,82 @@ def test_missing_hid_library_says_what_to_install(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(sys.modules, "hid", None)  # import hid -> ImportError
     monkeypatch.setitem(sys.modules, "hidraw", None)
     b = WiiBalanceBoard()
-    with pytest.raises(BoardNotFound, match="libhidapi"):
+    with pytest.raises(BoardNotFound, match="pip install --force-reinstall hidapi") as exc:
         b.open()
+    assert "libhidapi-hidraw0" not in str(exc.value) and "apt-get" not in str(exc.value)
 
 
-def test_setup_help_per_os() -> None:
-    linux = setup_help("linux")
-    assert "hid-wiimote" in linux and "udev" in linux and "--board evdev" in linux and "--board sim" in linux
-    assert "brew install hidapi" in setup_help("darwin")
-    assert "hidapi.dll" in setup_help("win32")
+def test_shadowing_pypi_hid_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyPI `hid` without a system library raises this ImportError and hides cython-hidapi's `hid`."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name: str, *a: object, **k: object) -> object:
+        if name in ("hid", "hidraw"):
+            raise ImportError("Unable to load any of the following libraries:libhidapi-hidraw.so libhidapi.so")
+        return real_import(name, *a, **k)
+
+    monkeypatch.delitem(sys.modules, "hid", raising=False)
+    monkeypatch.delitem(sys.modules, "hidraw", raising=False)
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(BoardNotFound, match="pip uninstall -y hid"):
+        WiiBalanceBoard().open()
+
+
+class _FakeHidapiDevice:
+    """cython-hidapi's ``device`` object API over the byte-level fake: open_path, read -> list[int], write."""
+
+    fakes: list[FakeWiiBoard] = []
+
+    def __init__(self) -> None:
+        self.fake: FakeWiiBoard | None = None
+        self.opened: bytes | None = None
+
+    def open_path(self, path: bytes) -> None:
+        assert isinstance(path, bytes)  # cython-hidapi wants bytes
+        self.opened = path
+        self.fake = self.fakes[-1]
+
+    def write(self, buff: bytes) -> int:
+        assert self.fake is not None
+        return self.fake.write(bytes(buff))
+
+    def read(self, max_length: int, timeout_ms: int = 0) -> list[int]:
+        assert self.fake is not None
+        return list(self.fake.read(max_length, timeout_ms))
+
+    def close(self) -> None:
+        pass
+
+
+def _fake_hidapi_module(name: str, fake: FakeWiiBoard, path: bytes) -> object:
+    import types
+
+    mod = types.ModuleType(name)
+    _FakeHidapiDevice.fakes = [fake]
+    mod.device = _FakeHidapiDevice  # type: ignore[attr-defined]
+    mod.enumerate = lambda vid=0, pid=0: (  # type: ignore[attr-defined]
+        [{"path": path, "vendor_id": vid, "product_id": pid, "serial_number": "00:1f:32:aa:bb:cc",
+          "product_string": wp.PRODUCT_NAME}] if (vid, pid) == (wp.VENDOR_ID, wp.PRODUCT_IDS[0]) else []
+    )  # fmt: skip
+    return mod
+
+
+@pytest.mark.parametrize("platform, module", [("linux", "hidraw"), ("darwin", "hid"), ("win32", "hid")])
+def test_opens_through_the_hidapi_module_shape(monkeypatch: pytest.MonkeyPatch, platform: str, module: str) -> None:
+    """PyPI hidapi: ``hidraw.device()`` on Linux (sees Bluetooth), ``hid.device()`` elsewhere; read gives list[int]."""
+    fake = FakeWiiBoard(load=(10.0, 12.0, 14.0, 16.0), temperature=0x1A)
+    path = b"/dev/hidraw-fake" if platform == "linux" else b"\\?\\HID#fake"
+    other = "hid" if module == "hidraw" else "hidraw"
+    monkeypatch.setitem(sys.modules, module, _fake_hidapi_module(module, fake, path))
+    monkeypatch.setitem(sys.modules, other, None)  # only the expected module can be used
+    monkeypatch.setattr(sys, "platform", platform)
+    with WiiBalanceBoard(clock=fake.now, temperature_correction=False) as b:
+        samples = read_n(b, 5)
+        assert b.info.serial == "00:1f:32:aa:bb:cc"
+    np.testing.assert_allclose(samples[-1].corners_kg, (10.0, 12.0, 14.0, 16.0), atol=0.011)
+    assert fake.written[0] == h("15 00")
 
 
 def test_hid_not_imported_by_drivers_package() -> None:
@@ -317,3 +384,15 @@ def test_clone_streaming_through_the_init() -> None:
         samples = read_n(b, 10)
     assert fake.n_data > 10  # data arrived during the init too, and was skipped
     np.testing.assert_allclose(samples[-1].corners_kg, (4, 5, 6, 7), atol=0.011)
+
+
+def test_depends_on_pypi_hidapi_not_hid() -> None:
+    """PyPI `hidapi` bundles the C library in its wheels; PyPI `hid` needs a system one and shadows `hidapi`."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8")
+    deps = re.search(r"^dependencies = \[(.*?)^\]", text, re.S | re.M)
+    assert deps is not None
+    names = re.findall(r'^\s*"([A-Za-z0-9_.-]+)', deps.group(1), re.M)
+    assert "hidapi" in names and "hid" not in names

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 from balance.app.argtypes import nonneg_float, positive_float, positive_int
+from balance.app.commands._common import EXAMPLES_FORMATTER
 from balance.catalogue import ANALYZE_TABLE
 
 __all__ = [
@@ -77,12 +78,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         epilog=(
             "Exit code 0 when every file was analysed, 1 when any file failed (each failure is "
             "explained on stderr; the other files are still analysed), 2 for usage errors.\n"
-            "Examples:\n"
+            "examples:\n"
             "  balance analyze trial1.csv trial2.csv\n"
             "  balance analyze --raw --json data/hbedb/BDS*.txt.gz > measures.json\n"
             "  balance analyze --preset quijoux --csv plate.csv"
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=EXAMPLES_FORMATTER,
     )
     p.add_argument("recordings", nargs="+", metavar="RECORDING", help="recording files to analyse")
     p.add_argument(

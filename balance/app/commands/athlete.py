@@ -1,4 +1,4 @@
-"""``balance athlete add|list|show|delete``: the people in the history database."""
+"""``balance athlete add|edit|assign|list|show|delete``: the people in the history database."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from balance.app.commands._common import (
     EXAMPLES_FORMATTER,
+    add_athlete_argument,
     add_db_argument,
     add_json_argument,
     fail,
@@ -25,6 +26,7 @@ examples:
   balance athlete show Sam --json
   balance athlete edit Sam --mass-kg 74            # body mass changed
   balance athlete edit Sam --sex F --group "U18 football"   # for reference values and squad norms
+  balance athlete assign GUEST-001 Sam             # a guest's tests go to Sam
   balance athlete delete Sam --yes                 # deletes every session, trial and raw file of Sam
 """
 
@@ -32,34 +34,51 @@ examples:
 def register(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "athlete",
-        help="add, edit, list, show or delete athletes",
+        help="add, edit, assign, list, show or delete athletes",
         description="Manage the athletes in the history database. An athlete has a name and/or a "
         "pseudonymous code (A001, A002... unless you choose one), and optionally a birth year and body mass.",
         epilog=EXAMPLES,
         formatter_class=EXAMPLES_FORMATTER,
     )
     sub = p.add_subparsers(dest="athlete_command", metavar="ACTION")
-    add = sub.add_parser("add", help="add an athlete", epilog=EXAMPLES, formatter_class=EXAMPLES_FORMATTER)
+    add = sub.add_parser("add", help="add an athlete", description="Add an athlete by name and/or code.",
+                         epilog=EXAMPLES, formatter_class=EXAMPLES_FORMATTER)  # fmt: skip
     add.add_argument("name", nargs="?", help="name (leave out and give --code for a pseudonymous athlete)")
     add.add_argument("--code", help="pseudonymous code (default: A001, A002, ...)")
     add.add_argument("--born", type=int, metavar="YEAR", help="birth year, e.g. 1998")
     add.add_argument("--mass-kg", type=float, metavar="KG", help="body mass in kg")
     add.add_argument("--notes", default="", help="free text")
     _sex_group_arguments(add)
-    edit = sub.add_parser("edit", help="change name, birth year, body mass or notes")
-    edit.add_argument("athlete", help="name or code")
+    edit = sub.add_parser("edit", help="change name, birth year, body mass, sex, group or notes",
+                          description="Change an athlete's name, birth year, body mass, sex, group or notes.",
+                          epilog=EXAMPLES, formatter_class=EXAMPLES_FORMATTER)  # fmt: skip
+    add_athlete_argument(edit)
     edit.add_argument("--name", help="new name")
     edit.add_argument("--born", type=int, metavar="YEAR", help="birth year")
     edit.add_argument("--mass-kg", type=float, metavar="KG", help="body mass in kg")
     edit.add_argument("--notes", default=None, help="free text (replaces the old notes)")
     _sex_group_arguments(edit, clear=True)
-    lst = sub.add_parser("list", help="list athletes")
-    show = sub.add_parser("show", help="one athlete and their sessions")
-    show.add_argument("athlete", help="name or code")
-    delete = sub.add_parser("delete", help="delete an athlete and ALL their data")
-    delete.add_argument("athlete", help="name or code")
+    assign = sub.add_parser(
+        "assign", help="give a guest's sessions to a named athlete",
+        description="Give every session of GUEST (a code from `balance test --guest`) to NAME: when NAME is an "
+        "existing athlete the sessions are merged into theirs and the guest is removed; otherwise the guest is "
+        "renamed NAME. Raw recordings move with their sessions.",
+        epilog=EXAMPLES, formatter_class=EXAMPLES_FORMATTER,
+    )  # fmt: skip
+    assign.add_argument("guest", metavar="GUEST", help="the guest code (or any athlete's name or code)")
+    assign.add_argument("name", metavar="NAME", help="the athlete to give the sessions to (existing or new name)")
+    lst = sub.add_parser("list", help="list athletes", description="List every athlete with their sessions.",
+                         epilog=EXAMPLES, formatter_class=EXAMPLES_FORMATTER)  # fmt: skip
+    show = sub.add_parser("show", help="one athlete and their sessions",
+                          description="One athlete's details and the list of their sessions.",
+                          epilog=EXAMPLES, formatter_class=EXAMPLES_FORMATTER)  # fmt: skip
+    add_athlete_argument(show)
+    delete = sub.add_parser("delete", help="delete an athlete and ALL their data",
+                            description="Delete an athlete with every session, trial and raw recording file.",
+                            epilog=EXAMPLES, formatter_class=EXAMPLES_FORMATTER)  # fmt: skip
+    add_athlete_argument(delete)
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    for q in (add, edit, lst, show, delete):
+    for q in (add, edit, assign, lst, show, delete):
         add_db_argument(q)
         add_json_argument(q)
     p.set_defaults(_athlete_parser=p)
@@ -84,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
         args._athlete_parser.print_help()
         return 2
     try:
-        return {"add": _add, "edit": _edit, "list": _list, "show": _show, "delete": _delete}[action](args)
+        return {"add": _add, "edit": _edit, "assign": _assign, "list": _list, "show": _show,
+                "delete": _delete}[action](args)  # fmt: skip
     except StoreError as err:
         return fail("athlete", str(err))
 
@@ -126,6 +146,20 @@ def _edit(args: argparse.Namespace) -> int:
             print_json(_athlete_dict(a))
         else:
             print(f"updated {a.label} ({a.code})")
+    return 0
+
+
+def _assign(args: argparse.Namespace) -> int:
+    with open_store(args, create=False) as store:
+        src = store.get_athlete(args.guest)
+        merged = store.find_athlete(args.name) is not None
+        a, n = store.assign_athlete(src, args.name)
+        if args.json:
+            print_json({**_athlete_dict(a), "from": src.code, "sessions_moved": n, "merged": merged})
+        elif merged:
+            print(f"{n} session(s) of {src.code} given to {a.label} ({a.code}); {src.code} removed")
+        else:
+            print(f"{src.code} is now {a.label} (code {a.code}), {n} session(s)")
     return 0
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from balance.app.commands._common import (
     EXAMPLES_FORMATTER,
+    add_athlete_argument,
     add_db_argument,
     add_json_argument,
     fail,
@@ -20,10 +21,15 @@ examples:
   balance export Sam --out sam_export
   balance export --all --out clinic_2026-03 --pseudonymise     # codes P001..., no names
   balance export Sam --out sam_export --overwrite --no-samples
+  balance export Sam --out sam_export --excel     # Excel, double-click, your locale
+  balance export Sam --out sam_export --sep ';' --decimal ','   # e.g. German Excel
+
+--excel: UTF-8 with a byte-order mark and, where your locale writes 3,14, fields split by ';' and
+decimal commas (what Excel expects there); elsewhere ',' and '.'. Without it: ',' and '.' (pandas, R).
 
 writes (into a new folder, all at once):
-  trials.csv           one row per trial (every measure, unit in the column name)
-  sessions.csv         one row per session and measure: left, right, symmetry index, MDC, flag
+  trials.csv           one row per trial: headline measures first, every measure
+  sessions.csv         one row per session and measure: left, right, R vs L, MDC
   athletes.csv         who is in the export
   samples/trial_<id>.csv   time, four corner loads, CoP of each trial
   DATA_DICTIONARY.md   every column: meaning, unit, formula, reference
@@ -39,13 +45,19 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=EXAMPLES_FORMATTER,
     )
-    p.add_argument("athlete", nargs="*", help="name(s) or code(s) of the athlete(s) to export")
+    add_athlete_argument(p, required=False, many=True, help="name(s) or code(s) of the athlete(s) to export")
     p.add_argument("--all", action="store_true", help="export every athlete")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to create")
     p.add_argument("--pseudonymise", "--pseudonymize", action="store_true",
                    help="replace codes by P001, P002...; leave out names, birth years and board serials")  # fmt: skip
     p.add_argument("--no-samples", action="store_true", help="leave out samples/ (measures only)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    g = p.add_argument_group("spreadsheet format")
+    g.add_argument("--excel", action="store_true",
+                   help="what Excel opens by double-click in your locale: ';' and decimal ',' where the locale "
+                   "uses a decimal comma, else ',' and '.'")  # fmt: skip
+    g.add_argument("--sep", metavar="C", default=None, help="field separator (default ','; e.g. ';' or tab: $'\\t')")
+    g.add_argument("--decimal", metavar="C", default=None, choices=(".", ","), help="decimal mark (default '.')")
     add_db_argument(p)
     add_json_argument(p)
     return p
@@ -69,6 +81,14 @@ def run(args: argparse.Namespace) -> int:
         if show_progress and (done == total or done % 10 == 0):
             print(f"\rwriting samples: {done}/{total} trials", end="\n" if done == total else "", file=sys.stderr)
 
+    from balance.app.export import CsvDialect, excel_dialect
+
+    try:
+        base = excel_dialect() if args.excel else CsvDialect()
+        sep = args.sep if args.sep is not None else (";" if args.decimal == "," and not args.excel else base.sep)
+        dialect = CsvDialect(sep, args.decimal or base.decimal)
+    except ExportError as err:
+        raise UsageError(str(err)) from err
     try:
         with open_store(args, create=False) as store:
             res = export_history(
@@ -79,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
                 include_samples=not args.no_samples,
                 overwrite=args.overwrite,
                 progress=progress,
+                dialect=dialect,
             )
     except (StoreError, ExportError) as err:
         return fail("export", str(err))
@@ -87,5 +108,6 @@ def run(args: argparse.Namespace) -> int:
                     "trials": res.n_trials, "files": [str(f) for f in res.files]})  # fmt: skip
     else:
         print(f"exported {res.n_athletes} athlete(s), {res.n_sessions} session(s), {res.n_trials} trial(s) to {res.out_dir}")
-        print("  open trials.csv and sessions.csv in a spreadsheet; DATA_DICTIONARY.md explains every column")
+        how = f"separator {dialect.sep!r}, decimal {dialect.decimal!r}"
+        print(f"  open trials.csv and sessions.csv in a spreadsheet ({how}); DATA_DICTIONARY.md explains every column")
     return 0

@@ -7,6 +7,7 @@ from typing import Any
 
 from balance.app.commands._common import (
     EXAMPLES_FORMATTER,
+    add_athlete_argument,
     add_db_argument,
     add_json_argument,
     fail,
@@ -41,7 +42,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=EXAMPLES_FORMATTER,
     )
-    p.add_argument("athlete", help="name or code")
+    add_athlete_argument(p)
     p.add_argument("--measure", action="append", metavar="KEY",
                    help=f"measure key (repeatable; default {', '.join(DEFAULT_MEASURES)})")  # fmt: skip
     p.add_argument("--protocol", default="single-leg", help="protocol (default single-leg; 'all' for every one)")
@@ -103,6 +104,19 @@ def history_data(store: Any, athlete: Any, measure: str, *, protocol: str | None
     return out
 
 
+def _local_time(iso: str) -> str:
+    """A stored UTC time as the coach reads it: local date and time to the minute (``2026-03-02 10:00``)."""
+    from datetime import datetime, timezone
+
+    try:
+        t = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except ValueError:
+        return str(iso)[:16]
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return f"{t.astimezone():%Y-%m-%d %H:%M}"
+
+
 def run(args: argparse.Namespace) -> int:
     from balance.app.commands._common import safe_output
 
@@ -141,18 +155,32 @@ def run(args: argparse.Namespace) -> int:
         for r in d["sessions"]:
             si = r["symmetry_index_pct"]
             row = [
-                r["started_at"][:10], r["condition"], f"{fmt_num(r['left_mean'])} ({r['n_left']})",
-                f"{fmt_num(r['right_mean'])} ({r['n_right']})", "–" if si is None else f"{si:+.0f} %",
+                _local_time(r["started_at"]), r["session_id"], r["condition"], f"{fmt_num(r['left_mean'])} ({r['n_left']})",
+                f"{fmt_num(r['right_mean'])} ({r['n_right']})", "–" if si is None else f"{si:+.1f} %",
             ]  # fmt: skip
             if with_both:
                 row.append(f"{fmt_num(r['both_mean'])} ({len(r['both'])})")
             table.append(row)
-        header = ["date", "condition", "left (n)", "right (n)", "R vs L"] + (["both feet (n)"] if with_both else [])
-        print(format_table(header, table, right=lambda i: i >= 2))
+        header = ["date and time", "session", "condition", "left (n)", "right (n)", "R vs L"] + (
+            ["both feet (n)"] if with_both else [])  # fmt: skip
+        print(format_table(header, table, right=lambda i: i == 1 or i >= 3))
         if d["progress"] is not None:
+            import shutil
+            import textwrap
+
+            width = max(40, shutil.get_terminal_size((80, 24)).columns)  # the terminal's (COLUMNS), else 80
             for line in d["progress"]["summary"]:
-                print(f"  {line}")
-    print(f"\nLatest session ({latest.date}, {latest.protocol.replace('_', '-')}). {panel}")
-    print("\nR vs L is the symmetry index 100·(R−L)/((R+L)/2). Side-to-side (mediolateral) sway describes "
-          "balance; it is not a diagnosis.")
+                print(textwrap.fill(line, width, initial_indent="  ", subsequent_indent="    ",
+                                    break_on_hyphens=False))  # fmt: skip
+    import shutil
+    import textwrap
+
+    width = max(40, shutil.get_terminal_size((80, 24)).columns)
+    print(f"\nLatest session ({_local_time(latest.started_at)}, session {latest.id}, "
+          f"{latest.protocol.replace('_', '-')}).")  # fmt: skip
+    from balance.app.console import fit_lines
+
+    print(fit_lines(panel, width))
+    print("\n" + textwrap.fill("R vs L is the symmetry index 100·(R−L)/((R+L)/2). Side-to-side (mediolateral) sway "
+                               "describes balance; it is not a diagnosis.", width))
     return 0

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from balance.app.commands._common import EXAMPLES_FORMATTER, add_db_argument, add_json_argument, fail, print_json
+from balance.app.commands._common import (
+    EXAMPLES_FORMATTER,
+    add_athlete_argument,
+    add_db_argument,
+    add_json_argument,
+    fail,
+    print_json,
+)
 
 EXAMPLES = """\
 examples:
@@ -29,7 +36,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=EXAMPLES_FORMATTER,
     )
-    p.add_argument("athlete", help="name or code")
+    add_athlete_argument(p)
     p.add_argument("--out", metavar="FILE", help="output .pdf or .png (default: progress-<code>.pdf here)")
     p.add_argument("--measure", action="append", metavar="KEY",
                    help="measure key (repeatable; default: mean_velocity_ml_mm_s, mean_velocity_mm_s, "

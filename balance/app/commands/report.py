@@ -12,6 +12,7 @@ examples:
   balance report Sam --out report.pdf          # Sam's latest session
   balance report 12 --out session12.png        # session 12 (ids: balance athlete show Sam)
   balance report P07 --db team.db --out p07.pdf --json
+  balance report --athlete Sam --out report.pdf --show-name   # with Sam's name (off by default)
 
 One A4 page: the header (athlete code, date, protocol, conditions, board, software version,
 preprocessing), the left and right statokinesigrams on one scale with the 95 % prediction
@@ -30,9 +31,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=EXAMPLES_FORMATTER,
     )
-    p.add_argument("target", metavar="SESSION|ATHLETE", help="session id, or athlete name/code (latest session)")
+    p.add_argument("target", metavar="SESSION|ATHLETE", nargs="?",
+                   help="session id, or athlete name/code (latest session)")  # fmt: skip
+    p.add_argument("--athlete", metavar="ATHLETE", help="the athlete (their latest session), instead of SESSION|ATHLETE")
     p.add_argument("--out", metavar="FILE", help="output .pdf or .png (default: report-<code>-<session>.pdf here)")
     p.add_argument("--dpi", type=int, default=150, help="PNG resolution in dots per inch (default 150)")
+    p.add_argument("--show-name", action="store_true",
+                   help="put the athlete's name on the report (default: the code only)")  # fmt: skip
     from balance.app.squad import add_squad_arguments
 
     add_squad_arguments(p)
@@ -68,9 +73,12 @@ def run(args: argparse.Namespace) -> int:
         return fail("report", f"--out {args.out} must end in .pdf or .png", code=2)
     if not 30 <= args.dpi <= 600:
         return fail("report", f"--dpi {args.dpi} must be between 30 and 600", code=2)
+    if (args.target is None) == (args.athlete is None):
+        return fail("report", "give a session id or an athlete, e.g. `balance report Sam` or `--athlete Sam`", code=2)
     try:
         with open_store(args, create=False) as store:
-            session = _find_session(store, args.target)
+            session = _find_session(store, args.target) if args.athlete is None else store.latest_session(
+                store.get_athlete(args.athlete))  # fmt: skip
             from balance.app.references import session_references, squad_filter
 
             refs = session_references(store, session, squad=squad_filter(args))
@@ -80,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else Path(f"report-{session.athlete.code}-{session.id}.pdf")
     try:
-        path = write_session_report(session, out, dpi=args.dpi, references=refs)
+        path = write_session_report(session, out, dpi=args.dpi, references=refs, show_name=args.show_name)
     except OSError as err:
         return fail("report", f"could not write {out}: {err.strerror or err}")
     if args.json:

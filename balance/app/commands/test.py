@@ -1,4 +1,4 @@
-"""``balance test single-leg|bilateral|squat|before-after --athlete NAME``: run a guided test and save it."""
+"""``balance test single-leg|bilateral|squat|before-after ATHLETE``: run a guided test and save it."""
 
 from __future__ import annotations
 
@@ -6,23 +6,37 @@ import argparse
 import sys
 from typing import Any
 
-from balance.app.commands._common import EXAMPLES_FORMATTER, add_db_argument, add_json_argument, fail, print_json
+from balance.app.commands._common import (
+    EXAMPLES_FORMATTER,
+    add_athlete_argument,
+    add_db_argument,
+    add_json_argument,
+    fail,
+    print_json,
+)
 
 EXAMPLES = """\
 examples:
-  balance test single-leg --athlete Sam                       # 3 x 30 s per leg, left/right alternating
-  balance test single-leg --athlete Sam --eyes closed --trials 2 --seconds 20
-  balance test bilateral --athlete Sam                        # Romberg: eyes open then closed
-  balance test squat --athlete Sam --reps 5
-  balance test before-after --athlete Sam                     # test, intervention, test again
-  balance test single-leg --athlete Sam --board sim           # try it without a board (simulated)
+  balance test single-leg Sam                 # 3 x 30 s per leg, alternating
+  balance test single-leg --athlete Sam       # the same (--athlete or positional)
+  balance test single-leg Sam --eyes closed --trials 2 --seconds 20
+  balance test single-leg --guest             # no athlete set up: saved as GUEST-001
+  balance athlete assign GUEST-001 Sam        # ... later given to Sam
+  balance test bilateral Sam                  # Romberg: eyes open then closed
+  balance test squat Sam --reps 5
+  balance test before-after Sam               # test, intervention, test again
+  balance test single-leg Sam --board sim     # practise without a board (real speed)
+  balance test single-leg Sam --board sim --fast   # the simulated test in a second
 
-The board: --board wii (default; pair it first, see `balance boards`), evdev (Linux hid-wiimote),
-or sim (a simulated board and person; add --realtime to run at real speed).
-Every sample is saved as it arrives; each trial is saved to the history when it ends.
+The board: wii (default; pair it first, see `balance boards`), evdev (Linux
+hid-wiimote), or sim (a simulated board and person, at real speed; --fast runs
+it as fast as possible). Every sample is saved as it arrives; each trial is
+saved to the history when it ends.
 """
 
 PROTOCOL_CHOICES = ("single-leg", "bilateral", "squat", "before-after")
+#: Boards `balance test` can run on (replay/file boards are for `balance record`/`analyze`).
+TEST_BOARD_CHOICES = ("wii", "evdev", "sim")
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -36,8 +50,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         formatter_class=EXAMPLES_FORMATTER,
     )
     p.add_argument("protocol", choices=PROTOCOL_CHOICES, help="which test")
-    p.add_argument("--athlete", required=True, help="name or code (add one first: balance athlete add NAME)")
-    p.add_argument("--board", default="wii", help="wii (default), evdev, sim, ...")
+    add_athlete_argument(p, required=False, help="name or code (add one first: balance athlete add NAME)")
+    p.add_argument("--guest", action="store_true",
+                   help="no athlete set up: save under a new guest code (GUEST-001, ...); "
+                   "`balance athlete assign GUEST-001 NAME` gives it to an athlete later")  # fmt: skip
+    p.add_argument("--board", default=None, choices=TEST_BOARD_CHOICES,
+                   help="where samples come from (default: the Wii Balance Board if one is found); "
+                   "`balance boards` lists what is attached")  # fmt: skip
     p.add_argument("--trials", type=int, metavar="N", help="trials per leg (default 3 single-leg)")
     p.add_argument("--seconds", type=float, metavar="S", help="seconds per trial (default 30)")
     p.add_argument("--eyes", choices=("open", "closed"), help="single-leg: eyes open (default) or closed")
@@ -48,10 +67,14 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                    help="repeat a failed trial up to N times (default: the protocol's setting)")  # fmt: skip
     p.add_argument("--live", dest="live", action="store_true", default=None, help="show the live sway window")
     p.add_argument("--no-live", dest="live", action="store_false", help="console only")
-    p.add_argument("--realtime", action="store_true", help="sim board: run at real speed (default: as fast as possible)")
+    p.add_argument("--fast", action="store_true",
+                   help="sim board: run as fast as possible instead of at real speed (for scripts and tests)")  # fmt: skip
+    p.add_argument("--realtime", action="store_true", help=argparse.SUPPRESS)  # real speed is the default now
     p.add_argument("--seed", type=int, default=None, help="sim board: random seed")
     p.add_argument("--sim-ratio", type=float, default=1.0, metavar="R",
                    help="sim board: right-leg mediolateral sway relative to left (e.g. 1.4)")  # fmt: skip
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="after the table, every measure's sentence and the definitions (default: headline and flags)")  # fmt: skip
     p.add_argument("--report", metavar="FILE", help="also write the one-page session report (.pdf or .png)")
     from balance.app.squad import add_squad_arguments
 
@@ -82,6 +105,28 @@ def open_test_board(kind: str, *, mass_kg: float | None, realtime: bool, seed: i
     return board
 
 
+def no_board_message(args: argparse.Namespace) -> str:
+    """Two lines: no board was found, and the command that runs the same test on the simulated board."""
+    who = "--guest" if args.guest else _quote(args.athlete or "NAME")
+    return (f"no balance board found (to connect one: balance boards)\n"
+            f"  to practise without one: balance test {args.protocol} {who} --board sim")
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(str(text))
+
+
+def _guest(store: Any) -> Any:
+    """A new guest athlete with the next free code GUEST-001, GUEST-002, ..."""
+    import re
+
+    taken = [int(m.group(1)) for a in store.list_athletes() if (m := re.fullmatch(r"GUEST-(\d+)", a.code))]
+    return store.add_athlete(None, code=f"GUEST-{max(taken, default=0) + 1:03d}",
+                             notes="guest: quick test without an athlete; `balance athlete assign` gives it to one")
+
+
 def live_available(requested: bool | None) -> bool:
     """Use the live window? ``--live`` asks for it, ``--no-live`` refuses it, default: when possible."""
     if requested is False:
@@ -101,12 +146,12 @@ def run(args: argparse.Namespace) -> int:
 
     safe_output()
     from balance.app.commands._common import open_store
-    from balance.app.console import ConsoleUI, session_text
+    from balance.app.console import ConsoleUI, fit_lines, session_text
     from balance.app.errors import UsageError
     from balance.app.runner import run_session
     from balance.app.store import StoreError
     from balance.app.summary import session_measure_rows
-    from drivers.errors import BoardError
+    from drivers.errors import BoardError, BoardNotFound
     from protocols.library import get_protocol
     from protocols.retry import AutoRetry
     from protocols.spec import SpecError
@@ -116,6 +161,11 @@ def run(args: argparse.Namespace) -> int:
                             practice=True if args.practice else None, rest_s=args.rest_s, reps=args.reps)  # fmt: skip
     except (SpecError, ValueError) as err:
         raise UsageError(str(err)) from err
+    if args.guest and args.athlete:
+        raise UsageError(f"--guest saves under a new guest code: leave out the athlete ({args.athlete!r}), or --guest")
+    if not args.guest and not args.athlete:
+        raise UsageError("which athlete? e.g. `balance test single-leg Sam`, or --guest for a quick test "
+                         "without setting one up")  # fmt: skip
     out = sys.stderr if args.json else sys.stdout
     try:
         store = open_store(args)
@@ -123,25 +173,39 @@ def run(args: argparse.Namespace) -> int:
         return fail("test", str(err))
     with store:
         try:
-            athlete = store.get_athlete(args.athlete)
+            athlete = None if args.guest else store.get_athlete(args.athlete)
         except StoreError as err:
             return fail("test", str(err))
         try:
-            board = open_test_board(args.board, mass_kg=athlete.mass_kg, realtime=args.realtime, seed=args.seed,
-                                    ratio=args.sim_ratio)  # fmt: skip
+            board = open_test_board(args.board or "wii", mass_kg=None if athlete is None else athlete.mass_kg,
+                                    realtime=not args.fast, seed=args.seed, ratio=args.sim_ratio)  # fmt: skip
         except BoardError as err:
+            if args.board is None and isinstance(err, BoardNotFound) and "cannot be loaded" not in str(err):
+                # nothing paired (not a broken hidapi install, whose message says how to fix it)
+                return fail("test", no_board_message(args))
             msg = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
             if "--board sim" not in msg and args.board != "sim":
                 msg += "\nNo board? Try the app with `balance demo`, or run the test with --board sim."
             return fail("test", msg)
+        if athlete is None:  # --guest: created once a board is there, so a failed start leaves no guest behind
+            try:
+                athlete = _guest(store)
+            except BaseException:
+                board.close()
+                raise
         live = live_available(args.live)
         retry = AutoRetry(args.retries) if args.retries is not None else None
-        print(f"{spec.title} for {athlete.label} on the {args.board} board; saving to {store.path}", file=out)
+        kind = args.board or "wii"
+        speed = (" (fast)" if args.fast else " (real speed)") if kind == "sim" else ""
+        print(f"{spec.title} for {athlete.label} on the {kind} board{speed}\nsaving to {store.path}", file=out)
         try:
-            outcome = run_session(store, athlete, spec, board, listeners=[ConsoleUI(out)], retry=retry,
+            outcome = run_session(store, athlete, spec, board, listeners=[ConsoleUI(out, spec=spec)], retry=retry,
                                   source="test", live=live)  # fmt: skip
         finally:
             board.close()
+        if outcome.discarded:
+            print(f"balance test: {outcome.error}", file=sys.stderr)
+            return 130
         session = store.session(outcome.session_id, with_recordings=bool(args.report))
         rows = session_measure_rows(session, list(spec.measures))
         from balance.app.references import panel_text, squad_filter
@@ -155,9 +219,14 @@ def run(args: argparse.Namespace) -> int:
                         "references": None if refs is None else refs.to_dict()})  # fmt: skip
         else:
             print("", file=out)
-            print(session_text(session, rows, measures=list(spec.measures)), file=out)
-            print("\n" + panel, file=out)
-            print(f"\nsaved: session {outcome.session_id}, {len(outcome.trial_ids)} trial(s) in {store.path}", file=out)
+            print(session_text(session, rows, measures=list(spec.measures), verbose=args.verbose), file=out)
+            print("\n" + fit_lines(panel), file=out)
+            if not args.verbose:
+                print("(every measure's sentence and the definitions: add --verbose)", file=out)
+            print(f"\nsaved: session {outcome.session_id}, {len(outcome.trial_ids)} trial(s)\n  in {store.path}", file=out)
+            if args.guest:
+                print(f"guest code {athlete.code}: give it to an athlete with "
+                      f"`balance athlete assign {athlete.code} NAME`", file=out)  # fmt: skip
             print(f"next: balance history {athlete.label}   |   balance export {athlete.label} --out DIR", file=out)
         if outcome.error:
             print(
