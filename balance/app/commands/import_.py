@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     import warnings
     from pathlib import Path
 
-    from balance.app.commands.analyze import check_plausible, input_flags
+    from balance.app.batch import check_plausible, input_flags
     from balance.app.paths import ensure_private_dir
     from balance.app.store import StoreError, _iso, printable
     from balance.errors import BalanceInputError
