@@ -276,7 +276,7 @@ def _banded_exit(
 
     ``xp[last]`` must be a barrier (outside every circle).
     """
-    exit_at = first.copy()
+    exit_at: NDArray[np.intp] = first.copy()
     act = np.arange(first.size)
     c = first.copy()
     cxc = cx[:, None]

@@ -126,7 +126,7 @@ def time_help(argv: list[str], runs: int) -> list[float]:
 
 def per_file_breakdown(path: str, repeats: int = 50) -> None:
     """Median in-process time (ms) of reading one file and of analysing it (this process, one core)."""
-    from balance.app.commands.analyze import _keep_freed_memory
+    from balance.app.batch import _keep_freed_memory
     from balance.pipeline import analyze
     from drivers.formats import read_any
 

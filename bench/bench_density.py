@@ -53,9 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     for n in [int(s) for s in args.sizes.split(",")]:
         x, y = sway(n)
         variants = {
-            "shipped": lambda: D.run_lengths_within(x, y, radius_mm=3.0),
-            "sparse": lambda: D.run_lengths_squared(x, y, r2=r2, table_bytes=1 << 62),
-            "aligned": lambda: D.run_lengths_squared(x, y, r2=r2, table_bytes=0),
+            # x and y bound per round (the closures run inside this iteration, but say so)
+            "shipped": lambda x=x, y=y: D.run_lengths_within(x, y, radius_mm=3.0),
+            "sparse": lambda x=x, y=y: D.run_lengths_squared(x, y, r2=r2, table_bytes=1 << 62),
+            "aligned": lambda x=x, y=y: D.run_lengths_squared(x, y, r2=r2, table_bytes=0),
         }
         ref = variants["sparse"]()
         peaks = {}

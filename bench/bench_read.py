@@ -9,7 +9,7 @@ All comparisons are interleaved in one process on the same file (HBEDB ``BDS0000
 
 1. reading only: :func:`numpy.loadtxt` (the former reader), pandas' C parser (``read_csv``), and
    :func:`drivers.formats.read_any` (layout detection, gzip streamed within the caps, pandas' parser);
-2. per file, what ``balance analyze --jobs 1`` does (:func:`balance.app.commands.analyze.analyze_file`)
+2. per file, what ``balance analyze --jobs 1`` does (:func:`balance.app.batch.analyze_file`)
    against "read with pandas + the same default pipeline" (target: at most 1.1x);
 3. with ``--profile``, the default pipeline on the trial under :mod:`cProfile`: its top costs.
 """
@@ -35,7 +35,7 @@ from benchkit import interleaved, ratio_line  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
-    from balance.app.commands.analyze import _keep_freed_memory, analyze_file
+    from balance.app.batch import _keep_freed_memory, analyze_file
     from balance.pipeline import analyze
     from balance.recording import Recording
     from drivers.formats import read_any

@@ -6,7 +6,7 @@ Run on demand from the repository root::
 
 A batch of synthetic trials long enough for OpenBLAS to start its threads (default 5 min at 100 Hz,
 30,000 samples; ``bench_analyze.synthetic_trial`` sway) is analysed by
-:func:`balance.app.commands.analyze.analyze_files` with ``jobs`` = 1 and = every core, two ways,
+:func:`balance.app.batch.analyze_files` with ``jobs`` = 1 and = every core, two ways,
 interleaved round by round on the same files:
 
 * ``one thread``: as shipped (threadpoolctl limits every worker, and the serial process, to one thread);
@@ -46,7 +46,7 @@ def _cpu_s() -> float:
 def main(argv: list[str] | None = None) -> int:
     import bench_analyze as BA
 
-    from balance.app.commands import analyze as A
+    from balance.app import batch as A
     from drivers.formats import write_hbedb
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -599,7 +599,7 @@ def asymmetry_verdict(
     light = "red" if (beyond_mdc and beyond_thr) else ("amber" if (beyond_mdc or beyond_thr) else "green")
     mdc_words = f" (MDC {mdc_si_pct:.0f} points)" if math.isfinite(mdc_si_pct) else ""
     own = f"{'beyond' if beyond_mdc else 'within'} this athlete's own noise{mdc_words}"
-    if math.isfinite(thr):
+    if thr_row is not None and math.isfinite(thr):  # thr is finite only with a row
         pop = (f"{'at or above' if beyond_thr else 'below'} the {thr:g} % that is unusual for young adults "
                f"(Nolff et al. 2023, BTrackS, n = {thr_row.n})")  # fmt: skip
     else:

@@ -1,6 +1,6 @@
 """What a protocol run produces: one :class:`TrialResult` per trial, one :class:`SessionResult`.
 
-Plain dataclasses: the app stores them (``balance/app/store.py``), the reports draw them.
+Plain dataclasses: the app stores them (``balance/app/store/``), the reports draw them.
 Times called ``*_s`` without "board" in the description are seconds since the trial started
 (the beep); ``start_s``/``end_s`` are on the board's clock, the same clock as the samples in
 :attr:`TrialResult.recording`.

@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from balance.recording import Recording
-from protocols.detect import Failure, detect_failures, stable_stance, true_runs
+from protocols.detect import Failure, detect_failures, stable_stance
 from protocols.spec import FailureRules, StartRule
 
 __all__ = ["StanceSegment", "SegmentationResult", "segment", "segment_recording", "several_stances_warning",
@@ -138,7 +138,7 @@ def _centred_mean(t: NDArray[np.float64], x: NDArray[np.float64], half_s: float)
     hi = np.searchsorted(t, t + half_s, side="right")
     cnt = n[hi] - n[lo]
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = (c[hi] - c[lo]) / cnt
+        out: NDArray[np.float64] = (c[hi] - c[lo]) / cnt
     out[cnt == 0] = np.nan
     return out
 
@@ -323,9 +323,9 @@ def segment_recording(
             reason += f"; only {max(end_s - start_s, 0.0):.1f} s on one leg: too short to analyse after the trim"
         if plates is not None:  # two plates: the loaded plate decides the side when the CoP disagrees
             lf, rt = plates
-            k = (t >= start_s) & (t <= end_s)
-            if k.any():
-                side = "left" if float(np.median(lf[k])) >= float(np.median(rt[k])) else "right"
+            on_leg = (t >= start_s) & (t <= end_s)
+            if on_leg.any():
+                side = "left" if float(np.median(lf[on_leg])) >= float(np.median(rt[on_leg])) else "right"
         stances.append(StanceSegment(
             side=side, start_s=start_s, end_s=end_s, status=status, reason=reason, failure_kind=kind,  # type: ignore[arg-type]
             analysis_window_s=window, stance_ml_mm=float(onset.cop_ml_mm), body_mass_kg=float(onset.load_kg),

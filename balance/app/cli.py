@@ -112,7 +112,7 @@ def _database_message(err: BaseException) -> str | None:
     if isinstance(err, UnicodeDecodeError):  # text in a damaged database that is not UTF-8
         tb = err.__traceback__
         while tb is not None:
-            if tb.tb_frame.f_globals.get("__name__") == "balance.app.store":
+            if str(tb.tb_frame.f_globals.get("__name__")).startswith(store.__name__):  # the package or its parts
                 return str(store.database_error(path, err))
             tb = tb.tb_next
     return None

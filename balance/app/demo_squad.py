@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-
 from protocols.results import TrialResult
 
 __all__ = ["SQUAD_SIZE", "SQUAD_GROUP", "add_demo_squad"]

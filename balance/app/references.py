@@ -147,9 +147,9 @@ def session_references(
     (read from ``store`` otherwise).
     """
     import numpy as np
-    from protocols.compare import compare_values, mdc_from_groups
 
     from balance.sway import MEASURES
+    from protocols.compare import compare_values, mdc_from_groups
 
     tab = tables()
     if everyone is None:

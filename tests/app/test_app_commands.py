@@ -29,13 +29,6 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return code, out, err
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BALANCE_HOME", str(tmp_path / "home"))  # never the user's data folder
-    monkeypatch.delenv("BALANCE_DB", raising=False)
-    return tmp_path / "h.db"
-
-
 def test_help_lists_commands_in_subprocess() -> None:
     r = subprocess.run([sys.executable, "-m", "balance.app", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert r.returncode == 0

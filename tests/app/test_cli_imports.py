@@ -38,7 +38,7 @@ def test_workers_and_serial_batches_run_one_blas_thread() -> None:
     code = (
         "import os\n"
         "import numpy\n"
-        "from balance.app.commands import analyze as A\n"
+        "from balance.app import batch as A\n"
         "before = A._blas_threads()\n"
         "with A._make_pool(2) as ex:\n"
         "    workers = [f.result() for f in [ex.submit(A._blas_threads) for _ in range(4)]]\n"

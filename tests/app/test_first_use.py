@@ -11,7 +11,7 @@ import types
 from pathlib import Path
 
 import pytest
-from test_app_commands import db, run_cli  # noqa: F401 - the same CLI runner and private database fixture
+from test_app_commands import run_cli
 
 from balance.app.cli import COMMANDS, build_parser, main
 from balance.app.store import Store
@@ -26,7 +26,7 @@ def _no_hid_devices(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(sys.modules, name, mod)
 
 
-def test_no_board_says_so_in_two_lines_and_offers_sim(db: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811 - the shared fixture
+def test_no_board_says_so_in_two_lines_and_offers_sim(db: Path, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     _no_hid_devices(monkeypatch)
     run_cli(capsys, "athlete", "add", "Sam", "--db", str(db))
@@ -76,7 +76,7 @@ def test_sim_runs_at_real_speed_by_default_and_fast_on_request() -> None:
             assert wall >= 1.9, wall
 
 
-def test_guest_test_then_assign_to_an_existing_and_a_new_athlete(db: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the shared fixture
+def test_guest_test_then_assign_to_an_existing_and_a_new_athlete(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     quick = ("--board", "sim", "--fast", "--no-live", "--trials", "1", "--seconds", "4", "--rest", "0",
              "--db", str(db), "--json")  # fmt: skip
     code, out, err = run_cli(capsys, "test", "single-leg", "--guest", "--seed", "3", *quick)
@@ -122,14 +122,14 @@ def test_guest_test_then_assign_to_an_existing_and_a_new_athlete(db: Path, capsy
         assert g2_raw and all(p.is_file() and p.parent.parent == guest2_dir.resolve() for p in g2_raw)
 
 
-def test_guest_and_athlete_are_exclusive(db: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the shared fixture
+def test_guest_and_athlete_are_exclusive(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(capsys, "test", "single-leg", "Sam", "--guest", "--board", "sim", "--db", str(db))
     assert code == 2 and "--guest" in err
     code, _, err = run_cli(capsys, "test", "single-leg", "--board", "sim", "--db", str(db))
     assert code == 2 and "which athlete" in err and "--guest" in err
 
 
-def test_athlete_positional_or_option_everywhere(db: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the shared fixture
+def test_athlete_positional_or_option_everywhere(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_cli(capsys, "athlete", "add", "Sam", "--mass-kg", "70", "--db", str(db))
     for cmd in (("history",), ("athlete", "show"), ("progress",)):
         a = run_cli(capsys, *cmd, "Sam", "--db", str(db), "--json")
@@ -188,7 +188,7 @@ def test_help_fits_80_columns(cmd: list[str], monkeypatch: pytest.MonkeyPatch,
     assert not wide, wide
 
 
-def test_assign_refuses_a_guest_session_still_being_recorded(db: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811 - the shared fixture
+def test_assign_refuses_a_guest_session_still_being_recorded(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with Store.open(db) as s:
         guest = s.add_athlete(None, code="GUEST-001")
         s.add_athlete("Sam")

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_app_commands import run_cli
 
 from balance.app.store import Store
 from balance.recording import Recording
 from drivers.formats import format_cop_csv, format_corners_csv, format_hbedb
-from test_app_commands import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 

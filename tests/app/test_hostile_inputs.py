@@ -13,14 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from protocols.results import TrialResult
+from test_app_commands import run_cli
 
 from balance.app import migrations
 from balance.app.store import Store
 from balance.recording import Recording
-from drivers.formats import format_hbedb, write_corners_csv, write_cop_csv
-from test_app_commands import db, run_cli  # noqa: F401 - the fixture is used by name
+from drivers.formats import format_hbedb, write_cop_csv, write_corners_csv
+from protocols.results import TrialResult
 
 ROOT = Path(__file__).resolve().parents[2]
 HBEDB = ROOT / "data" / "hbedb" / "BDS00001.txt.gz"
@@ -220,7 +219,7 @@ def _recording_text(header: str, rows: int = 600, end: bool = True) -> str:
         c = 17.5 + rng.normal(size=4) * 0.3
         lines.append(",".join([f"{i / 60:.4f}", *(f"{v:.3f}" for v in c), "0", "0"][: len(COLUMNS)]))
     if end:
-        lines.append('# end {"complete": true, "n_samples": %d, "reason": "finished"}' % rows)
+        lines.append(f'# end {{"complete": true, "n_samples": {rows}, "reason": "finished"}}')
     return "\n".join(lines) + "\n"
 
 

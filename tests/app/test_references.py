@@ -8,7 +8,6 @@ import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from protocols.results import TrialResult
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from balance.app.cli import main
 from balance.app.references import SquadFilter, compact_lines, progress_bands, session_references
 from balance.app.store import Store, StoreError
 from protocols import norms
+from protocols.results import TrialResult
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = norms.load_reference_tables(ROOT / "data" / "norms")

@@ -6,33 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+from test_app_commands import run_cli
 
-from balance.app.cli import main
 from balance.app.store import Store
 from drivers.formats import write_corners_csv
 from tests.protocols.test_segment import sim_session
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as e:
-        code = int(e.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
 def session_csv(tmp_path: Path) -> tuple[Path, list[tuple[str, float, float]]]:
     rec, truth = sim_session("polled", 5)
     return write_corners_csv(tmp_path / "session.csv", rec), truth
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BALANCE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("BALANCE_DB", raising=False)
-    return tmp_path / "h.db"
 
 
 def test_analyze_warns_without_segment_and_gives_one_row_per_stance_with_it(

@@ -3,7 +3,6 @@ and a two-plate session built from a real PDS recording."""
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     import warnings
     from pathlib import Path
 
-    from balance.app.commands.analyze import check_plausible, input_flags
+    from balance.app.batch import check_plausible, input_flags
     from balance.app.paths import ensure_private_dir
     from balance.app.store import StoreError, _iso, printable
     from balance.errors import BalanceInputError
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         side_arg = args.side or "both"
         if args.segment and args.side is not None:
             return fail("import", "--segment tells each stance's side from the CoP, so --side cannot apply: drop --side")
-        for k, name in enumerate(args.files, 1):
+        for name in args.files:
             path = Path(name)
             try:
                 with warnings.catch_warnings(record=True) as caught:
