@@ -277,7 +277,7 @@ def segment_recording(
         start_s = _crossing_s(t, toward * rel, i0 + int(past_half[0]), half) if past_half.size else onset.onset_s
         j0 = int(np.searchsorted(t, onset.stable_at_s, side="left"))
         fails = detect_failures(
-            t[j0:], w[j0:], rel[j0:], body_mass_kg=onset.load_kg, stance=side,  # type: ignore[arg-type]
+            t[j0:], w[j0:], rel[j0:], body_mass_kg=onset.load_kg, stance=side,  # type: ignore[arg-type]  # side is 'left'/'right' here, the Literal detect_failures takes
             baseline_ml_mm=onset.cop_ml_mm, rules=failure,
         )
         ev: Failure | None = fails[0] if fails else None
@@ -327,7 +327,7 @@ def segment_recording(
             if on_leg.any():
                 side = "left" if float(np.median(lf[on_leg])) >= float(np.median(rt[on_leg])) else "right"
         stances.append(StanceSegment(
-            side=side, start_s=start_s, end_s=end_s, status=status, reason=reason, failure_kind=kind,  # type: ignore[arg-type]
+            side=side, start_s=start_s, end_s=end_s, status=status, reason=reason, failure_kind=kind,  # type: ignore[arg-type]  # str values of the Literal fields, checked above
             analysis_window_s=window, stance_ml_mm=float(onset.cop_ml_mm), body_mass_kg=float(onset.load_kg),
         ))  # fmt: skip
         pos = next_pos

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import typing
 import zlib
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from drivers.formats.registry import _ACCEPTED, _PARSERS, detect_layout
 _GZIP_CHUNK = 1 << 20  # decompressed bytes produced at a time
 
 
-def _gunzip_bounded(fileobj: io.BufferedIOBase, name: str, max_bytes: int) -> bytearray:
+def _gunzip_bounded(fileobj: typing.BinaryIO | io.BufferedIOBase, name: str, max_bytes: int) -> bytearray:
     """Inflate a gzip stream, refusing (while inflating) more than ``max_bytes`` of output.
 
     A gzip bomb stops at the cap: the memory used is the cap plus one block, never the full
@@ -46,7 +47,7 @@ def _decode(data: bytes | bytearray | str, name: str, limits: ReadLimits = DEFAU
     if isinstance(data, str):
         return data
     if data[:2] == b"\x1f\x8b":
-        data = _gunzip_bounded(io.BytesIO(data), name, int(limits.max_bytes))  # type: ignore[arg-type]
+        data = _gunzip_bounded(io.BytesIO(data), name, int(limits.max_bytes))
     elif len(data) > limits.max_bytes:
         raise _over_cap(
             name, f"it holds {len(data):,} bytes", "max_bytes", f"{limits.max_bytes / 2**20:g} MiB"
