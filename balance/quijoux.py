@@ -611,7 +611,7 @@ def _positional(sig: NDArray[np.float64], mean_cm: NDArray[np.float64]) -> dict[
     mean_abs = (aml.mean(), aap.mean(), radius.mean())
     max_abs = (aml.max(), aap.max(), radius.max())
     rms3 = (np.sqrt(np.dot(ml, ml) / n), np.sqrt(np.dot(ap, ap) / n), np.sqrt(np.dot(radius, radius) / n))
-    hi, lo = (ml.max(), ap.max()), (ml.min(), ap.min())
+    hi, lo = (np.max(ml), np.max(ap)), (np.min(ml), np.min(ap))
     out: dict[str, float] = {"mean_value_ML": float(mean_cm[0]), "mean_value_AP": float(mean_cm[1])}
     for name, vals in (("mean_distance", mean_abs), ("maximal_distance", max_abs), ("rms", rms3)):
         for i, axis in enumerate((_ML, _AP, _R)):
@@ -849,7 +849,7 @@ def _pick_line(
     Candidates within 1e-9 of the minimum (by the prefix-sum rmse) are re-fitted two-pass so
     that rounding cannot change the choice.
     """
-    near = np.flatnonzero(rmse <= rmse.min() * (1 + 1e-9) + 1e-300)
+    near = np.flatnonzero(rmse <= np.min(rmse) * (1 + 1e-9) + 1e-300)
     fits = [_line_exact(x[start[i] : stop[i]], y[start[i] : stop[i]]) for i in near]
     exact = np.array([f[2] for f in fits])
     best = len(fits) - 1 - int(np.argmin(exact[::-1]))

@@ -144,7 +144,7 @@ def _segment_sums(a: NDArray[np.float64], start: NDArray[np.intp], stop: NDArray
     idx[1::2] = stop_c
     if idx.size == 0:
         return np.zeros((0,) + a.shape[1:])
-    sums = np.add.reduceat(padded, idx, axis=0)[0::2]
+    sums: NDArray[np.float64] = np.add.reduceat(padded, idx, axis=0)[0::2]
     sums[stop_c <= start_c] = 0.0
     return sums
 

@@ -195,15 +195,15 @@ def max_distance(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
         return 0.0
     s = x + y
     d = x - y
-    ext = np.array([x.argmin(), x.argmax(), y.argmin(), y.argmax(), s.argmin(), s.argmax(), d.argmin(), d.argmax()])
+    ext = np.array([np.argmin(x), np.argmax(x), np.argmin(y), np.argmax(y), np.argmin(s), np.argmax(s), np.argmin(d), np.argmax(d)])
     ex, ey = x[ext], y[ext]
     lower2 = float(((ex[:, None] - ex[None, :]) ** 2 + (ey[:, None] - ey[None, :]) ** 2).max())
-    fx = np.maximum(x.max() - x, x - x.min())
-    fy = np.maximum(y.max() - y, y - y.min())
+    fx = np.maximum(np.max(x) - x, x - np.min(x))
+    fy = np.maximum(np.max(y) - y, y - np.min(y))
     keep = np.flatnonzero(fx * fx + fy * fy >= lower2 * (1.0 - 1e-9))  # margin for rounding: never drops an endpoint
     if keep.size <= _PAIRWISE_MAX:
         kx, ky = x[keep], y[keep]
-        return float(np.sqrt(max(((kx[:, None] - kx[None, :]) ** 2 + (ky[:, None] - ky[None, :]) ** 2).max(), lower2)))
+        return float(np.sqrt(max(np.max((kx[:, None] - kx[None, :]) ** 2 + (ky[:, None] - ky[None, :]) ** 2), lower2)))
     return _hull_diameter(x[keep], y[keep])  # both endpoints of a diameter pass the test
 
 
@@ -252,7 +252,7 @@ def _hull_diameter(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     cand = np.stack([(j - 1) % h, j, (j + 1) % h], axis=1)  # (h, 3)
     d1 = dist(v[k][:, None, :], v[cand])
     d2 = dist(v[(k + 1) % h][:, None, :], v[cand])
-    return float(max(d1.max(), d2.max()))
+    return float(max(np.max(d1), np.max(d2)))
 
 
 def _drop_interior(p: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -439,13 +439,13 @@ def measures(
                 "rms_ml_mm": float(np.sqrt(sxx)),
                 "path_length_ml_mm": path_ml,
                 "mean_velocity_ml_mm_s": path_ml / t_total,
-                "range_ml_mm": float(ml.max() - ml.min()),
+                "range_ml_mm": float(np.max(ml) - np.min(ml)),
                 "mean_frequency_ml_hz": _ratio(path_ml, 4.0 * np.sqrt(2.0) * mdist_ml * t_total),
                 "mean_distance_ap_mm": mdist_ap,
                 "rms_ap_mm": float(np.sqrt(syy)),
                 "path_length_ap_mm": path_ap,
                 "mean_velocity_ap_mm_s": path_ap / t_total,
-                "range_ap_mm": float(ap.max() - ap.min()),
+                "range_ap_mm": float(np.max(ap) - np.min(ap)),
                 "mean_frequency_ap_hz": _ratio(path_ap, 4.0 * np.sqrt(2.0) * mdist_ap * t_total),
                 "sway_area_mm2_s": float(np.abs(ap[1:] * ml[:-1] - ap[:-1] * ml[1:]).sum()) / (2.0 * t_total),
             }

@@ -464,7 +464,7 @@ def detect_failures(
         win = ws[lo:a]
         if win.size == 0:
             return float(t[a]) - lag
-        if push_off and float(win.max()) > (1.0 + rules.touch_down_drop_pct_bw / 100.0) * bw:
+        if push_off and float(np.max(win)) > (1.0 + rules.touch_down_drop_pct_bw / 100.0) * bw:
             j = lo + int(np.argmax(win > (1.0 + soft) * bw))
         else:
             calm = np.flatnonzero(win >= (1.0 - soft) * bw)
