@@ -211,23 +211,23 @@ def _runs_forward_aligned(
         h[2 * n + 1] = _BIG
     d4 = 4.0 * r2
     top = 0
-    for k in range(1, len(sizes)):
-        a, b = int(offsets[k - 1]), int(offsets[k])
-        starts = np.arange(0, sizes[k - 1], 2)
-        o, e = b - p, b - p + sizes[k]
-        np.maximum.reduceat(hx[a:b], starts, out=hx[b : b + sizes[k]])
-        np.maximum.reduceat(hy[a:b], starts, out=hy[b : b + sizes[k]])
-        if k == 1:
+    for lvl in range(1, len(sizes)):
+        a, b = int(offsets[lvl - 1]), int(offsets[lvl])
+        starts = np.arange(0, sizes[lvl - 1], 2)
+        o, e = b - p, b - p + sizes[lvl]
+        np.maximum.reduceat(hx[a:b], starts, out=hx[b : b + sizes[lvl]])
+        np.maximum.reduceat(hy[a:b], starts, out=hy[b : b + sizes[lvl]])
+        if lvl == 1:
             np.minimum.reduceat(hx[a:b], starts, out=lx[o:e])
             np.minimum.reduceat(hy[a:b], starts, out=ly[o:e])
         else:
             np.minimum.reduceat(lx[a - p : b - p], starts, out=lx[o:e])
             np.minimum.reduceat(ly[a - p : b - p], starts, out=ly[o:e])
-        ex = hx[b : b + sizes[k]] - lx[o:e]
-        ey = hy[b : b + sizes[k]] - ly[o:e]
+        ex = hx[b : b + sizes[lvl]] - lx[o:e]
+        ey = hy[b : b + sizes[lvl]] - ly[o:e]
         if not np.any(ex * ex + ey * ey <= d4):
             break  # no aligned block of this length fits in the circle: longer ones cannot either
-        top = k
+        top = lvl
     off = offsets[: top + 1]
     run = np.zeros(m, dtype=np.intp)
     every = np.delete(np.arange(m), n)  # the barrier between the halves is no start
@@ -236,7 +236,7 @@ def _runs_forward_aligned(
         cx = hx[i]
         cy = hy[i]
         pos = i + 1
-        k = np.minimum(np.frexp((pos & -pos).astype(np.float64))[1] - 1, top)
+        k: NDArray[np.intp] = np.minimum(np.frexp((pos & -pos).astype(np.float64))[1] - 1, top)
         while i.size > tail:
             flat = off[k] + (pos >> k)
             bx = hx.take(flat)
@@ -277,7 +277,7 @@ def _banded_exit(
     ``xp[last]`` must be a barrier (outside every circle).
     """
     exit_at: NDArray[np.intp] = first.copy()
-    act = np.arange(first.size)
+    act: NDArray[np.intp] = np.arange(first.size)
     c = first.copy()
     cxc = cx[:, None]
     cyc = cy[:, None]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["EllipseVariant", "Ellipse", "ellipse_scale", "ellipse_area", "sway_ellipse"]
 
@@ -92,7 +92,7 @@ def ellipse_scale(n: int, *, variant: EllipseVariant = "duarte", p: float = 0.95
     return 2.0 * f * (n - 1.0) * (n + 1.0) / (n * (n - 2.0))
 
 
-def _moments(ml: np.ndarray, ap: np.ndarray, ddof: int) -> tuple[float, float, float]:
+def _moments(ml: NDArray[np.float64], ap: NDArray[np.float64], ddof: int) -> tuple[float, float, float]:
     n = ml.shape[0]
     dml = ml - ml.mean()
     dap = ap - ap.mean()

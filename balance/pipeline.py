@@ -263,7 +263,7 @@ def analyze(
     }
     t, ml, ap, n_nan = pp.drop_nan(t, ml_in, ap_in)
     params["nan_samples_dropped"] = n_nan
-    gaps = np.zeros((0, 2))
+    gaps: NDArray[np.float64] = np.zeros((0, 2))
 
     if raw:
         if n_nan:

@@ -676,7 +676,7 @@ def _velocity_peaks(v: NDArray[np.float64], axis: str) -> dict[str, float]:
     if crossings.size >= 2:
         # half-wave k runs from crossings[k] to crossings[k+1] - 1
         starts = crossings[:-1]
-        seg = np.zeros(n, dtype=np.intp)
+        seg: NDArray[np.intp] = np.zeros(n, dtype=np.intp)
         seg[crossings] = 1
         seg = np.cumsum(seg) - 1  # index of the half-wave each sample is in (-1 before the first)
         mag = np.abs(v)

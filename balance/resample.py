@@ -301,7 +301,7 @@ def swarii(
     own[1:-1] = mid[1:] - mid[:-1]
 
     # per column (1-D gathers and reductions are much faster than row gathers of (N, k))
-    out = np.full((v.shape[1], c.size), np.nan)
+    out: NDArray[np.float64] = np.full((v.shape[1], c.size), np.nan)
     one = np.flatnonzero(count == 1)
     many = np.flatnonzero(count >= 2)
     lo_one = lo.take(one)

@@ -648,7 +648,7 @@ class _Buffer:
     """Growable arrays of (t, total, ml) with amortised O(1) append."""
 
     def __init__(self, capacity: int = 1024) -> None:
-        self._a = np.empty((3, capacity), dtype=np.float64)
+        self._a: NDArray[np.float64] = np.empty((3, capacity), dtype=np.float64)
         self.n = 0
 
     def append(self, t_s: float, total_kg: float, cop_ml_mm: float) -> None:

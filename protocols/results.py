@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from balance.model import Side
 from balance.recording import Recording
@@ -259,7 +260,7 @@ class SessionResult:
 
     def measure_values(
         self, measure: str, *, side: str | None = None, condition: str | None = None
-    ) -> np.ndarray:
+    ) -> NDArray[np.float64]:
         """Values of ``measure`` over the valid non-practice trials, shape (n,)."""
         vals = [t.measures.get(measure, math.nan) for t in self.valid_trials(side=side, condition=condition)]
         return np.asarray(vals, dtype=np.float64)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -62,7 +62,7 @@ def literature_mdc_pct(measure: str) -> tuple[float, str]:
     return LITERATURE_MDC_PCT[_family(measure)]
 
 
-def symmetry_index(left: ArrayLike, right: ArrayLike) -> np.ndarray | float:
+def symmetry_index(left: ArrayLike, right: ArrayLike) -> NDArray[np.float64] | float:
     """Symmetry index 100·(R − L)/((R + L)/2), %; positive when right is larger.
 
     NaN where R + L is 0. Works element-wise on arrays.

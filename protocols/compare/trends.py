@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from protocols.compare.comparisons import _sem_si
 from protocols.compare.reliability import Noise, mdc95, noise, symmetry_index
@@ -148,7 +149,7 @@ def points_from_sessions(
     return pts
 
 
-def _weeks(dates: Sequence[datetime]) -> np.ndarray:
+def _weeks(dates: Sequence[datetime]) -> NDArray[np.float64]:
     t0 = dates[0]
     return np.array([(d - t0).total_seconds() / (7 * 86400.0) for d in dates])
 
@@ -158,14 +159,14 @@ def _weeks(dates: Sequence[datetime]) -> np.ndarray:
 MIN_TREND_SPAN_WEEKS = 1.0 / 7.0
 
 
-def _slope(weeks: np.ndarray, y: np.ndarray) -> float:
+def _slope(weeks: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     m = np.isfinite(y)
     if m.sum() < 2 or np.ptp(weeks[m]) < MIN_TREND_SPAN_WEEKS:
         return math.nan
     return float(np.polyfit(weeks[m], y[m], 1)[0])
 
 
-def _first_last(y: np.ndarray) -> tuple[float, float]:
+def _first_last(y: NDArray[np.float64]) -> tuple[float, float]:
     f = y[np.isfinite(y)]
     return (float(f[0]), float(f[-1])) if f.size else (math.nan, math.nan)
 
