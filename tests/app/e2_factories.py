@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from balance.recording import Recording
-from protocols.results import TrialResult
+from balance.model import TrialRecord
 
 
 def corners_recording(*, n: int = 300, fs_hz: float = 100.0, seed: int = 0, ml_offset_mm: float = 0.0) -> Recording:
@@ -33,9 +33,9 @@ def make_trial(
     condition: str = "eyes_open",
     seed: int = 0,
     n: int = 300,
-) -> TrialResult:
+) -> TrialRecord:
     rec = corners_recording(n=n, seed=seed)
-    return TrialResult(
+    return TrialRecord(
         protocol="single_leg",
         side=side,  # type: ignore[arg-type]
         condition=condition,
@@ -51,9 +51,9 @@ def make_trial(
         start_s=0.0,
         end_s=float(rec.time_s[-1]),
         analysis_window_s=(0.5, float(rec.time_s[-1])),
-        analysis_params={"fs_hz": 100.0, "cutoff_hz": 10.0, "trim_s": 2.0},
+        params={"fs_hz": 100.0, "cutoff_hz": 10.0, "trim_s": 2.0},
         measures=dict(measures or {}),
-        started_at=datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc),
+        recorded_at=datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc).isoformat(),
     )
 
 

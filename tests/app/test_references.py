@@ -18,7 +18,7 @@ from balance.app.cli import main
 from balance.app.references import SquadFilter, compact_lines, progress_bands, session_references
 from balance.app.store import Store, StoreError
 from protocols import norms
-from protocols.results import TrialResult
+from balance.model import TrialRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = norms.load_reference_tables(ROOT / "data" / "norms")
@@ -34,10 +34,10 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return code, out, err
 
 
-def _trial(side: str, condition: str, index: int, measures: dict[str, float], eyes: str = "open") -> TrialResult:
-    return TrialResult(protocol="x", side=side, condition=condition, trial_index=index, practice=False, valid=True,
+def _trial(side: str, condition: str, index: int, measures: dict[str, float], eyes: str = "open") -> TrialRecord:
+    return TrialRecord(protocol="x", side=side, condition=condition, trial_index=index, practice=False, valid=True,
                        status="complete", failure_kind=None, failure_time_s=None, duration_s=30.0,
-                       planned_duration_s=30.0, recording=None,  # type: ignore[arg-type]  # no samples stored
+                       planned_duration_s=30.0, recording=None,  # no samples stored
                        measures=measures, eyes=eyes, surface="firm")  # fmt: skip
 
 

@@ -96,7 +96,7 @@ def _unpack_recording(blob: bytes, fs_hz: float | None, meta: dict[str, Any]) ->
         )
 
 
-#: TrialResult.summary() keys kept in their own columns (not duplicated into ``extra_json``).
+#: TrialRecord.summary() keys kept in their own columns (not duplicated into ``extra_json``).
 _TRIAL_COLUMNS_IN_SUMMARY = frozenset(
     {"protocol", "side", "condition", "trial_index", "practice", "valid", "failure_kind", "failure_time_s",
      "duration_s", "measures", "analysis_params", "n_samples", "started_at"}
