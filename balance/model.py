@@ -236,9 +236,9 @@ class TrialRecord:
     raw_path : str or None
         Raw recording file written before analysis.
     n_samples : int
-        Number of samples (of :attr:`recording` when given).
+        Number of samples (those of :attr:`recording` when it is given).
     fs_hz : float or None
-        Nominal sampling rate (Hz).
+        Nominal sampling rate (Hz) (that of :attr:`recording` when it is given).
     """
 
     protocol: str
@@ -278,9 +278,8 @@ class TrialRecord:
         if self.analysis_window_s is not None:
             lo, hi = self.analysis_window_s
             object.__setattr__(self, "analysis_window_s", (float(lo), float(hi)))
-        if self.recording is not None and not self.n_samples:
+        if self.recording is not None:  # the samples, when given, say how many and at what rate
             object.__setattr__(self, "n_samples", len(self.recording))
-        if self.recording is not None and self.fs_hz is None:
             object.__setattr__(self, "fs_hz", self.recording.fs_hz)
 
     @property

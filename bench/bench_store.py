@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from balance.app.export import export_history  # noqa: E402
 from balance.app.store import Store  # noqa: E402
-from balance.recording import Recording  # noqa: E402
 from balance.model import TrialRecord  # noqa: E402
+from balance.recording import Recording  # noqa: E402
 
 
 def _trial(side: str, k: int, rng: np.random.Generator, keys: list[str]) -> TrialRecord:

@@ -538,19 +538,23 @@ class Engine:
             return self._finish_trial(status="complete", failure_kind=None)
         return self._finish_trial(status="failed", failure_kind=st.failure.kind)
 
+    def _detector(self, onset: StanceOnset, stance: Stance, *, start_s: float) -> LiveDetector:
+        """The failure rules of the spec, watching a stance that became stable at ``onset``."""
+        return LiveDetector(
+            body_mass_kg=onset.load_kg,
+            stance=stance,
+            baseline_ml_mm=onset.cop_ml_mm if stance != "both" else None,
+            rules=self.spec.failure,
+            start_s=start_s,
+            check_every=self.check_every,
+        )
+
     def _countdown(self, onset: StanceOnset, stance: Stance) -> bool:
         """Count down; False if the stance broke meanwhile."""
         n = self.spec.start.countdown_s
         if n == 0:
             return True
-        det = LiveDetector(
-            body_mass_kg=onset.load_kg,
-            stance=stance,
-            baseline_ml_mm=onset.cop_ml_mm if stance != "both" else None,
-            rules=self.spec.failure,
-            start_s=self._now_s,
-            check_every=self.check_every,
-        )
+        det = self._detector(onset, stance, start_s=self._now_s)
         t0 = self._now_s
         for k in range(n, 0, -1):
             self._emit(ev.Countdown(k, at_s=self._now_s))
@@ -567,14 +571,7 @@ class Engine:
         p = st.plan
         onset = st.onset
         assert onset is not None
-        det = LiveDetector(
-            body_mass_kg=onset.load_kg,
-            stance=stance,
-            baseline_ml_mm=onset.cop_ml_mm if stance != "both" else None,
-            rules=self.spec.failure,
-            start_s=st.start_s,
-            check_every=self.check_every,
-        )
+        det = self._detector(onset, stance, start_s=st.start_s)
         end = st.start_s + p.duration_s
         next_tick = st.start_s + self.elapsed_interval_s
         squat_check = st.start_s + 1.0

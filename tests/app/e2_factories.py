@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from balance.recording import Recording
 from balance.model import TrialRecord
+from balance.recording import Recording
 
 
 def corners_recording(*, n: int = 300, fs_hz: float = 100.0, seed: int = 0, ml_offset_mm: float = 0.0) -> Recording:

@@ -17,9 +17,9 @@ from test_app_commands import run_cli
 
 from balance.app import migrations
 from balance.app.store import Store
+from balance.model import TrialRecord
 from balance.recording import Recording
 from drivers.formats import format_hbedb, write_cop_csv, write_corners_csv
-from balance.model import TrialRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 HBEDB = ROOT / "data" / "hbedb" / "BDS00001.txt.gz"

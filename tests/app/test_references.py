@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -17,8 +18,8 @@ from balance.app import migrations
 from balance.app.cli import main
 from balance.app.references import SquadFilter, compact_lines, progress_bands, session_references
 from balance.app.store import Store, StoreError
-from protocols import norms
 from balance.model import TrialRecord
+from protocols import norms
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = norms.load_reference_tables(ROOT / "data" / "norms")
@@ -48,7 +49,7 @@ def _bilateral_session(store: Store, athlete: object, velocity: float, when: dat
         t = _trial("both", f"eyes_{eyes}", 1, {"mean_velocity_mm_s": velocity * f,
                                                 "prediction_ellipse_area_mm2": 150.0 * f,
                                                 "mean_power_frequency_hz": 0.22}, eyes=eyes)  # fmt: skip
-        t.protocol = "bilateral"
+        t = dataclasses.replace(t, protocol="bilateral")
         store.add_trial(sid, t, recorded_at=when)
     store.finish_session(sid, status="complete")
     return sid
@@ -62,7 +63,7 @@ def _single_leg_session(store: Store, athlete: object, left: float, right: float
             t = _trial(side, "eyes_open", i, {"mean_velocity_mm_s": v + d, "mean_velocity_ml_mm_s": 0.8 * (v + d),
                                               "mean_velocity_ap_mm_s": 0.5 * (v + d),
                                               "prediction_ellipse_area_mm2": 20.0 * (v + d)})  # fmt: skip
-            t.protocol = "single_leg"
+            t = dataclasses.replace(t, protocol="single_leg")
             store.add_trial(sid, t, recorded_at=when)
     store.finish_session(sid, status="complete")
     return sid

@@ -35,7 +35,7 @@ def _valid(session, side):
 
 
 def test_statokinesigram_is_the_analysed_cop_and_its_ellipse_is_the_stored_measure(session) -> None:
-    fig = report.session_report_figure(session)
+    fig = report.session_report_figure(session.record)
     for side in ("left", "right"):
         trials = _valid(session, side)
         # the representative trial: the median mean velocity of the side's valid trials
@@ -59,7 +59,7 @@ def test_statokinesigram_is_the_analysed_cop_and_its_ellipse_is_the_stored_measu
 
 
 def test_bars_are_the_stored_measures_and_the_band_is_the_mdc(session) -> None:
-    fig = report.session_report_figure(session)
+    fig = report.session_report_figure(session.record)
     comp = session.comparison
     for key in report.KEY_MEASURES:
         ax = _ax(fig, f"bars-{key}")
@@ -77,20 +77,20 @@ def test_bars_are_the_stored_measures_and_the_band_is_the_mdc(session) -> None:
 
 
 def test_summary_and_failed_trials_in_plain_words(session) -> None:
-    d = report.report_data(session)
+    d = report.report_data(session.record)
     assert d.summary[0].startswith("Right leg:") and "side-to-side (mediolateral) sway" in d.summary[0]
     ml = session.comparison.side("mean_velocity_ml_mm_s")
     assert d.headline == (f"RIGHT leg: {ml.percent_more:.0f} % more side-to-side (mediolateral) sway than the left "
                           "(beyond measurement noise)")
     assert d.failures == ["Left trial 1: free foot touched down after 11.4 s; kept, not compared."]
-    fig = report.session_report_figure(session, data=d)
+    fig = report.session_report_figure(session.record, data=d)
     text = " ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
     assert "not a diagnosis" in text
     assert "A9" in text and "SWARII resampling to 50 Hz" in text
 
 
 def test_pdf_opens_with_one_a4_page(session, tmp_path) -> None:
-    out = report.write_session_report(session, tmp_path / "r.pdf")
+    out = report.write_session_report(session.record, tmp_path / "r.pdf")
     raw = out.read_bytes()
     assert raw.startswith(b"%PDF-") and raw.rstrip().endswith(b"%%EOF")
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", raw)) == 1
@@ -100,7 +100,7 @@ def test_pdf_opens_with_one_a4_page(session, tmp_path) -> None:
 
 
 def test_png_has_a4_aspect(session, tmp_path) -> None:
-    out = report.write_session_report(session, tmp_path / "r.png", dpi=100)
+    out = report.write_session_report(session.record, tmp_path / "r.png", dpi=100)
     with Image.open(out) as im:
         w, h = im.size
     assert h / w == pytest.approx(297 / 210, rel=0.01)
@@ -139,11 +139,9 @@ def test_from_the_store(session, tmp_path) -> None:
 
 
 def test_one_side_without_a_valid_trial(session) -> None:
-    import copy
+    import dataclasses
 
-    s = copy.copy(session)
-    s.trials = [t for t in session.trials if t.side == "left"]
-    s.comparison = None
+    s = dataclasses.replace(session.record, trials=[t for t in session.trials if t.side == "left"], comparison=None)
     d = report.report_data(s)
     assert "No valid trial on the right side" in d.summary[0]
     fig = report.session_report_figure(s, data=d)
@@ -152,16 +150,16 @@ def test_one_side_without_a_valid_trial(session) -> None:
 
 def test_unknown_suffix_is_refused(session, tmp_path) -> None:
     with pytest.raises(ValueError, match=r"\.pdf or \.png"):
-        report.write_session_report(session, tmp_path / "r.jpg")
+        report.write_session_report(session.record, tmp_path / "r.jpg")
 
 
 def test_bilateral_session_compares_its_two_conditions(tmp_path) -> None:
     s = Engine(get_protocol("bilateral", duration_s=15.0), SimulatedBoard(seed=2), athlete="B1").run()
-    d = report.report_data(s)
+    d = report.report_data(s.record)
     assert not d.single_leg
     assert (d.left.side, d.right.side) == ("eyes_open", "eyes_closed")
     assert d.summary == list(s.comparison.summary) and "Romberg" in d.summary[0]
-    fig = report.session_report_figure(s, data=d)
+    fig = report.session_report_figure(s.record, data=d)
     for cond in ("eyes_open", "eyes_closed"):
         (trial,) = [t for t in s.trials if t.condition == cond and t.valid]
         (ell,) = find_artists(_ax(fig, f"stato-{cond}"), "ellipse")
@@ -170,5 +168,5 @@ def test_bilateral_session_compares_its_two_conditions(tmp_path) -> None:
     ax = _ax(fig, "bars-mean_velocity_ml_mm_s")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["EO", "EC"]
     assert not find_artists(ax, "mdc-band")
-    out = report.write_session_report(s, tmp_path / "b.pdf")
+    out = report.write_session_report(s.record, tmp_path / "b.pdf")
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", out.read_bytes())) == 1

@@ -67,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
     from balance.app.paths import ensure_private_dir
     from balance.app.store import StoreError, _iso, printable
     from balance.errors import BalanceInputError
-    from balance.pipeline import analyze
     from balance.model import TrialRecord
+    from balance.pipeline import analyze
     from drivers.formats import FormatError, read_any
 
     try:
