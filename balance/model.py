@@ -393,22 +393,28 @@ def _jsonable(obj: Any) -> Any:
 class SessionRecord:
     """One test session as every view reads it: its trials and its stored comparison.
 
+    The store hands it out (:meth:`balance.app.store.Store.session`); the engine makes one
+    when a run ends (``SessionResult.record``, database id 0, not yet stored).
+
     Attributes
     ----------
     id : int
+        Database id (0 for a run not stored).
     athlete : Any
-        The athlete record of the store (``balance.app.store.Athlete``).
+        The athlete record of the store (``balance.app.store.Athlete``); for a run straight
+        from the engine, the caller's reference to the athlete (a code, or None).
     protocol : str
     started_at, finished_at : str
         ISO 8601 UTC (``finished_at`` None while open or after a crash).
     status : str
-        ``open``, ``complete`` or ``incomplete``.
+        Stored: ``open``, ``complete`` or ``incomplete``; from the engine: ``complete``,
+        ``stopped``, ``disconnected`` or ``error``.
     source : str
         ``test``, ``import`` or ``demo``.
     board, conditions, spec : dict
-        Board (kind, name, serial, calibration), conditions and the protocol as run.
+        Board (kind, name, serial, calibration, geometry), conditions and the protocol as run.
     comparison : dict or None
-        The comparison stored at the end of the session, with its ``rules_version``
+        The comparison made at the end of the session, with its ``rules_version``
         (``protocols.sides`` reads it).
     software_version : str
     notes : str

@@ -230,6 +230,11 @@ class Engine:
         return self._thread
 
     @property
+    def started(self) -> bool:
+        """True once :meth:`start` was called (a background run exists, running or ended)."""
+        return self._thread is not None
+
+    @property
     def running(self) -> bool:
         """True while a background run (:meth:`start`) is going on."""
         return self._thread is not None and self._thread.is_alive()

@@ -193,7 +193,7 @@ def run_session(
             except KeyboardInterrupt:
                 interrupted = True
                 engine.stop()
-                result = engine.join() if engine._thread is not None else None
+                result = engine.join() if engine.started else None
                 error = "stopped with Ctrl-C; the trials recorded so far are saved"
     except SessionAborted as err:
         result = err.result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
+from typing import Any
 
 import numpy as np
 
@@ -59,3 +60,15 @@ def make_trial(
 
 def nan() -> float:
     return math.nan
+
+
+def store_run(store: Any, athlete: Any, run: Any, *, board: dict[str, Any] | None = None,
+              started_at: Any = None) -> int:  # fmt: skip
+    """Save an engine run the way ``balance test`` does (start, each trial, finish with the
+    comparison); returns the session id."""
+    sid = store.start_session(athlete, protocol=run.spec.name, spec=run.spec.to_dict(), started_at=started_at,
+                              board=board or {"kind": "sim", "name": "Simulated board"})  # fmt: skip
+    for t in run.trials:
+        store.add_trial(sid, t)
+    store.finish_session(sid, comparison=None if run.comparison is None else run.comparison.to_dict())
+    return int(sid)

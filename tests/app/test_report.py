@@ -7,6 +7,7 @@ import re
 import matplotlib.text
 import numpy as np
 import pytest
+from e2_factories import store_run
 from PIL import Image
 
 from balance import pipeline
@@ -112,11 +113,7 @@ def test_from_the_store(session, tmp_path) -> None:
 
     with Store.open(tmp_path / "h.db") as store:
         a = store.add_athlete(code="P01", mass_kg=70.0)
-        sid = store.start_session(a, protocol=session.spec.name, spec=session.spec.to_dict(),
-                                  board={"kind": "sim", "name": "Simulated board", "serial": "S1"})
-        for t in session.trials:
-            store.add_trial(sid, t)
-        store.finish_session(sid, comparison=session.comparison.to_dict())
+        sid = store_run(store, a, session, board={"kind": "sim", "name": "Simulated board", "serial": "S1"})
         stored = store.session(sid)
     fig = report.session_report_figure(stored)
     for key in report.KEY_MEASURES:

@@ -80,10 +80,11 @@ class WritesMixin(AthletesMixin):
         Parameters
         ----------
         session_id : int
-        trial : protocols.results.TrialResult
-            What the engine (or ``balance import``) produced.
+        trial : balance.model.TrialRecord
+            What the engine (or ``balance import``) produced; its database fields (``id``,
+            ``session_id``, ``raw_path``) are not read.
         raw_path : path-like, optional
-            The raw recording written before analysis (default: ``trial.raw_path`` if present).
+            The raw recording written before analysis.
         store_samples : bool, optional
             Keep a compressed copy of the samples in the database (default True).
         recorded_at : optional
