@@ -352,7 +352,10 @@ class Engine:
             finished_at=None if session.ended_at is None else session.ended_at.isoformat(),
             status=session.status,
             source="test",
-            board={} if info is None else dataclasses.asdict(info),
+            board={} if info is None else {
+                **{f.name: getattr(info, f.name) for f in dataclasses.fields(info)},  # shallow: handles stay as they are
+                "geometry": dataclasses.asdict(info.geometry),
+            },
             conditions=self.spec.conditions(),
             spec=self.spec.to_dict(),
             comparison=None if session.comparison is None else session.comparison.to_dict(),
