@@ -129,6 +129,10 @@ def test_from_the_store(session, tmp_path) -> None:
         assert np.pi * ell.width * ell.height / 4 == pytest.approx(
             shown.shown.measures["prediction_ellipse_area_mm2"], rel=1e-9)
     d = report.report_data(stored)
+    live = report.report_data(session.record)  # one path: the run's record says what the stored one says
+    assert (live.summary, live.failures, live.headline, live.preprocessing) == (d.summary, d.failures, d.headline,
+                                                                                d.preprocessing)
+    assert live.si_pct == pytest.approx(d.si_pct, rel=1e-12) and live.mdc == pytest.approx(d.mdc, rel=1e-12)
     assert d.athlete == "P01" and "Simulated board" in d.board
     assert d.failures and "touched down" in d.failures[0]
     out = report.write_session_report(stored, tmp_path / "stored.pdf")
