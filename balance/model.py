@@ -163,54 +163,86 @@ class MeasureInfo:
     axis: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrialRecord:
-    """One trial as every view reads it (and as the store keeps it).
+    """One trial: what the engine emits, the store keeps and reloads, and every view reads.
+
+    Times called ``*_s`` without "board" in the description are seconds since the trial started
+    (the beep); ``start_s``/``end_s`` are on the board's clock, the same clock as the samples in
+    :attr:`recording`. Status words (``docs/failure-detection.md``): ``"complete"`` (ran its whole
+    planned duration, or all squat repetitions), ``"failed"`` (a failure rule fired: kept, marked
+    invalid, with its failure kind and time to failure), ``"incomplete"`` (the board disappeared,
+    the run was stopped or the stance never became stable: whatever was recorded is kept).
 
     Attributes
     ----------
-    id, session_id : int
-        Database ids (0 before the trial is stored).
     protocol : str
         Protocol name (``single_leg``, ``bilateral``, ``squat``, ``before_after``, ``import``).
     side : Side
-        Stance leg, or both feet.
+        Stance leg, or both feet (bilateral stance, squats); a plain ``"left"`` given to the
+        constructor is read as ``Side.LEFT``.
     condition : str
         ``eyes_open``, ``eyes_closed``; ``before/eyes_open`` in a before/after protocol.
     trial_index : int
-        1-based number within side and condition; 0 for a practice trial.
-    practice, valid : bool
+        1-based number within side and condition (a retry keeps it); 0 for a practice trial.
+    practice : bool
+        A practice trial: recorded and stored, never compared.
+    valid : bool
+        True only for a ``"complete"`` trial whose analysis succeeded.
     failure_kind : str or None
-        ``touch_down``, ``step_off``, ``hop``, ``no_stance``, ``disconnected``, ``stopped``.
+        ``touch_down``, ``step_off``, ``hop`` (failure rules), ``no_stance`` (the stance never
+        became stable), ``disconnected``, ``stopped``, ``error``; None when complete.
     failure_time_s : float or None
         Time from the trial start (beep) to the failure (s).
     duration_s : float or None
-        Time held from the start beep (s).
+        Time held from the start beep (s): the planned duration for a complete trial, the time
+        to failure for a failed one.
+    measures : dict of str to float
+        Measure key (unit in the key, ``balance.catalogue``) -> value: sway measures plus
+        ``hold_time_s``, ``weight_left_pct``/``weight_right_pct`` (bilateral, squat), ``rep_count``.
+    params : dict
+        Every preprocessing choice the measures were computed with (``AnalysisResult.params``).
+    extra : dict
+        Protocol details that are not single numbers: ``"reps"`` (one dict per squat
+        repetition), ``"failure_detail"`` (plain-words reason of a failure).
+    recording : Recording or None
+        The samples (from the stance instruction to the end, board clock, corner loads in kg),
+        when loaded.
+    status : str or None
+        ``"complete"``, ``"failed"`` or ``"incomplete"`` (None in databases older than the
+        status: read from ``valid``/``failure_kind`` by :attr:`outcome`).
+    attempt : int
+        1 for the first attempt, 2 for the first retry.
+    planned_duration_s : float or None
+        Planned duration (s).
+    eyes, surface : str
+        ``"open"``/``"closed"``; ``"firm"``/``"foam"``.
+    phase : str or None
+        ``"before"``/``"after"`` in a before/after protocol.
+    start_s, end_s : float
+        Board time (s) of the trial start (beep) and end (NaN when unknown).
+    liftoff_s : float or None
+        Board time (s) the free foot left the board (single-leg stance).
+    analysis_window_s : tuple of float or None
+        Board-time window ``(start, stop)`` that was analysed (after the trim).
+    analysis_error : str or None
+        Why the analysis failed (e.g. the held part was too short), when it did.
+    body_mass_kg : float or None
+        Load (kg) measured on the board in the stable stance before the trial.
     recorded_at : str
-        Start of the trial, ISO 8601 UTC.
+        Wall-clock start of the trial, ISO 8601 UTC ("" when unknown).
+    id, session_id : int
+        Database ids (0 before the trial is stored).
     raw_path : str or None
         Raw recording file written before analysis.
     n_samples : int
+        Number of samples (those of :attr:`recording` when it is given).
     fs_hz : float or None
-    params : dict
-        Every preprocessing choice the measures were computed with.
-    measures : dict of str to float
-        Measure key (unit in the key, ``balance.catalogue``) -> value.
-    extra : dict
-        Protocol details that are not single numbers (squat reps, failure detail).
-    recording : Recording or None
-        The samples, when loaded.
-    status : TrialStatus or None
-        How the trial ended (None in databases older than the status column: read from
-        ``valid``/``failure_kind`` by :attr:`outcome`).
-    attempt : int
-        1 for the first attempt, 2 for the first retry.
+        Nominal sampling rate (Hz) (that of :attr:`recording` when it is given).
     """
 
-    id: int
-    session_id: int
     protocol: str
-    side: str
+    side: Side
     condition: str
     trial_index: int
     practice: bool
@@ -218,21 +250,42 @@ class TrialRecord:
     failure_kind: str | None
     failure_time_s: float | None
     duration_s: float | None
-    recorded_at: str
-    raw_path: str | None
-    n_samples: int
-    fs_hz: float | None
-    params: dict[str, Any]
-    measures: dict[str, float]
+    measures: dict[str, float] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     recording: Recording | None = None
     status: str | None = None
     attempt: int = 1
+    planned_duration_s: float | None = None
+    eyes: str = "open"
+    surface: str = "firm"
+    phase: str | None = None
+    start_s: float = math.nan
+    end_s: float = math.nan
+    liftoff_s: float | None = None
+    analysis_window_s: tuple[float, float] | None = None
+    analysis_error: str | None = None
+    body_mass_kg: float | None = None
+    recorded_at: str = ""
+    id: int = 0
+    session_id: int = 0
+    raw_path: str | None = None
+    n_samples: int = 0
+    fs_hz: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "side", Side.of(self.side))
+        if self.analysis_window_s is not None:
+            lo, hi = self.analysis_window_s
+            object.__setattr__(self, "analysis_window_s", (float(lo), float(hi)))
+        if self.recording is not None:  # the samples, when given, say how many and at what rate
+            object.__setattr__(self, "n_samples", len(self.recording))
+            object.__setattr__(self, "fs_hz", self.recording.fs_hz)
 
     @property
     def leg(self) -> Side:
-        """:attr:`side` as a :class:`Side`."""
-        return Side.of(self.side)
+        """:attr:`side` (a :class:`Side`)."""
+        return self.side
 
     @property
     def outcome(self) -> TrialStatus:
@@ -243,32 +296,125 @@ class TrialRecord:
             return TrialStatus.COMPLETE
         return TrialStatus.FAILED if self.failure_kind in ("touch_down", "step_off", "hop") else TrialStatus.INCOMPLETE
 
+    @property
+    def failed(self) -> bool:
+        """True when a failure rule fired."""
+        return self.outcome is TrialStatus.FAILED
+
     def measure(self, key: str) -> float:
         """The value of ``key`` (NaN when absent)."""
         v = self.measures.get(key)
         return math.nan if v is None else float(v)
+
+    def analysed_recording(self) -> Recording:
+        """The analysed part of :attr:`recording` (empty if nothing was analysed).
+
+        Raises
+        ------
+        ValueError
+            The samples were not loaded with the trial.
+        """
+        rec = self._samples()
+        if self.analysis_window_s is None:
+            return rec.slice_time(math.inf, math.inf)
+        lo, hi = self.analysis_window_s
+        return rec.slice_time(lo, hi + 1e-9)
+
+    def trial_recording(self) -> Recording:
+        """The samples from the trial start (beep) to its end (see :meth:`analysed_recording`)."""
+        rec = self._samples()
+        if not math.isfinite(self.start_s):
+            return rec.slice_time(math.inf, math.inf)
+        return rec.slice_time(self.start_s, self.end_s + 1e-9)
+
+    def _samples(self) -> Recording:
+        if self.recording is None:
+            raise ValueError(f"trial {self.side} #{self.trial_index} was loaded without its samples: "
+                             "load the session with its recordings")  # fmt: skip
+        return self.recording
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-serialisable description of the trial without the samples (NaN as None).
+
+        The keys other than the database columns are what the store keeps in ``extra_json``.
+        """
+        return {
+            "protocol": self.protocol,
+            "side": self.side.value,
+            "condition": self.condition,
+            "trial_index": self.trial_index,
+            "attempt": self.attempt,
+            "practice": self.practice,
+            "valid": self.valid,
+            "status": self.outcome.value,
+            "failure_kind": self.failure_kind,
+            "failure_time_s": self.failure_time_s,
+            "duration_s": self.duration_s,
+            "planned_duration_s": self.planned_duration_s,
+            "eyes": self.eyes,
+            "surface": self.surface,
+            "phase": self.phase,
+            "start_s": _finite_or_none(self.start_s),
+            "end_s": _finite_or_none(self.end_s),
+            "liftoff_s": self.liftoff_s,
+            "analysis_window_s": None if self.analysis_window_s is None else list(self.analysis_window_s),
+            "analysis_params": _jsonable(self.params),
+            "measures": {k: _finite_or_none(v) for k, v in self.measures.items()},
+            "extra": _jsonable(self.extra),
+            "analysis_error": self.analysis_error,
+            "started_at": self.recorded_at or None,
+            "body_mass_kg": self.body_mass_kg,
+            "n_samples": self.n_samples,
+        }
+
+
+def _finite_or_none(v: Any) -> float | None:
+    if v is None:
+        return None
+    f = float(v)
+    return f if math.isfinite(f) else None
+
+
+def _jsonable(obj: Any) -> Any:
+    """numpy scalars/arrays and tuples as JSON-friendly values (non-finite floats as None)."""
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    tolist = getattr(obj, "tolist", None)  # numpy scalars and arrays
+    if callable(tolist):
+        return _jsonable(tolist())
+    if isinstance(obj, float):
+        return _finite_or_none(obj)
+    return obj
 
 
 @dataclass(frozen=True)
 class SessionRecord:
     """One test session as every view reads it: its trials and its stored comparison.
 
+    The store hands it out (:meth:`balance.app.store.Store.session`); the engine makes one
+    when a run ends (``SessionResult.record``, database id 0, not yet stored).
+
     Attributes
     ----------
     id : int
+        Database id (0 for a run not stored).
     athlete : Any
-        The athlete record of the store (``balance.app.store.Athlete``).
+        The athlete record of the store (``balance.app.store.Athlete``); for a run straight
+        from the engine, the caller's reference to the athlete (a code, or None).
     protocol : str
     started_at, finished_at : str
         ISO 8601 UTC (``finished_at`` None while open or after a crash).
     status : str
-        ``open``, ``complete`` or ``incomplete``.
+        Stored: ``open``, ``complete`` or ``incomplete``; from the engine: ``complete``,
+        ``stopped``, ``disconnected`` or ``error``.
     source : str
         ``test``, ``import`` or ``demo``.
     board, conditions, spec : dict
-        Board (kind, name, serial, calibration), conditions and the protocol as run.
+        Board (kind, name, serial, calibration, geometry), conditions and the protocol as run.
     comparison : dict or None
-        The comparison stored at the end of the session, with its ``rules_version``
+        The comparison made at the end of the session, with its ``rules_version``
         (``protocols.sides`` reads it).
     software_version : str
     notes : str

@@ -76,7 +76,7 @@ def bench_files(runs: int) -> None:
     from protocols.library import get_protocol
 
     session = Engine(get_protocol("single-leg"), SimulatedBoard(seed=3, ml_sway_ratio_right_over_left=1.4),
-                     athlete="B").run()
+                     athlete="B").run().record
     rng = np.random.default_rng(0)
     d0 = datetime(2026, 1, 5, tzinfo=timezone.utc)
     hist = {}

@@ -25,20 +25,20 @@ sys.path.insert(0, str(ROOT))
 
 from balance.app.export import export_history  # noqa: E402
 from balance.app.store import Store  # noqa: E402
+from balance.model import TrialRecord  # noqa: E402
 from balance.recording import Recording  # noqa: E402
-from protocols.results import TrialResult  # noqa: E402
 
 
-def _trial(side: str, k: int, rng: np.random.Generator, keys: list[str]) -> TrialResult:
+def _trial(side: str, k: int, rng: np.random.Generator, keys: list[str]) -> TrialRecord:
     n = 3000
     t = np.arange(n) / 100.0
     corners = 17.5 + rng.normal(0, 0.5, size=(n, 4))
     rec = Recording.from_corners(t, corners, fs_hz=100.0)
-    return TrialResult(
-        protocol="single_leg", side=side, condition="eyes_open", trial_index=k, practice=False, valid=True,  # type: ignore[arg-type]  # side from a loop over "left", "right"
+    return TrialRecord(
+        protocol="single_leg", side=side, condition="eyes_open", trial_index=k, practice=False, valid=True,
         status="complete", failure_kind=None, failure_time_s=None, duration_s=30.0, planned_duration_s=30.0,
         recording=rec, start_s=0.0, end_s=30.0, analysis_window_s=(2.0, 30.0),
-        analysis_params={"fs_hz": 100.0}, measures={k_: float(rng.normal()) for k_ in keys},
+        params={"fs_hz": 100.0}, measures={k_: float(rng.normal()) for k_ in keys},
     )  # fmt: skip
 
 

@@ -16,7 +16,8 @@ Engine
     :class:`~protocols.retry.AskRetry`, :class:`~protocols.retry.NoRetry`. Listeners:
     :class:`~protocols.listeners.QueueListener`. Events: :mod:`protocols.events`.
 Results
-    :class:`~protocols.results.TrialResult`, :class:`~protocols.results.SessionResult`.
+    :class:`~balance.model.TrialRecord` (one per trial, frozen), :class:`~protocols.results.SessionResult`
+    (the run, carrying its frozen :class:`~balance.model.SessionRecord`).
 Comparisons
     :func:`~protocols.compare.compare_session`, :func:`~protocols.compare.compare_sides`,
     :func:`~protocols.compare.compare_values`, :func:`~protocols.compare.mdc_from_groups`,
@@ -45,7 +46,7 @@ from protocols.engine import Engine, run_protocol
 from protocols.errors import SessionAborted
 from protocols.library import PROTOCOLS, get_protocol, load_protocol, protocol_names
 from protocols.listeners import CollectingListener, Listener, QueueListener
-from protocols.results import SessionResult, TrialResult
+from protocols.results import SessionResult, TrialRecord
 from protocols.retry import AskRetry, AutoRetry, NoRetry, RetryPolicy
 from protocols.sinks import MemorySink, NullSink, TrialSink, TrialWriter
 from protocols.spec import Block, FailureRules, ProtocolSpec, SpecError, StartRule
@@ -66,7 +67,7 @@ __all__ = [
     "Listener",
     "QueueListener",
     "CollectingListener",
-    "TrialResult",
+    "TrialRecord",
     "SessionResult",
     "RetryPolicy",
     "AutoRetry",

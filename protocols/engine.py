@@ -30,6 +30,7 @@ Listeners are called in the engine's thread for every sample and event: a slow l
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import threading
@@ -37,13 +38,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from balance import __version__
 from balance.cop import cop_from_corners
 from balance.errors import BalanceInputError
-from balance.model import WII_BALANCE_BOARD, BoardGeometry, Side
+from balance.model import WII_BALANCE_BOARD, BoardGeometry, SessionRecord, Side, TrialRecord
 from balance.recording import Recording
 from drivers.base import Board, CueableBoard, Sample
 from drivers.errors import BoardDisconnected
@@ -51,10 +53,13 @@ from protocols import events as ev
 from protocols.analysis import Analyzer, pipeline_analyzer, squat_measures, weight_bearing
 from protocols.detect import Failure, LiveDetector, LiveStance, Stance, StanceOnset, squat_reps
 from protocols.errors import SessionAborted
-from protocols.results import SessionResult, TrialResult, TrialStatus
+from protocols.results import SessionResult, TrialStatus
 from protocols.retry import AutoRetry, RetryPolicy
 from protocols.sinks import NullSink, TrialSink, TrialWriter
 from protocols.spec import PlannedTrial, ProtocolSpec
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from protocols.compare import SessionComparison
 
 __all__ = ["Engine", "run_protocol"]
 
@@ -109,7 +114,7 @@ class Engine:
         The caller's reference to the athlete, copied into the results and the sink metadata.
     sink : TrialSink, optional
         Receives raw samples before any analysis (default: :class:`~protocols.sinks.NullSink`;
-        each TrialResult holds its samples anyway).
+        each TrialRecord holds its samples anyway).
     retry : RetryPolicy, optional
         Whether to repeat a failed trial (default: :class:`~protocols.retry.AutoRetry` with
         ``spec.max_retries``). ``spec.max_retries`` caps every policy.
@@ -225,6 +230,11 @@ class Engine:
         return self._thread
 
     @property
+    def started(self) -> bool:
+        """True once :meth:`start` was called (a background run exists, running or ended)."""
+        return self._thread is not None
+
+    @property
     def running(self) -> bool:
         """True while a background run (:meth:`start`) is going on."""
         return self._thread is not None and self._thread.is_alive()
@@ -321,6 +331,7 @@ class Engine:
         session.ended_at = _utcnow()
         session.body_mass_kg = self.body_mass_kg
         session.comparison = _compare(session)
+        session.record = self._record(session)
         self._emit(ev.SessionEnded(session, at_s=self._now_s))
         if interrupted:
             raise KeyboardInterrupt
@@ -329,6 +340,29 @@ class Engine:
                 raise abort from cause
             raise abort
         return session
+
+    def _record(self, session: SessionResult) -> SessionRecord:
+        """The frozen record of the ended run (what the store would reload, without database ids)."""
+        info = session.board
+        return SessionRecord(
+            id=0,
+            athlete=session.athlete,
+            protocol=self.spec.name,
+            started_at=session.started_at.isoformat(),
+            finished_at=None if session.ended_at is None else session.ended_at.isoformat(),
+            status=session.status,
+            source="test",
+            board={} if info is None else {
+                **{f.name: getattr(info, f.name) for f in dataclasses.fields(info)},  # shallow: handles stay as they are
+                "geometry": dataclasses.asdict(info.geometry),
+            },
+            conditions=self.spec.conditions(),
+            spec=self.spec.to_dict(),
+            comparison=None if session.comparison is None else session.comparison.to_dict(),
+            software_version=__version__,
+            notes="",
+            trials=list(session.trials),
+        )
 
     def _session_body(self, session: SessionResult) -> None:
         spec = self.spec
@@ -445,7 +479,7 @@ class Engine:
                 return None
             s = self._read()
 
-    def _run_trial(self, p: PlannedTrial, *, attempt: int) -> TrialResult:
+    def _run_trial(self, p: PlannedTrial, *, attempt: int) -> TrialRecord:
         spec = self.spec
         meta = {
             "protocol": spec.name,
@@ -512,19 +546,23 @@ class Engine:
             return self._finish_trial(status="complete", failure_kind=None)
         return self._finish_trial(status="failed", failure_kind=st.failure.kind)
 
+    def _detector(self, onset: StanceOnset, stance: Stance, *, start_s: float) -> LiveDetector:
+        """The failure rules of the spec, watching a stance that became stable at ``onset``."""
+        return LiveDetector(
+            body_mass_kg=onset.load_kg,
+            stance=stance,
+            baseline_ml_mm=onset.cop_ml_mm if stance != "both" else None,
+            rules=self.spec.failure,
+            start_s=start_s,
+            check_every=self.check_every,
+        )
+
     def _countdown(self, onset: StanceOnset, stance: Stance) -> bool:
         """Count down; False if the stance broke meanwhile."""
         n = self.spec.start.countdown_s
         if n == 0:
             return True
-        det = LiveDetector(
-            body_mass_kg=onset.load_kg,
-            stance=stance,
-            baseline_ml_mm=onset.cop_ml_mm if stance != "both" else None,
-            rules=self.spec.failure,
-            start_s=self._now_s,
-            check_every=self.check_every,
-        )
+        det = self._detector(onset, stance, start_s=self._now_s)
         t0 = self._now_s
         for k in range(n, 0, -1):
             self._emit(ev.Countdown(k, at_s=self._now_s))
@@ -541,14 +579,7 @@ class Engine:
         p = st.plan
         onset = st.onset
         assert onset is not None
-        det = LiveDetector(
-            body_mass_kg=onset.load_kg,
-            stance=stance,
-            baseline_ml_mm=onset.cop_ml_mm if stance != "both" else None,
-            rules=self.spec.failure,
-            start_s=st.start_s,
-            check_every=self.check_every,
-        )
+        det = self._detector(onset, stance, start_s=st.start_s)
         end = st.start_s + p.duration_s
         next_tick = st.start_s + self.elapsed_interval_s
         squat_check = st.start_s + 1.0
@@ -581,7 +612,7 @@ class Engine:
         return len(found) >= reps and rows[-1, 0] - found[reps - 1].bottom_s > 1.5
 
     # -- the end of a trial ------------------------------------------------------------------
-    def _finish_trial(self, *, status: TrialStatus, failure_kind: str | None, best_effort: bool = False) -> TrialResult:
+    def _finish_trial(self, *, status: TrialStatus, failure_kind: str | None, best_effort: bool = False) -> TrialRecord:
         """Close the trial's writer, build its result and analyse it.
 
         ``best_effort`` (the session is already ending on an error): a writer that fails to
@@ -626,7 +657,7 @@ class Engine:
             held = float(fail_t if fail_t is not None else st.end_s - st.start_s)
         else:
             held = 0.0
-        tr = TrialResult(
+        tr = TrialRecord(
             protocol=self.spec.name,
             side=Side.of(p.side),
             condition=p.condition,
@@ -646,66 +677,68 @@ class Engine:
             start_s=st.start_s,
             end_s=st.end_s,
             liftoff_s=st.onset.onset_s if (st.onset is not None and p.stance == "single_leg") else None,
-            started_at=st.started_at,
+            recorded_at="" if st.started_at is None else st.started_at.isoformat(),
             body_mass_kg=None if st.onset is None else st.onset.load_kg,
+            extra={} if st.failure is None else {"failure_detail": st.failure.detail},
         )
-        if st.failure is not None:
-            tr.extra["failure_detail"] = st.failure.detail
         self._trial = None
         if started:
-            self._analyse(tr, st)
+            tr = dataclasses.replace(tr, **self._analyse(tr, st))
         return tr
 
-    def _analyse(self, tr: TrialResult, st: _TrialState) -> None:
+    def _analyse(self, tr: TrialRecord, st: _TrialState) -> dict[str, Any]:
+        """What the analysis adds to the frozen trial ``tr``: the fields to replace in it."""
         p = st.plan
-        tr.measures["hold_time_s"] = tr.duration_s
-        hi = st.start_s + tr.duration_s
+        assert tr.recording is not None and tr.duration_s is not None
+        held = tr.duration_s
+        measures: dict[str, float] = {"hold_time_s": held}
+        out: dict[str, Any] = {"measures": measures}
+        hi = st.start_s + held
         if p.stance == "single_leg" and tr.liftoff_s is not None:
             lo = max(st.start_s, tr.liftoff_s + self.spec.trim_s)
         else:
             lo = st.start_s + self.spec.trim_s
         if p.stance == "squat":
             seg = tr.recording.slice_time(st.start_s, st.end_s + 1e-9)
-            tr.analysis_window_s = (st.start_s, st.end_s)
+            out["analysis_window_s"] = (st.start_s, st.end_s)
             bm = tr.body_mass_kg or self.body_mass_kg or float("nan")
             try:
                 m, reps = squat_measures(seg, body_mass_kg=bm, feet_ml_mm=self.spec.feet_ml_mm)
             except ValueError as err:
-                tr.analysis_error = str(err)
-                return
-            tr.measures.update(m)
-            tr.extra["reps"] = reps
-            tr.analysis_params = {
+                out["analysis_error"] = str(err)
+                return out
+            measures.update(m)
+            out["extra"] = {**tr.extra, "reps": reps}
+            out["params"] = {
                 "detector": "protocols.detect.squat_reps",
                 "body_mass_kg": bm,
                 "feet_ml_mm": list(self.spec.feet_ml_mm),
             }
-            tr.valid = tr.status == "complete" and m["rep_count"] >= 1
+            out["valid"] = tr.status == "complete" and m["rep_count"] >= 1
             if tr.status == "complete" and m["rep_count"] < 1:
-                tr.analysis_error = "no squat repetition was found in the total load"
-            return
+                out["analysis_error"] = "no squat repetition was found in the total load"
+            return out
         if hi - lo < MIN_ANALYSIS_S:
-            tr.analysis_error = (
+            out["analysis_error"] = (
                 f"only {max(hi - lo, 0.0):.1f} s held after the {self.spec.trim_s:g} s trim; "
                 f"at least {MIN_ANALYSIS_S:g} s is needed for sway measures"
             )
-            return
-        tr.analysis_window_s = (lo, hi)
+            return out
+        out["analysis_window_s"] = (lo, hi)
         seg = tr.recording.slice_time(lo, hi + 1e-9)
         try:
-            measures, params = self.analyzer(seg, **dict(self.spec.analysis))
+            sway, params = self.analyzer(seg, **dict(self.spec.analysis))
         except ValueError as err:  # BalanceInputError and other input problems: data kept
-            tr.analysis_error = str(err) if isinstance(err, BalanceInputError) else f"analysis failed: {err}"
-            return
-        tr.measures.update(measures)
-        tr.analysis_params = dict(params)
+            out["analysis_error"] = str(err) if isinstance(err, BalanceInputError) else f"analysis failed: {err}"
+            return out
+        measures.update(sway)
         # The analysed span of the trial (s); "window_s" stays the resampler's SWARII window.
-        tr.analysis_params["analysis_window_s"] = [lo, hi]
-        tr.analysis_params["trim_s"] = self.spec.trim_s
+        out["params"] = {**params, "analysis_window_s": [lo, hi], "trim_s": self.spec.trim_s}
         if p.stance == "bilateral":
-            tr.analysis_params["feet_ml_mm"] = list(self.spec.feet_ml_mm)
-            tr.measures.update(weight_bearing(seg, feet_ml_mm=self.spec.feet_ml_mm))
-        tr.valid = tr.status == "complete"
+            out["params"]["feet_ml_mm"] = list(self.spec.feet_ml_mm)
+            measures.update(weight_bearing(seg, feet_ml_mm=self.spec.feet_ml_mm))
+        out["valid"] = tr.status == "complete"
+        return out
 
     # -- reading -----------------------------------------------------------------------------
     def _read(self) -> Sample:
@@ -773,7 +806,7 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _compare(session: SessionResult) -> Any:
+def _compare(session: SessionResult) -> SessionComparison | None:
     from protocols.compare import compare_session
 
     return compare_session(session)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from protocols.results import SessionResult, TrialResult
+    from balance.model import TrialRecord
+    from protocols.results import SessionResult
 
 __all__ = [
     "Event",
@@ -150,7 +151,7 @@ class RestStarted:
 class TrialEnded:
     """A trial ended (complete, failed, stopped or interrupted); ``result`` says which."""
 
-    result: "TrialResult"
+    result: "TrialRecord"
     at_s: float = float("nan")
 
 

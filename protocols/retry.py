@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from protocols.results import TrialResult
+from balance.model import TrialRecord
 
 __all__ = ["RetryPolicy", "NoRetry", "AutoRetry", "AskRetry"]
 
@@ -19,12 +19,12 @@ __all__ = ["RetryPolicy", "NoRetry", "AutoRetry", "AskRetry"]
 class RetryPolicy(Protocol):
     """Decides whether to repeat a failed trial."""
 
-    def should_retry(self, trial: TrialResult, *, retries_so_far: int) -> bool:
+    def should_retry(self, trial: TrialRecord, *, retries_so_far: int) -> bool:
         """True to run the same side/condition/trial number again.
 
         Parameters
         ----------
-        trial : TrialResult
+        trial : TrialRecord
             The failed trial (``status == "failed"`` or ``failure_kind == "no_stance"``).
         retries_so_far : int
             Retries already run for this planned trial (0 after the first attempt).
@@ -34,7 +34,7 @@ class RetryPolicy(Protocol):
 class NoRetry:
     """Never retry."""
 
-    def should_retry(self, trial: TrialResult, *, retries_so_far: int) -> bool:
+    def should_retry(self, trial: TrialRecord, *, retries_so_far: int) -> bool:
         return False
 
 
@@ -55,7 +55,7 @@ class AutoRetry:
         self.max_retries = max_retries
         self.kinds = kinds
 
-    def should_retry(self, trial: TrialResult, *, retries_so_far: int) -> bool:
+    def should_retry(self, trial: TrialRecord, *, retries_so_far: int) -> bool:
         if self.kinds is not None and trial.failure_kind not in self.kinds:
             return False
         return retries_so_far < self.max_retries
@@ -69,9 +69,9 @@ class AskRetry:
     quick, so ask with a short prompt or use a queue in a GUI).
     """
 
-    def __init__(self, ask: Callable[[TrialResult], bool], max_retries: int = 3) -> None:
+    def __init__(self, ask: Callable[[TrialRecord], bool], max_retries: int = 3) -> None:
         self.ask = ask
         self.max_retries = max_retries
 
-    def should_retry(self, trial: TrialResult, *, retries_so_far: int) -> bool:
+    def should_retry(self, trial: TrialRecord, *, retries_so_far: int) -> bool:
         return retries_so_far < self.max_retries and bool(self.ask(trial))

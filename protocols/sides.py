@@ -22,7 +22,7 @@ __all__ = ["ComparableTrial", "side_comparisons", "stored_sides", "side_from_dic
 
 
 class ComparableTrial(Protocol):
-    """What a comparison reads of a trial (a stored trial or a :class:`~protocols.results.TrialResult`)."""
+    """What a comparison reads of a trial (:class:`~balance.model.TrialRecord`, from the engine or the store)."""
 
     @property
     def side(self) -> str: ...

@@ -52,7 +52,7 @@ class _NullWriter:
 
 
 class NullSink:
-    """Discards samples (the engine keeps its own copy in each TrialResult)."""
+    """Discards samples (the engine keeps its own copy in each TrialRecord)."""
 
     def open_trial(self, meta: dict[str, Any]) -> TrialWriter:
         return _NullWriter()

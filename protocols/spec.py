@@ -401,6 +401,10 @@ class ProtocolSpec:
         return dataclasses.replace(self, **top)
 
     # -- (de)serialisation -----------------------------------------------------------------
+    def conditions(self) -> dict[str, list[str]]:
+        """The eyes and surface conditions of the blocks, sorted: what a stored session records."""
+        return {"eyes": sorted({b.eyes for b in self.blocks}), "surface": sorted({b.surface for b in self.blocks})}
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict; ``from_dict(to_dict())`` gives an equal spec."""
         d = dataclasses.asdict(self)

@@ -13,11 +13,15 @@ import math
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from balance import catalogue
-from balance.model import Side
+from balance.model import SessionRecord, Side
 from protocols import events as ev
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from drivers.base import Sample
+    from protocols.spec import PlannedTrial, ProtocolSpec
 
 __all__ = ["ConsoleUI", "comparison_table", "fit_lines", "session_text", "KEY_MEASURES", "MEASURE_WORDS"]
 
@@ -28,18 +32,6 @@ KEY_MEASURES: tuple[str, ...] = catalogue.LEFT_RIGHT_TABLE
 MEASURE_WORDS: dict[str, str] = {
     k: catalogue.name(k)
     for k in (*KEY_MEASURES, "rms_ap_mm", "hold_time_s", "weight_left_pct", "weight_right_pct")
-}
-
-#: The engine's events and the handler of each (dispatched by type, subclasses included).
-_HANDLERS: dict[type, str] = {
-    ev.Instruction: "_on_Instruction",
-    ev.Countdown: "_on_Countdown",
-    ev.Beep: "_on_Beep",
-    ev.TrialStarted: "_on_TrialStarted",
-    ev.Elapsed: "_on_Elapsed",
-    ev.FailureDetected: "_on_FailureDetected",
-    ev.RestStarted: "_on_RestStarted",
-    ev.TrialEnded: "_on_TrialEnded",
 }
 
 _SIDE = {s.value: s.words for s in Side}
@@ -61,7 +53,7 @@ class ConsoleUI:
     """
 
     def __init__(self, stream: TextIO | None = None, *, live_timer: bool | None = None, quiet: bool = False,
-                 spec: Any = None) -> None:  # fmt: skip
+                 spec: ProtocolSpec | None = None) -> None:  # fmt: skip
         self.stream = stream if stream is not None else sys.stdout
         self.live_timer = bool(self.stream.isatty()) if live_timer is None else live_timer
         self.quiet = quiet
@@ -69,7 +61,7 @@ class ConsoleUI:
         self._timer_shown = False
         self._last_print_s = -math.inf
         self.trials_seen = 0
-        self._plan: list[Any] = list(spec.plan()) if spec is not None else []
+        self._plan: list[PlannedTrial] = list(spec.plan()) if spec is not None else []
         self._spec = spec
         #: Planned trials started so far (retries not counted).
         self.trials_started = 0
@@ -86,25 +78,39 @@ class ConsoleUI:
             self.stream.flush()
 
     def on_event(self, event: ev.Event) -> None:
-        name = next((_HANDLERS[c] for c in type(event).__mro__ if c in _HANDLERS), None)
-        if name is not None:
-            getattr(self, name)(event)
+        """Print what ``event`` says (dispatched by its type; other events are not shown)."""
+        if isinstance(event, ev.Instruction):
+            self._on_instruction(event)
+        elif isinstance(event, ev.Countdown):
+            self._on_countdown(event)
+        elif isinstance(event, ev.Beep):
+            self._on_beep(event)
+        elif isinstance(event, ev.TrialStarted):
+            self._on_trial_started(event)
+        elif isinstance(event, ev.Elapsed):
+            self._on_elapsed(event)
+        elif isinstance(event, ev.FailureDetected):
+            self._on_failure(event)
+        elif isinstance(event, ev.RestStarted):
+            self._on_rest(event)
+        elif isinstance(event, ev.TrialEnded):
+            self._on_trial_ended(event)
 
-    def _on_Instruction(self, e: Any) -> None:
+    def _on_instruction(self, e: ev.Instruction) -> None:
         if not self.quiet:
             self._print(f">> {e.text}")
 
-    def _on_Countdown(self, e: Any) -> None:
+    def _on_countdown(self, e: ev.Countdown) -> None:
         if not self.quiet:
             self._print(f"   {e.seconds_left}...")
 
-    def _on_Beep(self, e: Any) -> None:
+    def _on_beep(self, e: ev.Beep) -> None:
         if not self.quiet:
-            self._print("   BEEP" + (" - go!" if getattr(e, "kind", "start") == "start" else " - stop"))
+            self._print("   BEEP" + (" - go!" if e.kind == "start" else " - stop"))
             if self.stream.isatty():
                 self.stream.write("\a")
 
-    def _on_TrialStarted(self, e: Any) -> None:
+    def _on_trial_started(self, e: ev.TrialStarted) -> None:
         self._last_print_s = -math.inf
         self._rest_end_s = None
         if e.attempt == 1:
@@ -123,13 +129,12 @@ class ConsoleUI:
         then for every trial still to come a rest, the stance check and the countdown, and the trial."""
         if not self._plan or self._spec is None or not math.isfinite(current_s):
             return None
-        rest = float(getattr(self._spec, "rest_s", 0.0))
-        start = getattr(self._spec, "start", None)
-        get_ready = float(getattr(start, "stable_s", 0.0)) + float(getattr(start, "countdown_s", 0))
+        rest = float(self._spec.rest_s)
+        get_ready = float(self._spec.start.stable_s) + float(self._spec.start.countdown_s)
         todo = self._plan[self.trials_started:]
         return float(current_s) + sum(rest + get_ready + float(p.duration_s) for p in todo)
 
-    def _on_Elapsed(self, e: Any) -> None:
+    def _on_elapsed(self, e: ev.Elapsed) -> None:
         if self.quiet:
             return
         d = e.duration_s
@@ -147,21 +152,21 @@ class ConsoleUI:
             if e.t_s > 0 and shown > 0:
                 self._print(f"   {shown:.0f} {what}")
 
-    def _on_FailureDetected(self, e: Any) -> None:
+    def _on_failure(self, e: ev.FailureDetected) -> None:
         what = {"touch_down": "Touch-down", "step_off": "Step-off", "hop": "Hop"}.get(e.kind, e.kind)
         detail = f" ({e.detail})" if e.detail else ""
         self._print(f"!! {what} detected at {e.t_s:.1f} s{detail}")
 
-    def _on_RestStarted(self, e: Any) -> None:
+    def _on_rest(self, e: ev.RestStarted) -> None:
         if self.quiet or e.seconds <= 0:
             return
-        side = getattr(e, "next_side", "")
+        side = e.next_side
         self._rest_next = f", then {_SIDE.get(side, side)}" if side else ""
         self._rest_end_s = float(e.at_s) + float(e.seconds) if math.isfinite(e.at_s) else None
         self._rest_shown = int(math.ceil(e.seconds))
         self._print(f"   rest {e.seconds:g} s{self._rest_next}")
 
-    def on_sample(self, sample: Any) -> None:
+    def on_sample(self, sample: Sample) -> None:
         """During a rest: count it down (in place on a terminal, every 5 s otherwise)."""
         end = self._rest_end_s
         if end is None:
@@ -180,7 +185,7 @@ class ConsoleUI:
         elif left and left % 5 == 0:
             self._print(f"   rest: {left} s left{self._rest_next}")
 
-    def _on_TrialEnded(self, e: Any) -> None:
+    def _on_trial_ended(self, e: ev.TrialEnded) -> None:
         t = e.result
         self.trials_seen += 1
         side = _SIDE.get(t.side, t.side)
@@ -300,7 +305,7 @@ def _sentence(r: dict[str, Any]) -> str:
     return f"{side.capitalize()} leg: {pct:.0f} % more {words} than the {'left' if side == 'right' else 'right'}; {noise}."
 
 
-def session_text(session: Any, rows: Sequence[dict[str, Any]], *, measures: Sequence[str] | None = None,
+def session_text(session: SessionRecord, rows: Sequence[dict[str, Any]], *, measures: Sequence[str] | None = None,
                  verbose: bool = False, width: int | None = None) -> str:  # fmt: skip
     """What a finished session says in plain words: the left-vs-right table when there are
     left and right trials, else the two-legged means per condition; then the protocol's own
@@ -326,7 +331,7 @@ def session_text(session: Any, rows: Sequence[dict[str, Any]], *, measures: Sequ
                                       right=lambda i: i >= 2, max_width=width))  # fmt: skip
         else:
             parts.append("No valid trial to summarise.")
-    comparison = getattr(session, "comparison", None) or {}
+    comparison = session.comparison or {}
     shown = "\n".join(parts)
     extra = [line for line in (comparison.get("summary") or []) if line and line not in shown]
     if extra and (verbose or not left_right):  # left/right: the table's flags say it already

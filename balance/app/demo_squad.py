@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from protocols.results import TrialResult
+from balance.model import TrialRecord
 
 __all__ = ["SQUAD_SIZE", "SQUAD_GROUP", "add_demo_squad"]
 
@@ -76,12 +76,11 @@ def add_demo_squad(store: Any, template: Any, *, seed: int, when: Any) -> list[A
                 p = _power(key)
                 if p is not None and v is not None and math.isfinite(v):
                     measures[key] = float(v) * f**p
-            store.add_trial(sid, TrialResult(
+            store.add_trial(sid, TrialRecord(
                 protocol=t.protocol, side=t.side, condition=t.condition, trial_index=t.trial_index, practice=False,
                 valid=True, status="complete", failure_kind=None, failure_time_s=None, duration_s=t.duration_s,
-                planned_duration_s=t.duration_s, recording=None,  # type: ignore[arg-type]  # summary rows only, no samples
-                measures=measures, eyes=t.extra.get("eyes", "open"), surface=t.extra.get("surface", "firm"),
-                analysis_params=dict(t.params), started_at=start,
+                planned_duration_s=t.duration_s, recording=None,  # summary rows only, no samples
+                measures=measures, eyes=t.eyes, surface=t.surface, params=dict(t.params),
             ), recorded_at=start)  # fmt: skip
         store.finish_session(sid, status="complete", finished_at=start + timedelta(minutes=10))
         athletes.append(a)

@@ -555,14 +555,14 @@ def _write_all(
                 "side": t.side,
                 "condition": t.condition,
                 "trial_number": t.trial_index,
-                "attempt": t.extra.get("attempt", 1),
+                "attempt": t.attempt,
                 "practice": t.practice,
                 "valid": t.valid,
-                "status": t.extra.get("status", "complete" if t.valid else "failed"),
+                "status": t.status or ("complete" if t.valid else "failed"),
                 "failure_kind": t.failure_kind,
                 "duration_s": _round(t.duration_s, "s"),
                 "failure_time_s": _round(t.failure_time_s, "s"),
-                "start_s": t.extra.get("start_s"),
+                "start_s": t.start_s if math.isfinite(t.start_s) else None,
                 "board": s.board.get("kind") if isinstance(s.board, Mapping) else None,
                 "samples_file": sample_files.get(t.id),
             }
@@ -641,9 +641,10 @@ def _write_samples(path: Path, rec: Any, trial: Any, dialect: CsvDialect = CsvDi
         total = np.asarray(rec.total_kg, dtype=np.float64)
     else:
         total = corners.sum(axis=1)  # NaN when the corners are unknown (a CoP-only import)
-    start, end = trial.extra.get("start_s"), trial.extra.get("end_s")
+    start = trial.start_s if math.isfinite(trial.start_s) else None
+    end = trial.end_s if math.isfinite(trial.end_s) else None
     in_trial = (t >= start) & (t <= end + 1e-9) if start is not None and end is not None else np.ones(n, bool)
-    win = trial.extra.get("analysis_window_s")
+    win = trial.analysis_window_s
     analysed = (t >= win[0]) & (t <= win[1] + 1e-9) if win else np.zeros(n, bool)
     from_start = t - float(start) if start is not None else np.full(n, np.nan)
     cols = [t, from_start, corners[:, 0], corners[:, 1], corners[:, 2], corners[:, 3], total, rec.cop_ml_mm,

@@ -100,7 +100,7 @@ def _groups(session: Any) -> dict[tuple[str, str, str, str], list[Any]]:
         st = _stance(session, t)
         if st is None:
             continue
-        key = (st, t.condition, t.side, f"{t.extra.get('eyes', 'open')}|{t.extra.get('surface', 'firm')}")
+        key = (st, t.condition, t.side, f"{t.eyes}|{t.surface}")
         out.setdefault(key, []).append(t)
     return out
 

@@ -14,8 +14,9 @@
   the measurement noise (it reports "mediolateral sway", never a diagnosis);
 * the failed trials with their reason.
 
-It accepts a stored session (:meth:`balance.app.store.Store.session`) or a
-:class:`protocols.results.SessionResult` straight from the engine.
+It reads one :class:`balance.model.SessionRecord`: a stored session
+(:meth:`balance.app.store.Store.session`) or the record of a run straight from the engine
+(:attr:`protocols.results.SessionResult.record`).
 """
 
 from __future__ import annotations
@@ -31,17 +32,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from balance import catalogue as _catalogue
+from balance.model import SessionRecord, TrialRecord
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
-
-    from balance.recording import Recording
 
 __all__ = [
     "A4_PORTRAIT_IN",
     "KEY_MEASURES",
     "ReportData",
-    "ReportTrial",
     "SideSummary",
     "analysed_cop",
     "report_data",
@@ -72,26 +71,6 @@ _FAILURE_WORDS = {
 # what the page shows, independent of where the session came from
 # ---------------------------------------------------------------------------------------------
 @dataclass
-class ReportTrial:
-    """One trial as the report sees it (from a stored trial or a TrialResult)."""
-
-    side: str
-    trial_index: int
-    attempt: int
-    practice: bool
-    valid: bool
-    status: str
-    failure_kind: str | None
-    failure_time_s: float | None
-    duration_s: float | None
-    measures: dict[str, float]
-    params: dict[str, Any]
-    recording: "Recording | None"
-    analysis_window_s: tuple[float, float] | None
-    condition: str = ""
-
-
-@dataclass
 class SideSummary:
     """The trials of one side and the one drawn.
 
@@ -100,13 +79,13 @@ class SideSummary:
     side : str
         ``"left"`` or ``"right"``; for sessions without single-leg trials (bilateral stance),
         the condition of the group (``"eyes_open"`` ...).
-    trials : list of ReportTrial
+    trials : list of TrialRecord
         Valid, non-practice trials.
     label : str
         Panel title word, e.g. ``"LEFT leg"`` or ``"eyes closed"``.
     color : str
         Colour of the group's trace and bar.
-    shown : ReportTrial or None
+    shown : TrialRecord or None
         The representative trial (median mean velocity) drawn on the page.
     time_s, cop_ml_mm, cop_ap_mm : ndarray or None
         The analysed, centred CoP of ``shown`` (time from the analysis start, s; CoP mm).
@@ -117,10 +96,10 @@ class SideSummary:
     """
 
     side: str
-    trials: list[ReportTrial]
+    trials: list[TrialRecord]
     label: str = ""
     color: str = "0.2"
-    shown: ReportTrial | None = None
+    shown: TrialRecord | None = None
     time_s: np.ndarray | None = None
     cop_ml_mm: np.ndarray | None = None
     cop_ap_mm: np.ndarray | None = None
@@ -151,48 +130,12 @@ class ReportData:
     headline: str = ""
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def _trial(t: Any) -> ReportTrial:
-    extra = _get(t, "extra", None) or {}
-    params = _get(t, "analysis_params", None)
-    if params is None:
-        params = _get(t, "params", None) or {}
-    window = _get(t, "analysis_window_s", None)
-    if window is None:
-        window = extra.get("analysis_window_s")
-    status = _get(t, "status", None) or extra.get("status")
-    valid = bool(_get(t, "valid", False))
-    if status is None:
-        status = "complete" if valid else ("failed" if _get(t, "failure_kind") else "incomplete")
-    return ReportTrial(
-        side=str(_get(t, "side", "")),
-        trial_index=int(_get(t, "trial_index", 0) or 0),
-        attempt=int(_get(t, "attempt", None) or extra.get("attempt") or 1),
-        practice=bool(_get(t, "practice", False)),
-        valid=valid,
-        status=str(status),
-        failure_kind=_get(t, "failure_kind", None),
-        failure_time_s=_get(t, "failure_time_s", None),
-        duration_s=_get(t, "duration_s", None),
-        measures={k: float(v) for k, v in (_get(t, "measures", None) or {}).items() if v is not None},
-        params=dict(params),
-        recording=_get(t, "recording", None),
-        analysis_window_s=None if window is None else (float(window[0]), float(window[1])),
-        condition=str(_get(t, "condition", "") or ""),
-    )
-
-
 def analysed_cop(
-    trial: ReportTrial, *, analysis: Mapping[str, Any] | None = None
+    trial: TrialRecord, *, analysis: Mapping[str, Any] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The analysed CoP of a trial: ``(time_s, cop_ml_mm, cop_ap_mm)``, centred.
 
-    The samples of :attr:`ReportTrial.analysis_window_s` run again through
+    The samples of :attr:`TrialRecord.analysis_window_s` run again through
     :func:`balance.pipeline.analyze` with the protocol's analysis options (``spec.analysis``),
     so the drawn signal is exactly the one the stored measures were computed on (resampled,
     low-pass filtered, mean removed). Time is counted from the start of the window (s).
@@ -220,7 +163,7 @@ def analysed_cop(
 
 
 def _side(
-    trials: list[ReportTrial], side: str, analysis: Mapping[str, Any], *, label: str = "", color: str = "0.2"
+    trials: list[TrialRecord], side: str, analysis: Mapping[str, Any], *, label: str = "", color: str = "0.2"
 ) -> SideSummary:
     mine = [t for t in trials if t.valid and not t.practice]
     s = SideSummary(side=side, trials=mine, label=label, color=color)
@@ -241,23 +184,21 @@ def _side(
     return s
 
 
-def _parse_time(v: Any) -> datetime | None:
-    if v is None:
+def _parse_time(v: str | None) -> datetime | None:
+    if not v:
         return None
-    if isinstance(v, datetime):
-        return v
     try:
-        return datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+        return datetime.fromisoformat(v.replace("Z", "+00:00"))
     except ValueError:
         return None
 
 
-def _board_text(board: Any) -> str:
-    if board is None:
+def _board_text(board: Mapping[str, Any]) -> str:
+    if not board:
         return "unknown"
-    name = _get(board, "name", None) or _get(board, "kind", None) or "unknown"
-    serial = _get(board, "serial", None)
-    kind = _get(board, "kind", None)
+    name = board.get("name") or board.get("kind") or "unknown"
+    serial = board.get("serial")
+    kind = board.get("kind")
     out = str(name)
     if kind and kind not in out.lower():
         out += f" ({kind})"
@@ -293,15 +234,15 @@ def _preprocessing_text(params: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _conditions_text(trials: list[ReportTrial], spec: Any, conditions: Any) -> str:
+def _conditions_text(trials: list[TrialRecord], spec: Mapping[str, Any], conditions: Mapping[str, Any]) -> str:
     conds = sorted({t.condition for t in trials if t.condition})
     words = ", ".join(c.replace("_", " ") for c in conds)
-    blocks = _get(spec, "blocks", None) or []
+    blocks = spec.get("blocks") or []
     extra = []
     for b in blocks[:2]:
-        n = _get(b, "trials_per_side", None)
-        d = _get(b, "duration_s", None)
-        surface = _get(b, "surface", None)
+        n = b.get("trials_per_side")
+        d = b.get("duration_s")
+        surface = b.get("surface")
         if n and d:
             extra.append(f"{n} \u00d7 {float(d):g} s per side" + (f", {surface} surface" if surface else ""))
     if not words and conditions:
@@ -309,7 +250,7 @@ def _conditions_text(trials: list[ReportTrial], spec: Any, conditions: Any) -> s
     return "; ".join([w for w in [words, *extra] if w]) or "not recorded"
 
 
-def _comparison(session: Any, condition: str) -> dict[str, dict[str, Any]]:
+def _comparison(session: SessionRecord, condition: str) -> dict[str, dict[str, Any]]:
     """Per key measure: symmetry index, MDC95, beyond-MDC flag and the plain-words sentence.
 
     The session's comparison as every view reads it (:func:`protocols.sides.side_comparisons`:
@@ -317,8 +258,7 @@ def _comparison(session: Any, condition: str) -> dict[str, dict[str, Any]]:
     """
     from protocols.sides import side_comparisons
 
-    comps = side_comparisons(_get(session, "trials", None) or [], _get(session, "comparison", None),
-                             measures=KEY_MEASURES, condition=condition)  # fmt: skip
+    comps = side_comparisons(session.trials, session.comparison, measures=KEY_MEASURES, condition=condition)
     return {k: {"si_pct": c.symmetry_index_pct, "mdc": c.mdc95, "beyond": c.beyond_mdc, "sentence": c.sentence}
             for k, c in comps.items()}  # fmt: skip
 
@@ -336,12 +276,12 @@ def _summary(left: SideSummary, right: SideSummary, rows: Mapping[str, Mapping[s
     return lines
 
 
-def _failures(trials: list[ReportTrial]) -> list[str]:
+def _failures(trials: list[TrialRecord]) -> list[str]:
     out = []
     for t in trials:
         if t.valid:
             continue
-        what = _FAILURE_WORDS.get(str(t.failure_kind), str(t.failure_kind or t.status).replace("_", " "))
+        what = _FAILURE_WORDS.get(str(t.failure_kind), str(t.failure_kind or t.outcome.value).replace("_", " "))
         when = f" after {t.failure_time_s:.1f} s" if t.failure_time_s is not None else ""
         side = t.side.capitalize() if t.side else "Trial"
         retry = f" (attempt {t.attempt})" if t.attempt > 1 else ""
@@ -365,7 +305,7 @@ def _headline(left: SideSummary, right: SideSummary, beyond: Mapping[str, bool])
     return f"{more} leg: {pct:.0f} % more {what} than the {less} ({verdict})"
 
 
-def _main_condition(trials: list[ReportTrial]) -> tuple[str, list[str]]:
+def _main_condition(trials: list[TrialRecord]) -> tuple[str, list[str]]:
     """The condition with the most valid trials (first in order on a tie), and all conditions."""
     conds = list(dict.fromkeys(t.condition for t in trials))
     if not conds:
@@ -375,16 +315,27 @@ def _main_condition(trials: list[ReportTrial]) -> tuple[str, list[str]]:
     return best, conds
 
 
-def report_data(session: Any) -> ReportData:
-    """Everything the page shows, from a stored session or a ``SessionResult``.
+def _athlete(session: SessionRecord) -> tuple[str, str | None]:
+    """The athlete's code (or the engine's reference to the athlete) and stored name."""
+    from balance.app.store.records import Athlete
+
+    a = session.athlete
+    if isinstance(a, Athlete):
+        return a.code, a.name
+    return ("unknown" if a is None or a == "" else str(a)), None
+
+
+def report_data(session: SessionRecord) -> ReportData:
+    """Everything the page shows, from the record of a session (stored, or just run).
 
     Only single-leg trials (side ``left``/``right``) of the main condition (the one with most
     valid trials) are drawn; other conditions are named in the header.
 
     Parameters
     ----------
-    session : balance.app.store.Session or protocols.results.SessionResult
-        The session, with its trials and their recordings.
+    session : balance.model.SessionRecord
+        The session, with its trials and their recordings (``Store.session(sid)``, or
+        ``SessionResult.record`` of an engine run).
 
     Returns
     -------
@@ -392,9 +343,9 @@ def report_data(session: Any) -> ReportData:
     """
     from balance import __version__
 
-    trials = [_trial(t) for t in (_get(session, "trials", None) or [])]
-    spec = _get(session, "spec", None)
-    analysis = _get(spec, "analysis", None) or {}
+    trials = list(session.trials)
+    spec = session.spec or {}
+    analysis = spec.get("analysis") or {}
     from balance.app.plots import LEFT_COLOR, RIGHT_COLOR
 
     single_leg = any(t.side in ("left", "right") for t in trials)
@@ -424,25 +375,23 @@ def report_data(session: Any) -> ReportData:
                      color="0.2")
         right = _side([t for t in shown if t.condition == b], b, analysis, label=b.replace("_", " ") or "-",
                       color="#009E73")
-        comp = _get(session, "comparison", None)
-        summary = [str(x) for x in (_get(comp, "summary", None) or [])] if comp is not None else []
+        comp = session.comparison
+        summary = [str(x) for x in (comp.get("summary") or [])] if comp is not None else []
         if not summary:
             summary = ["No comparison could be made (no valid trial with sway measures)."]
         others = conds[2:]
-    athlete = _get(session, "athlete", None)
-    athlete_text = str(_get(athlete, "code", None) or athlete or "unknown") if athlete is not None else "unknown"
-    protocol = _get(spec, "title", None) or _get(session, "protocol", None) or "unknown"
-    conditions = _conditions_text(shown, spec, _get(session, "conditions", None))
+    protocol = spec.get("title") or session.protocol or "unknown"
+    conditions = _conditions_text(shown, spec, session.conditions)
     if others:
         conditions += f" (shown; also recorded: {', '.join(c.replace('_', ' ') for c in others)})"
     first = next((t for t in shown if t.valid), shown[0] if shown else None)
     return ReportData(
-        athlete=athlete_text,
-        started_at=_parse_time(_get(session, "started_at", None)),
+        athlete=_athlete(session)[0],
+        started_at=_parse_time(session.started_at),
         protocol=str(protocol).replace("_", " "),
         conditions=conditions,
-        board=_board_text(_get(session, "board", None)),
-        software_version=str(_get(session, "software_version", None) or __version__),
+        board=_board_text(session.board),
+        software_version=session.software_version or __version__,
         preprocessing=_preprocessing_text(first.params if first else {}),
         left=left,
         right=right,
@@ -483,14 +432,14 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width=width)) or text
 
 
-def session_report_figure(session: Any, *, data: ReportData | None = None, references: Any = None) -> "Figure":
+def session_report_figure(session: SessionRecord, *, data: ReportData | None = None, references: Any = None) -> "Figure":
     """Draw the one-page report into a new A4 :class:`~matplotlib.figure.Figure`.
 
     The figure is not registered with pyplot (no window, nothing to close).
 
     Parameters
     ----------
-    session : balance.app.store.Session or protocols.results.SessionResult
+    session : balance.model.SessionRecord
         The session to report.
     data : ReportData, optional
         Precomputed :func:`report_data` of ``session``.
@@ -642,13 +591,13 @@ def session_report_figure(session: Any, *, data: ReportData | None = None, refer
     return fig
 
 
-def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150, references: Any = None,
+def write_session_report(session: SessionRecord, out_path: str | Path, *, dpi: int = 150, references: Any = None,
                          show_name: bool = False) -> Path:  # fmt: skip
     """Write the one-page A4 report of ``session`` as a PDF or PNG.
 
     Parameters
     ----------
-    session : balance.app.store.Session or protocols.results.SessionResult
+    session : balance.model.SessionRecord
         The session, with its trials and their recordings.
     out_path : str or Path
         Output file; its suffix (``.pdf`` or ``.png``) chooses the format.
@@ -675,7 +624,7 @@ def write_session_report(session: Any, out_path: str | Path, *, dpi: int = 150, 
     if fmt not in ("pdf", "png"):
         raise ValueError(f"report file {out} must end in .pdf or .png (got {out.suffix or 'no suffix'!r})")
     d = report_data(session)
-    name = _get(_get(session, "athlete", None), "name", None)
+    name = _athlete(session)[1]
     if show_name and name:
         import dataclasses
 

@@ -88,7 +88,7 @@ class StoreRecorder:
         if not isinstance(event, TrialEnded) or self.error is not None:
             return
         trial = event.result
-        when = getattr(trial, "started_at", None)
+        when: datetime | None = datetime.fromisoformat(trial.recorded_at) if trial.recorded_at else None
         if when is not None and self.clock_offset is not None:
             when = when + self.clock_offset  # a back-dated session (balance demo)
         try:
@@ -150,11 +150,8 @@ def run_session(
         board_d = to_jsonable(info)
     except Exception:  # noqa: BLE001 - a board that cannot describe itself still records
         board_d = {"kind": getattr(board, "kind", "unknown")}
-    blocks = getattr(spec, "blocks", ())
-    conditions = {"eyes": sorted({getattr(b, "eyes", "") for b in blocks}),
-                  "surface": sorted({getattr(b, "surface", "") for b in blocks})}  # fmt: skip
     sid = store.start_session(
-        athlete, protocol=spec.name, board=board_d, conditions=conditions, spec=spec.to_dict(), source=source,
+        athlete, protocol=spec.name, board=board_d, conditions=spec.conditions(), spec=spec.to_dict(), source=source,
         started_at=started_at,
     )  # fmt: skip
     raw_dir = store.athlete_raw_dir(athlete) / f"session_{sid:05d}"
@@ -196,7 +193,7 @@ def run_session(
             except KeyboardInterrupt:
                 interrupted = True
                 engine.stop()
-                result = engine.join() if engine._thread is not None else None
+                result = engine.join() if engine.started else None
                 error = "stopped with Ctrl-C; the trials recorded so far are saved"
     except SessionAborted as err:
         result = err.result

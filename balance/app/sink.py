@@ -13,7 +13,10 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from balance.model import TrialRecord
 
 __all__ = ["RawFileSink", "RawTrialWriter"]
 
@@ -101,14 +104,9 @@ class RawFileSink:
         """The most recently opened trial writer."""
         return self.writers[-1] if self.writers else None
 
-    def path_for(self, trial: Any) -> Path | None:
-        """The file of ``trial`` (a TrialResult): matched on side, condition, number and attempt."""
-        key = (
-            getattr(trial, "side", None),
-            getattr(trial, "condition", None),
-            getattr(trial, "trial_index", None),
-            getattr(trial, "attempt", 1),
-        )
+    def path_for(self, trial: TrialRecord) -> Path | None:
+        """The file of ``trial``: matched on side, condition, number and attempt."""
+        key = (trial.side, trial.condition, trial.trial_index, trial.attempt)
         for w in reversed(self.writers):
             m = w.meta
             if (m.get("side"), m.get("condition"), m.get("trial_index", m.get("index")), m.get("attempt", 1)) == key:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
+from typing import Any
 
 import numpy as np
 
+from balance.model import TrialRecord
 from balance.recording import Recording
-from protocols.results import TrialResult
 
 
 def corners_recording(*, n: int = 300, fs_hz: float = 100.0, seed: int = 0, ml_offset_mm: float = 0.0) -> Recording:
@@ -33,9 +34,9 @@ def make_trial(
     condition: str = "eyes_open",
     seed: int = 0,
     n: int = 300,
-) -> TrialResult:
+) -> TrialRecord:
     rec = corners_recording(n=n, seed=seed)
-    return TrialResult(
+    return TrialRecord(
         protocol="single_leg",
         side=side,  # type: ignore[arg-type]
         condition=condition,
@@ -51,11 +52,23 @@ def make_trial(
         start_s=0.0,
         end_s=float(rec.time_s[-1]),
         analysis_window_s=(0.5, float(rec.time_s[-1])),
-        analysis_params={"fs_hz": 100.0, "cutoff_hz": 10.0, "trim_s": 2.0},
+        params={"fs_hz": 100.0, "cutoff_hz": 10.0, "trim_s": 2.0},
         measures=dict(measures or {}),
-        started_at=datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc),
+        recorded_at=datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc).isoformat(),
     )
 
 
 def nan() -> float:
     return math.nan
+
+
+def store_run(store: Any, athlete: Any, run: Any, *, board: dict[str, Any] | None = None,
+              started_at: Any = None) -> int:  # fmt: skip
+    """Save an engine run the way ``balance test`` does (start, each trial, finish with the
+    comparison); returns the session id."""
+    sid = store.start_session(athlete, protocol=run.spec.name, spec=run.spec.to_dict(), started_at=started_at,
+                              board=board or {"kind": "sim", "name": "Simulated board"})  # fmt: skip
+    for t in run.trials:
+        store.add_trial(sid, t)
+    store.finish_session(sid, comparison=None if run.comparison is None else run.comparison.to_dict())
+    return int(sid)

@@ -154,7 +154,7 @@ def test_board_disappears_mid_test(db: Path, capsys: pytest.CaptureFixture[str],
         assert sess.status == "incomplete"
         assert [t.id for t in sess.trials] == res["trial_ids"]
         last = sess.trials[-1]
-        assert not last.valid and last.extra["status"] == "incomplete" and last.n_samples > 0
+        assert not last.valid and last.status == "incomplete" and last.n_samples > 0
         from drivers.recording_file import read_recording
 
         raw = read_recording(last.raw_path)  # the interrupted trial's raw file: kept, marked incomplete
@@ -288,9 +288,9 @@ def test_ctrl_c_mid_session_keeps_the_trials(tmp_path: Path, monkeypatch: pytest
         assert out.error is not None and "Ctrl-C" in out.error and out.status == "incomplete"
         sess = s.session(out.session_id)
         assert sess.status == "incomplete"
-        assert [t.extra["status"] for t in sess.trials][:2] == ["complete", "complete"]
+        assert [t.status for t in sess.trials][:2] == ["complete", "complete"]
         assert len(sess.trials) == len(out.trial_ids) <= 3
-        assert all(t.extra["status"] == "incomplete" for t in sess.trials[2:])
+        assert all(t.status == "incomplete" for t in sess.trials[2:])
 
 
 def test_bilateral_test_prints_romberg_and_writes_report(db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -350,7 +350,7 @@ def test_raw_file_disk_full_mid_trial(db: Path, capsys: pytest.CaptureFixture[st
     with Store.open(db) as s:
         sess = s.session(res["session_id"])
         assert sess.status == "incomplete"
-        assert [t.extra["status"] for t in sess.trials] == ["complete", "complete", "incomplete"]
+        assert [t.status for t in sess.trials] == ["complete", "complete", "incomplete"]
         assert sess.trials[2].n_samples >= 399  # what was recorded before the failure is kept
 
 

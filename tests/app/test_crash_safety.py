@@ -75,7 +75,7 @@ def test_kill_9_never_loses_a_committed_trial(tmp_path: Path, mode: str) -> None
             from drivers.recording_file import read_recording
 
             raw = read_recording(path)  # the raw file was closed before the commit: complete
-            assert raw.meta["complete"] is (t.extra.get("status", "complete") != "incomplete")
+            assert raw.meta["complete"] is ((t.status or "complete") != "incomplete")
             assert len(raw) == t.n_samples
             np.testing.assert_allclose(raw.corners_kg, rec.corners_kg, atol=5e-5)
         if mode == "engine":

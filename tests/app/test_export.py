@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import errno
 import math
 import os
@@ -212,8 +213,7 @@ def test_cop_only_recording_exports_empty_corner_cells(tmp_path: Path) -> None:
 
     t = np.arange(400) / 100.0
     rec = Recording(time_s=t, cop_ml_mm=np.sin(t), cop_ap_mm=-np.cos(t), fs_hz=100.0)
-    trial = make_trial("both", 1, measures={"mean_velocity_mm_s": 1.0})
-    trial.recording = rec
+    trial = dataclasses.replace(make_trial("both", 1, measures={"mean_velocity_mm_s": 1.0}), recording=rec)
     with Store.open(tmp_path / "h.db") as s:
         a = s.add_athlete("Lab")
         s.add_trial(s.start_session(a, protocol="import", source="import"), trial)

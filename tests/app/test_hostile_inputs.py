@@ -17,9 +17,9 @@ from test_app_commands import run_cli
 
 from balance.app import migrations
 from balance.app.store import Store
+from balance.model import TrialRecord
 from balance.recording import Recording
 from drivers.formats import format_hbedb, write_cop_csv, write_corners_csv
-from protocols.results import TrialResult
 
 ROOT = Path(__file__).resolve().parents[2]
 HBEDB = ROOT / "data" / "hbedb" / "BDS00001.txt.gz"
@@ -75,11 +75,11 @@ def test_legacy_code_folders_are_moved_to_id_folders(db: Path) -> None:
         assert (shared / "keep.txt").exists()
 
 
-def summary_trial(velocity_mm_s: float = 10.0) -> TrialResult:
+def summary_trial(velocity_mm_s: float = 10.0) -> TrialRecord:
     """A left-leg trial with one measure and no samples."""
-    return TrialResult(protocol="single_leg", side="left", condition="eyes_open", trial_index=1, practice=False,
+    return TrialRecord(protocol="single_leg", side="left", condition="eyes_open", trial_index=1, practice=False,
                        valid=True, status="complete", failure_kind=None, failure_time_s=None, duration_s=30.0,
-                       planned_duration_s=30.0, recording=None,  # type: ignore[arg-type]  # no samples stored
+                       planned_duration_s=30.0, recording=None,  # no samples stored
                        measures={"mean_velocity_mm_s": velocity_mm_s})  # fmt: skip
 
 
@@ -296,8 +296,8 @@ a = s.get_athlete("Sam")
 for with_trial in (True, False):
     sid = s.start_session(a, protocol="single_leg")
     if with_trial:
-        from protocols.results import TrialResult
-        s.add_trial(sid, TrialResult(protocol="single_leg", side="left", condition="eyes_open", trial_index=1,
+        from balance.model import TrialRecord
+        s.add_trial(sid, TrialRecord(protocol="single_leg", side="left", condition="eyes_open", trial_index=1,
                                      practice=False, valid=True, status="complete", failure_kind=None,
                                      failure_time_s=None, duration_s=30.0, planned_duration_s=30.0,
                                      recording=None, measures={"mean_velocity_mm_s": 9.0}))

@@ -9,6 +9,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from e2_factories import store_run
 from PIL import Image
 
 from balance.app.cli import main
@@ -27,11 +28,7 @@ def db(tmp_path_factory):
         t0 = datetime(2026, 10, 1, 9, 0, tzinfo=timezone.utc)
         for week, ratio in enumerate((1.6, 1.3)):
             s = Engine(spec, SimulatedBoard(seed=20 + week, ml_sway_ratio_right_over_left=ratio), athlete="S01").run()
-            sid = store.start_session(a, protocol=spec.name, spec=spec.to_dict(), started_at=t0 + timedelta(weeks=week),
-                                      board={"kind": "sim", "name": "Simulated board"})
-            for t in s.trials:
-                store.add_trial(sid, t)
-            store.finish_session(sid, comparison=s.comparison.to_dict())
+            store_run(store, a, s, started_at=t0 + timedelta(weeks=week))
     return path
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -17,8 +18,8 @@ from balance.app import migrations
 from balance.app.cli import main
 from balance.app.references import SquadFilter, compact_lines, progress_bands, session_references
 from balance.app.store import Store, StoreError
+from balance.model import TrialRecord
 from protocols import norms
-from protocols.results import TrialResult
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = norms.load_reference_tables(ROOT / "data" / "norms")
@@ -34,10 +35,10 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return code, out, err
 
 
-def _trial(side: str, condition: str, index: int, measures: dict[str, float], eyes: str = "open") -> TrialResult:
-    return TrialResult(protocol="x", side=side, condition=condition, trial_index=index, practice=False, valid=True,
+def _trial(side: str, condition: str, index: int, measures: dict[str, float], eyes: str = "open") -> TrialRecord:
+    return TrialRecord(protocol="x", side=side, condition=condition, trial_index=index, practice=False, valid=True,
                        status="complete", failure_kind=None, failure_time_s=None, duration_s=30.0,
-                       planned_duration_s=30.0, recording=None,  # type: ignore[arg-type]  # no samples stored
+                       planned_duration_s=30.0, recording=None,  # no samples stored
                        measures=measures, eyes=eyes, surface="firm")  # fmt: skip
 
 
@@ -48,7 +49,7 @@ def _bilateral_session(store: Store, athlete: object, velocity: float, when: dat
         t = _trial("both", f"eyes_{eyes}", 1, {"mean_velocity_mm_s": velocity * f,
                                                 "prediction_ellipse_area_mm2": 150.0 * f,
                                                 "mean_power_frequency_hz": 0.22}, eyes=eyes)  # fmt: skip
-        t.protocol = "bilateral"
+        t = dataclasses.replace(t, protocol="bilateral")
         store.add_trial(sid, t, recorded_at=when)
     store.finish_session(sid, status="complete")
     return sid
@@ -62,7 +63,7 @@ def _single_leg_session(store: Store, athlete: object, left: float, right: float
             t = _trial(side, "eyes_open", i, {"mean_velocity_mm_s": v + d, "mean_velocity_ml_mm_s": 0.8 * (v + d),
                                               "mean_velocity_ap_mm_s": 0.5 * (v + d),
                                               "prediction_ellipse_area_mm2": 20.0 * (v + d)})  # fmt: skip
-            t.protocol = "single_leg"
+            t = dataclasses.replace(t, protocol="single_leg")
             store.add_trial(sid, t, recorded_at=when)
     store.finish_session(sid, status="complete")
     return sid

@@ -7,6 +7,7 @@ import re
 import matplotlib.text
 import numpy as np
 import pytest
+from e2_factories import store_run
 from PIL import Image
 
 from balance import pipeline
@@ -35,7 +36,7 @@ def _valid(session, side):
 
 
 def test_statokinesigram_is_the_analysed_cop_and_its_ellipse_is_the_stored_measure(session) -> None:
-    fig = report.session_report_figure(session)
+    fig = report.session_report_figure(session.record)
     for side in ("left", "right"):
         trials = _valid(session, side)
         # the representative trial: the median mean velocity of the side's valid trials
@@ -59,7 +60,7 @@ def test_statokinesigram_is_the_analysed_cop_and_its_ellipse_is_the_stored_measu
 
 
 def test_bars_are_the_stored_measures_and_the_band_is_the_mdc(session) -> None:
-    fig = report.session_report_figure(session)
+    fig = report.session_report_figure(session.record)
     comp = session.comparison
     for key in report.KEY_MEASURES:
         ax = _ax(fig, f"bars-{key}")
@@ -77,20 +78,20 @@ def test_bars_are_the_stored_measures_and_the_band_is_the_mdc(session) -> None:
 
 
 def test_summary_and_failed_trials_in_plain_words(session) -> None:
-    d = report.report_data(session)
+    d = report.report_data(session.record)
     assert d.summary[0].startswith("Right leg:") and "side-to-side (mediolateral) sway" in d.summary[0]
     ml = session.comparison.side("mean_velocity_ml_mm_s")
     assert d.headline == (f"RIGHT leg: {ml.percent_more:.0f} % more side-to-side (mediolateral) sway than the left "
                           "(beyond measurement noise)")
     assert d.failures == ["Left trial 1: free foot touched down after 11.4 s; kept, not compared."]
-    fig = report.session_report_figure(session, data=d)
+    fig = report.session_report_figure(session.record, data=d)
     text = " ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
     assert "not a diagnosis" in text
     assert "A9" in text and "SWARII resampling to 50 Hz" in text
 
 
 def test_pdf_opens_with_one_a4_page(session, tmp_path) -> None:
-    out = report.write_session_report(session, tmp_path / "r.pdf")
+    out = report.write_session_report(session.record, tmp_path / "r.pdf")
     raw = out.read_bytes()
     assert raw.startswith(b"%PDF-") and raw.rstrip().endswith(b"%%EOF")
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", raw)) == 1
@@ -100,7 +101,7 @@ def test_pdf_opens_with_one_a4_page(session, tmp_path) -> None:
 
 
 def test_png_has_a4_aspect(session, tmp_path) -> None:
-    out = report.write_session_report(session, tmp_path / "r.png", dpi=100)
+    out = report.write_session_report(session.record, tmp_path / "r.png", dpi=100)
     with Image.open(out) as im:
         w, h = im.size
     assert h / w == pytest.approx(297 / 210, rel=0.01)
@@ -112,11 +113,7 @@ def test_from_the_store(session, tmp_path) -> None:
 
     with Store.open(tmp_path / "h.db") as store:
         a = store.add_athlete(code="P01", mass_kg=70.0)
-        sid = store.start_session(a, protocol=session.spec.name, spec=session.spec.to_dict(),
-                                  board={"kind": "sim", "name": "Simulated board", "serial": "S1"})
-        for t in session.trials:
-            store.add_trial(sid, t)
-        store.finish_session(sid, comparison=session.comparison.to_dict())
+        sid = store_run(store, a, session, board={"kind": "sim", "name": "Simulated board", "serial": "S1"})
         stored = store.session(sid)
     fig = report.session_report_figure(stored)
     for key in report.KEY_MEASURES:
@@ -132,6 +129,10 @@ def test_from_the_store(session, tmp_path) -> None:
         assert np.pi * ell.width * ell.height / 4 == pytest.approx(
             shown.shown.measures["prediction_ellipse_area_mm2"], rel=1e-9)
     d = report.report_data(stored)
+    live = report.report_data(session.record)  # one path: the run's record says what the stored one says
+    assert (live.summary, live.failures, live.headline, live.preprocessing) == (d.summary, d.failures, d.headline,
+                                                                                d.preprocessing)
+    assert live.si_pct == pytest.approx(d.si_pct, rel=1e-12) and live.mdc == pytest.approx(d.mdc, rel=1e-12)
     assert d.athlete == "P01" and "Simulated board" in d.board
     assert d.failures and "touched down" in d.failures[0]
     out = report.write_session_report(stored, tmp_path / "stored.pdf")
@@ -139,11 +140,9 @@ def test_from_the_store(session, tmp_path) -> None:
 
 
 def test_one_side_without_a_valid_trial(session) -> None:
-    import copy
+    import dataclasses
 
-    s = copy.copy(session)
-    s.trials = [t for t in session.trials if t.side == "left"]
-    s.comparison = None
+    s = dataclasses.replace(session.record, trials=[t for t in session.trials if t.side == "left"], comparison=None)
     d = report.report_data(s)
     assert "No valid trial on the right side" in d.summary[0]
     fig = report.session_report_figure(s, data=d)
@@ -152,16 +151,16 @@ def test_one_side_without_a_valid_trial(session) -> None:
 
 def test_unknown_suffix_is_refused(session, tmp_path) -> None:
     with pytest.raises(ValueError, match=r"\.pdf or \.png"):
-        report.write_session_report(session, tmp_path / "r.jpg")
+        report.write_session_report(session.record, tmp_path / "r.jpg")
 
 
 def test_bilateral_session_compares_its_two_conditions(tmp_path) -> None:
     s = Engine(get_protocol("bilateral", duration_s=15.0), SimulatedBoard(seed=2), athlete="B1").run()
-    d = report.report_data(s)
+    d = report.report_data(s.record)
     assert not d.single_leg
     assert (d.left.side, d.right.side) == ("eyes_open", "eyes_closed")
     assert d.summary == list(s.comparison.summary) and "Romberg" in d.summary[0]
-    fig = report.session_report_figure(s, data=d)
+    fig = report.session_report_figure(s.record, data=d)
     for cond in ("eyes_open", "eyes_closed"):
         (trial,) = [t for t in s.trials if t.condition == cond and t.valid]
         (ell,) = find_artists(_ax(fig, f"stato-{cond}"), "ellipse")
@@ -170,5 +169,5 @@ def test_bilateral_session_compares_its_two_conditions(tmp_path) -> None:
     ax = _ax(fig, "bars-mean_velocity_ml_mm_s")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["EO", "EC"]
     assert not find_artists(ax, "mdc-band")
-    out = report.write_session_report(s, tmp_path / "b.pdf")
+    out = report.write_session_report(s.record, tmp_path / "b.pdf")
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", out.read_bytes())) == 1

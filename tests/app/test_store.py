@@ -85,6 +85,47 @@ def test_unknown_athlete_message_suggests(store: Store) -> None:
     assert "Samanta" in msg and "Did you mean Samantha" in msg and "balance athlete add" in msg
 
 
+def test_the_record_the_engine_emits_reloads_as_it_was(store: Store) -> None:
+    """One record type: every field of an engine trial comes back from the store unchanged,
+    only the database fields (id, session id, raw path) filled in."""
+    import dataclasses
+
+    from drivers.sim import SimulatedBoard
+    from protocols.engine import Engine
+    from protocols.library import get_protocol
+
+    board = SimulatedBoard(seed=3)
+    board.person.touch_down(at_s=11.0, duration_s=0.6)  # the first trial fails: failure fields set
+    run = Engine(get_protocol("single-leg", duration_s=6.0, trials_per_side=1), board, athlete="R1").run()
+    a = store.add_athlete("Rita")
+    sid = store.start_session(a, protocol=run.spec.name)
+    ids = [store.add_trial(sid, t) for t in run.trials]
+    back = store.session(sid).trials
+    assert any(t.failure_kind for t in run.trials) and any(t.extra for t in run.trials)
+    for emitted, stored, tid in zip(run.trials, back, ids, strict=True):
+        assert type(stored) is type(emitted)
+        skip = {"id", "session_id", "recording", "recorded_at", "measures", "params", "extra", "start_s", "end_s"}
+        for f in dataclasses.fields(emitted):
+            if f.name not in skip:
+                assert getattr(stored, f.name) == getattr(emitted, f.name), f.name
+        assert stored.id == tid and stored.session_id == sid
+        assert stored.start_s == emitted.start_s and stored.end_s == emitted.end_s  # finite here
+        assert stored.recorded_at == emitted.recorded_at[:19] + "+00:00"  # stored to the second, UTC
+        assert stored.measures.keys() == emitted.measures.keys()
+        assert all(stored.measures[k] == v or (math.isnan(v) and math.isnan(stored.measures[k]))
+                   for k, v in emitted.measures.items())
+        assert stored.params == json_round_trip(emitted.params) and stored.extra == json_round_trip(emitted.extra)
+        np.testing.assert_array_equal(stored.recording.corners_kg, emitted.recording.corners_kg)
+
+
+def json_round_trip(value: object) -> object:
+    import json
+
+    from balance.app.jsonable import to_jsonable
+
+    return json.loads(json.dumps(to_jsonable(value)))
+
+
 def test_trial_round_trip(store: Store) -> None:
     a = store.add_athlete("Sam")
     sid = store.start_session(a, protocol="single_leg", board={"kind": "sim", "serial": "x"}, conditions={"eyes": "open"})
@@ -102,7 +143,7 @@ def test_trial_round_trip(store: Store) -> None:
     assert left.measures["mean_velocity_ml_mm_s"] == 25.0 and math.isnan(left.measures["weird"])
     assert left.params == {"fs_hz": 100.0, "cutoff_hz": 10.0, "trim_s": 2.0}
     assert left.raw_path == "/tmp/raw1.csv" and left.recorded_at.startswith("2026-03-02T09:30")
-    assert left.extra["status"] == "complete" and left.extra["analysis_window_s"] == [0.5, 2.99]
+    assert left.status == "complete" and left.analysis_window_s == (0.5, 2.99)
     assert not right.valid and right.failure_kind == "touch_down" and right.failure_time_s == 12.5
     # samples survive bit for bit
     for stored, orig in ((left, t1), (right, t2)):

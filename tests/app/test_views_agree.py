@@ -9,6 +9,7 @@ import math
 import re
 
 import pytest
+from e2_factories import store_run
 
 from balance.app import report
 from balance.app.console import session_text
@@ -31,11 +32,7 @@ def stored(tmp_path_factory):
     db = tmp_path_factory.mktemp("views") / "h.db"
     with Store.open(db) as store:
         a = store.add_athlete(code="V1", mass_kg=70.0)
-        sid = store.start_session(a, protocol=result.spec.name, spec=result.spec.to_dict(),
-                                  board={"kind": "sim", "name": "Simulated board", "serial": "S"})
-        for t in result.trials:
-            store.add_trial(sid, t)
-        store.finish_session(sid, comparison=result.comparison.to_dict())
+        sid = store_run(store, a, result, board={"kind": "sim", "name": "Simulated board", "serial": "S"})
     return db, sid, result
 
 

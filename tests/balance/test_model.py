@@ -3,9 +3,11 @@ the trial record."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
+import numpy as np
 import pytest
 
 from balance.cop import cop_from_corners
@@ -57,3 +59,22 @@ def test_trial_record_is_frozen_and_reads_its_outcome() -> None:
     assert _record(valid=False, failure_kind="hop").outcome is TrialStatus.FAILED
     assert _record(valid=False, failure_kind="disconnected").outcome is TrialStatus.INCOMPLETE
     assert _record(valid=False, status="incomplete", failure_kind="hop").outcome is TrialStatus.INCOMPLETE
+
+
+def test_trial_record_reads_side_window_and_samples_as_given() -> None:
+    from balance.recording import Recording
+
+    t = _record(side="Right", analysis_window_s=[1, 4])
+    assert t.side is Side.RIGHT and t.analysis_window_s == (1.0, 4.0)
+    with pytest.raises(ValueError, match="side 'up'"):
+        _record(side="up")
+    with pytest.raises(ValueError, match="without its samples"):
+        t.analysed_recording()
+    time_s = np.arange(500) / 100.0  # 5 s at 100 Hz; the window 1-4 s holds 301 samples, the trial 0.5-2 s 151
+    rec = Recording(time_s=time_s, cop_ml_mm=np.zeros(500), cop_ap_mm=np.zeros(500), fs_hz=100.0)
+    t = dataclasses.replace(t, recording=rec, start_s=0.5, end_s=2.0)
+    assert (t.n_samples, t.fs_hz) == (500, 100.0)  # the samples say how many, whatever was given
+    assert len(t.analysed_recording()) == 301 and len(t.trial_recording()) == 151
+    s = t.summary()
+    assert s["side"] == "right" and s["analysis_window_s"] == [1.0, 4.0] and s["n_samples"] == 500
+    assert s["start_s"] == 0.5 and _record().summary()["start_s"] is None  # NaN (unknown) as None

@@ -15,16 +15,11 @@ from balance.recording import Recording
 def _sway(fs: float = 100.0, dur: float = 30.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Slow, smooth CoP (sum of sines below 2 Hz) in mm, uniformly sampled."""
     t = np.arange(int(round(dur * fs))) / fs
-    rng = np.random.default_rng(seed)
-    f = rng.uniform(0.1, 1.5, size=(2, 5))
-    ph = rng.uniform(0, 2 * np.pi, size=(2, 5))
-    a = rng.uniform(0.5, 3.0, size=(2, 5))
-    ml = 20 + (a[0] * np.sin(2 * np.pi * f[0] * t[:, None] + ph[0])).sum(axis=1)
-    ap = -40 + (a[1] * np.sin(2 * np.pi * f[1] * t[:, None] + ph[1])).sum(axis=1)
-    return t, ml, ap
+    return (t, *_truth(t, seed))
 
 
 def _truth(t: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The same CoP (mm) at any instants ``t`` (s)."""
     rng = np.random.default_rng(seed)
     f = rng.uniform(0.1, 1.5, size=(2, 5))
     ph = rng.uniform(0, 2 * np.pi, size=(2, 5))

@@ -17,6 +17,7 @@ exact relation (RMS² = SD² + μ²) or a rigorous bound (|Δ mean distance| <= 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,11 +33,11 @@ def reference(data_dir) -> dict[str, float]:  # type: ignore[no-untyped-def]
         return json.load(fh)
 
 
-@pytest.fixture(scope="module")
-def ours(data_dir) -> tuple[dict[str, float], int, np.ndarray]:  # type: ignore[no-untyped-def]
+def _their_signal(data_dir: Path) -> tuple[np.ndarray, float]:
+    """Rows 4000:7000 of test.csv through their preprocessing: (signal in cm, shape (n, 2); fs in Hz)."""
     import pandas as pd
 
-    # rows 4000:7000 of test.csv, ML = 100·My/Fz, AP = 100·Mx/Fz (cm), mean removed: the authors' main.py
+    # ML = 100·My/Fz, AP = 100·Mx/Fz (cm), mean removed: the authors' main.py
     # (the all-zero dropped frames give 0/0 = NaN, which their pandas mean skips)
     df = pd.read_csv(data_dir / "quijoux" / "test.csv.gz", header=[31], sep=",", index_col=0)
     ml = (df[" My"] / df[" Fz"]).to_numpy()
@@ -44,6 +45,12 @@ def ours(data_dir) -> tuple[dict[str, float], int, np.ndarray]:  # type: ignore[
     ml = 100 * (ml - np.nanmean(ml))
     ap = 100 * (ap - np.nanmean(ap))
     sig_cm, fs, _ = quijoux.preprocess_signal(ml[4000:7000], ap[4000:7000], fs_hz=100.0)
+    return sig_cm, fs
+
+
+@pytest.fixture(scope="module")
+def ours(data_dir) -> tuple[dict[str, float], int, np.ndarray]:  # type: ignore[no-untyped-def]
+    sig_cm, fs = _their_signal(data_dir)
     assert sig_cm.shape == (748, 2) and fs == 25.0
     mu_mm = sig_cm.mean(axis=0) * 10.0  # residual mean of their analysed signal
     return sway.measures(sig_cm[:, 0] * 10.0, sig_cm[:, 1] * 10.0, fs_hz=fs), sig_cm.shape[0], mu_mm
@@ -52,15 +59,9 @@ def ours(data_dir) -> tuple[dict[str, float], int, np.ndarray]:  # type: ignore[
 @pytest.fixture(scope="module")
 def their_psd(data_dir):  # type: ignore[no-untyped-def]
     """Their PSD estimator (stato.py): Welch, 10 s Hann segments, 50 % overlap, linear detrend, nfft = N."""
-    import pandas as pd
     from scipy.signal import welch
 
-    df = pd.read_csv(data_dir / "quijoux" / "test.csv.gz", header=[31], sep=",", index_col=0)
-    ml = (df[" My"] / df[" Fz"]).to_numpy()
-    ap = (df[" Mx"] / df[" Fz"]).to_numpy()
-    ml = 100 * (ml - np.nanmean(ml))
-    ap = 100 * (ap - np.nanmean(ap))
-    sig_cm, fs, _ = quijoux.preprocess_signal(ml[4000:7000], ap[4000:7000], fs_hz=100.0)
+    sig_cm, fs = _their_signal(data_dir)
     f, p = welch(sig_cm * 10.0, fs=fs, detrend="linear", nperseg=250, noverlap=125, axis=0, nfft=sig_cm.shape[0])
     return f, p[:, 0], p[:, 1]
 

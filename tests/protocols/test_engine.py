@@ -59,13 +59,13 @@ def test_single_leg_session_runs_alternating_trials_with_events():
         np.testing.assert_array_equal(t.recording.time_s, [s.t_s for s in stored.samples])
         assert stored.meta["side"] == t.side and stored.meta["protocol"] == "single_leg"
         # the analysed span is recorded beside the pipeline's own parameters, not over them
-        assert t.analysis_params["analysis_window_s"] == list(t.analysis_window_s)
-        assert t.analysis_params.get("window_s") != t.analysis_params["analysis_window_s"]
+        assert t.params["analysis_window_s"] == list(t.analysis_window_s)
+        assert t.params.get("window_s") != t.params["analysis_window_s"]
         # the trial ran 12 s on the board clock and the analysis starts >= 2 s after lift-off
         assert t.end_s - t.start_s == pytest.approx(12.0, abs=0.05)
         lo, hi = t.analysis_window_s
         assert lo >= t.liftoff_s + spec.trim_s - 1e-9 and hi == pytest.approx(t.start_s + 12.0)
-        assert t.analysis_params["trim_s"] == 2.0
+        assert t.params["trim_s"] == 2.0
         # single-leg stance: CoP on the stance side
         side_sign = -1 if t.side == "left" else 1
         assert side_sign * np.nanmedian(t.analysed_recording().cop_ml_mm) > 60

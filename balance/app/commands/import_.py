@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from balance.app.commands._common import safe_output
 
     safe_output()
+    import dataclasses
     import math
     import shutil
     import sqlite3
@@ -66,9 +67,9 @@ def run(args: argparse.Namespace) -> int:
     from balance.app.paths import ensure_private_dir
     from balance.app.store import StoreError, _iso, printable
     from balance.errors import BalanceInputError
+    from balance.model import TrialRecord
     from balance.pipeline import analyze
     from drivers.formats import FormatError, read_any
-    from protocols.results import TrialResult
 
     try:
         store_cm = _open(args)
@@ -100,8 +101,7 @@ def run(args: argparse.Namespace) -> int:
                             errors.append(got)
                         else:
                             for tr in got:
-                                tr.trial_index = len(trials) + 1
-                                trials.append((path, tr))
+                                trials.append((path, dataclasses.replace(tr, trial_index=len(trials) + 1)))
                         started = rec.meta.get("started_wall_utc")
                         if when is None and started:
                             try:
@@ -137,13 +137,13 @@ def run(args: argparse.Namespace) -> int:
             window = (float(t[0]), float(t[-1])) if len(t) else None
             header = rec.meta.get("header") if isinstance(rec.meta.get("header"), dict) else {}
             started = rec.meta.get("started_wall_utc") or header.get("started_wall_utc")
-            trials.append((path, TrialResult(
+            trials.append((path, TrialRecord(
                 protocol=args.protocol.replace("-", "_"), side=side_arg, condition=args.condition,
                 trial_index=len(trials) + 1, practice=False, valid=True, status="complete",
                 failure_kind=None, failure_time_s=None, duration_s=rec.duration_s, planned_duration_s=rec.duration_s,
                 recording=rec, start_s=float(rec.time_s[0]) if len(rec) else math.nan,
                 end_s=float(rec.time_s[-1]) if len(rec) else math.nan, analysis_window_s=window,
-                analysis_params=dict(res.params), measures=dict(res.measures),
+                params=dict(res.params), measures=dict(res.measures),
                 extra={"source_file": printable(str(path.resolve())), "layout": rec.meta.get("layout"),
                        "input_complete": complete, "input_warnings": notes},
             )))  # fmt: skip
@@ -199,11 +199,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _segment_trials(path: Any, rec: Any, args: argparse.Namespace, params: dict[str, Any]) -> Any:
-    """One :class:`TrialResult` per single-leg stance of ``rec`` (``--segment``), or an error message."""
+    """One :class:`~balance.model.TrialRecord` per single-leg stance of ``rec`` (``--segment``), or an error message."""
     from balance.app.store import printable
     from balance.errors import BalanceInputError
+    from balance.model import TrialRecord
     from balance.pipeline import analyze
-    from protocols.results import TrialResult
     from protocols.segment import segment
 
     found = segment(rec)
@@ -213,7 +213,16 @@ def _segment_trials(path: Any, rec: Any, args: argparse.Namespace, params: dict[
     out = []
     for st in found:
         window = st.analysis_window_s
-        tr = TrialResult(
+        measures: dict[str, float] = {}
+        analysed: dict[str, Any] = {}
+        error: str | None = "too short to analyse after the trim"
+        if window is not None:
+            try:
+                res = analyze(rec.slice_time(*window), raw=args.raw, **params)
+                measures, analysed, error = dict(res.measures), {**res.params, "analysis_window_s": list(window)}, None
+            except (BalanceInputError, ValueError) as err:
+                error = str(err)
+        tr = TrialRecord(
             protocol=args.protocol.replace("-", "_"), side=st.side, condition=args.condition, trial_index=0,
             practice=False, valid=st.status == "complete" and window is not None, status=st.status,
             failure_kind=st.failure_kind, failure_time_s=None if st.failure_kind is None else st.end_s - st.start_s,
@@ -222,16 +231,8 @@ def _segment_trials(path: Any, rec: Any, args: argparse.Namespace, params: dict[
             liftoff_s=st.start_s, analysis_window_s=window, body_mass_kg=st.body_mass_kg,
             extra={"source_file": printable(str(path.resolve())), "layout": rec.meta.get("layout"),
                    "segment": st.as_dict()},
+            measures=measures, params=analysed, analysis_error=error,
         )  # fmt: skip
-        if window is not None:
-            try:
-                res = analyze(rec.slice_time(*window), raw=args.raw, **params)
-                tr.measures.update(res.measures)
-                tr.analysis_params = {**res.params, "analysis_window_s": list(window)}
-            except (BalanceInputError, ValueError) as err:
-                tr.analysis_error = str(err)
-        else:
-            tr.analysis_error = "too short to analyse after the trim"
         out.append(tr)
     return out
 

@@ -17,7 +17,7 @@ Public API (other parts of the app call exactly these)::
     store.list_athletes() -> list[Athlete]
     report = store.delete_athlete("Sam")     # DeleteReport: rows and raw files removed
     sid = store.start_session(a, protocol="single_leg", board={...}, conditions={...})
-    tid = store.add_trial(sid, trial_result, raw_path=None)   # one transaction per trial
+    tid = store.add_trial(sid, trial, raw_path=None)          # one transaction per trial
     store.finish_session(sid, status="complete", comparison={...})
     store.sessions(a) -> list[Session]       # newest last; trials and measures, no samples
     store.session(sid) -> Session            # trials with measures and their Recording
@@ -25,9 +25,8 @@ Public API (other parts of the app call exactly these)::
     store.trial_recording(tid) -> Recording | None
     store.close()                            # or use ``with Store.open() as store:``
 
-``trial_result`` is a :class:`protocols.results.TrialResult` or anything with the same
-attributes (``protocol, side, condition, trial_index, practice, valid, failure_kind,
-failure_time_s, duration_s, recording, params, measures``).
+``trial`` is a :class:`balance.model.TrialRecord` (what the engine and ``balance import`` emit);
+the store reloads it as the same record, with its database ids, raw path and sample count.
 
 Safety
 ------

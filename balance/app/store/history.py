@@ -41,17 +41,22 @@ class HistoryMixin(AthletesMixin):
         ):
             measures[tid][key] = float("nan") if value is None else float(value)
         for r in rows:
-            extra = json.loads(r[16] or "{}")
-            rec = None
-            if with_recordings:
-                rec = self._load_recording(r[0], r[14], extra.get("recording_meta", {}), r[12])
+            stored = json.loads(r[16] or "{}")  # TrialRecord.summary() without the columns
+            meta = stored.pop("recording_meta", {})
+            rec = self._load_recording(r[0], r[14], meta, r[12]) if with_recordings else None
+            window = stored.get("analysis_window_s")
             out[r[1]].append(
                 StoredTrial(
                     id=r[0], session_id=r[1], protocol=r[2], side=r[3], condition=r[4], trial_index=r[5],
                     practice=bool(r[6]), valid=bool(r[7]), failure_kind=r[8], failure_time_s=r[9],
                     duration_s=r[10], recorded_at=r[11], raw_path=r[12], n_samples=r[13], fs_hz=r[14],
-                    params=json.loads(r[15] or "{}"), measures=measures[r[0]], extra=extra, recording=rec,
-                    status=extra.get("status"), attempt=int(extra.get("attempt") or 1),
+                    params=json.loads(r[15] or "{}"), measures=measures[r[0]], extra=stored.get("extra") or {},
+                    recording=rec, status=stored.get("status"), attempt=int(stored.get("attempt") or 1),
+                    planned_duration_s=stored.get("planned_duration_s"), eyes=stored.get("eyes") or "open",
+                    surface=stored.get("surface") or "firm", phase=stored.get("phase"),
+                    start_s=_nan(stored.get("start_s")), end_s=_nan(stored.get("end_s")),
+                    liftoff_s=stored.get("liftoff_s"), analysis_window_s=None if window is None else tuple(window),
+                    analysis_error=stored.get("analysis_error"), body_mass_kg=stored.get("body_mass_kg"),
                 )  # fmt: skip
             )
         return out
@@ -209,3 +214,8 @@ class HistoryMixin(AthletesMixin):
             started, proto = info[(sid, cond, side)]
             out.append(HistoryPoint(sid, started, proto, cond, side, measure, tuple(finite), mean, sd))
         return out
+
+
+def _nan(v: float | None) -> float:
+    """A stored JSON number (None for NaN) as a float."""
+    return math.nan if v is None else float(v)

@@ -68,15 +68,13 @@ def _pack_recording(recording: Recording) -> tuple[bytes, int, float | None, dic
         "cop_ml_mm": np.asarray(recording.cop_ml_mm, dtype=np.float64),
         "cop_ap_mm": np.asarray(recording.cop_ap_mm, dtype=np.float64),
     }
-    if getattr(recording, "total_kg", None) is not None:
+    if recording.total_kg is not None:
         arrays["total_kg"] = np.asarray(recording.total_kg, dtype=np.float64)
-    if getattr(recording, "corners_kg", None) is not None:
+    if recording.corners_kg is not None:
         arrays["corners_kg"] = np.asarray(recording.corners_kg, dtype=np.float64)
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
-    return buf.getvalue(), int(arrays["time_s"].shape[0]), _float_or_none(getattr(recording, "fs_hz", None)), dict(
-        getattr(recording, "meta", {}) or {}
-    )
+    return buf.getvalue(), int(arrays["time_s"].shape[0]), _float_or_none(recording.fs_hz), dict(recording.meta or {})
 
 
 def _unpack_recording(blob: bytes, fs_hz: float | None, meta: dict[str, Any]) -> Recording:
@@ -96,7 +94,7 @@ def _unpack_recording(blob: bytes, fs_hz: float | None, meta: dict[str, Any]) ->
         )
 
 
-#: TrialResult.summary() keys kept in their own columns (not duplicated into ``extra_json``).
+#: TrialRecord.summary() keys kept in their own columns (not duplicated into ``extra_json``).
 _TRIAL_COLUMNS_IN_SUMMARY = frozenset(
     {"protocol", "side", "condition", "trial_index", "practice", "valid", "failure_kind", "failure_time_s",
      "duration_s", "measures", "analysis_params", "n_samples", "started_at"}

@@ -13,10 +13,9 @@ from balance.app.store.athletes import AthletesMixin
 from balance.app.store.errors import StoreError, UnknownSessionError, _is_disk_full
 from balance.app.store.records import Athlete, When
 from balance.app.store.rows import _TRIAL_COLUMNS_IN_SUMMARY, _dumps, _float_or_none, _iso, _pack_recording
-from balance.model import Side
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from protocols.results import TrialResult
+    from balance.model import TrialRecord
 
 
 class WritesMixin(AthletesMixin):
@@ -70,7 +69,7 @@ class WritesMixin(AthletesMixin):
     def add_trial(
         self,
         session_id: int,
-        trial: TrialResult,
+        trial: TrialRecord,
         *,
         raw_path: str | os.PathLike[str] | None = None,
         store_samples: bool = True,
@@ -81,14 +80,15 @@ class WritesMixin(AthletesMixin):
         Parameters
         ----------
         session_id : int
-        trial : protocols.results.TrialResult
-            What the engine (or ``balance import``) produced.
+        trial : balance.model.TrialRecord
+            What the engine (or ``balance import``) produced; its database fields (``id``,
+            ``session_id``, ``raw_path``) are not read.
         raw_path : path-like, optional
-            The raw recording written before analysis (default: ``trial.raw_path`` if present).
+            The raw recording written before analysis.
         store_samples : bool, optional
             Keep a compressed copy of the samples in the database (default True).
         recorded_at : optional
-            Wall-clock time of the trial; default ``trial.started_at`` if present, else now.
+            Wall-clock time of the trial; default ``trial.recorded_at`` when set, else now.
 
         Raises
         ------
@@ -98,7 +98,7 @@ class WritesMixin(AthletesMixin):
             every earlier trial is intact. The message names the raw file, which still holds the data.
         """
         protocol = trial.protocol
-        side = Side.of(trial.side or "both").value
+        side = trial.side.value
         condition = trial.condition
         measures = dict(trial.measures)
         params = trial.params
@@ -114,7 +114,7 @@ class WritesMixin(AthletesMixin):
         extra = {k: v for k, v in trial.summary().items() if k not in _TRIAL_COLUMNS_IN_SUMMARY}
         if meta:
             extra["recording_meta"] = meta
-        when = recorded_at if recorded_at is not None else trial.started_at
+        when = recorded_at if recorded_at is not None else (trial.recorded_at or None)
         failure_kind = trial.failure_kind
         try:
             with self._tx() as db:
@@ -139,7 +139,7 @@ class WritesMixin(AthletesMixin):
             where = f"; its raw samples are safe in {raw_s}" if raw_s else ""
             if _is_disk_full(err):
                 raise StoreError(
-                    f"the disk holding {self.path} is full: trial {side} #{getattr(trial, 'trial_index', '?')} was not "
+                    f"the disk holding {self.path} is full: trial {side} #{trial.trial_index} was not "
                     f"saved{where}; every earlier trial is saved. Free some space and run the test again"
                 ) from err
             raise StoreError(f"could not save the trial in {self.path} ({err}){where}") from err
