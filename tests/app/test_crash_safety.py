@@ -31,8 +31,9 @@ def test_kill_9_never_loses_a_committed_trial(tmp_path: Path, mode: str) -> None
     rng = np.random.default_rng(4)
     committed: dict[int, str] = {}
     kills = 0
-    deadline = time.monotonic() + (8.0 if mode == "synthetic" else 13.0)  # both modes together < ~30 s
-    while kills < 25 and time.monotonic() < deadline:
+    min_kills = 8 if mode == "synthetic" else 3  # always this many, however loaded the machine
+    deadline = time.monotonic() + (8.0 if mode == "synthetic" else 13.0)  # more while time allows: < ~30 s idle
+    while kills < min_kills or (kills < 25 and time.monotonic() < deadline):
         proc = subprocess.Popen(
             [sys.executable, str(CHILD), str(db), str(kills), mode],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
@@ -55,7 +56,6 @@ def test_kill_9_never_loses_a_committed_trial(tmp_path: Path, mode: str) -> None
             assert s.integrity_check() == "ok"
             have = {r[0] for r in s._db.execute("SELECT id FROM trials")}
             assert set(committed) <= have
-    assert kills >= (8 if mode == "synthetic" else 3)  # fewer on a loaded machine, never none
     with Store.open(db) as s:
         sessions = s.sessions("Crash")
         if mode == "synthetic":

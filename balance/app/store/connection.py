@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from balance import __version__
@@ -93,7 +94,7 @@ def connect(path: str | os.PathLike[str] | None = None, *, create: bool = True) 
                 )
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 10000")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = _set_wal(conn)
         if str(mode).lower() != "wal":  # pragma: no cover - filesystems without shared memory
             conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA synchronous = FULL")
@@ -113,6 +114,23 @@ def connect(path: str | os.PathLike[str] | None = None, *, create: bool = True) 
         conn.close()
         raise
     return conn, p
+
+
+def _set_wal(conn: sqlite3.Connection, wait_s: float = 10.0) -> str:
+    """Switch ``conn`` to write-ahead logging; returns the journal mode SQLite reports.
+
+    Changing the journal mode needs a moment alone with the file, and SQLite answers "database
+    is locked" at once (without its busy handler) while another process holds the file, as when
+    several ``balance`` processes open a new database together. Retry for up to ``wait_s`` s.
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _backup(conn: sqlite3.Connection, dest: Path) -> None:
