@@ -182,6 +182,7 @@ class Viewer:
         self.closed = False
         self.run_id = ""
         self.last_seq = 0
+        self._backlog: list[Frame] = []
 
     # -- the engine's side (any thread) -------------------------------------------------------
     def _offer(self, frame: Frame | None) -> bool:
@@ -195,25 +196,34 @@ class Viewer:
 
     # -- the loop's side ----------------------------------------------------------------------
     def _put(self, frame: Frame | None) -> None:
-        if self.closed and frame is not None:
-            return
         if frame is None:
             self.closed = True
-            while self.queue.full():
+            while not self.queue.empty():
                 self.queue.get_nowait()
             self.queue.put_nowait(None)
             return
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if self.closed:
+            return
+        if self.queue.full():  # a slow browser: drop its oldest frame, keep the newest (its state is current)
+            self.queue.get_nowait()
             self.dropped += 1
+        self.queue.put_nowait(frame)
 
     async def frames(self) -> Any:
         """Yield the frames to send, in order, without duplicates, until the viewer is closed.
 
-        A frame from a new run (a test started after this one) resets the sequence. Frames this
-        viewer dropped are taken from the run's history when it still holds them.
+        First the backlog taken when the viewer subscribed, then the frames as they come. A frame
+        from a new run (a test started on the board meanwhile) resets the sequence. Frames this viewer
+        dropped are taken from the run's history (at most a queue's worth: a browser that slow skips
+        ahead, and its trail restarts with the next trial).
         """
+        backlog, self._backlog = self._backlog, []
+        for frame in backlog:
+            if frame.run_id != self.run_id:
+                self.run_id, self.last_seq = frame.run_id, 0
+            if frame.seq > self.last_seq:
+                self.last_seq = frame.seq
+                yield frame
         while True:
             frame = await self.queue.get()
             if frame is None:
@@ -223,9 +233,10 @@ class Viewer:
             if frame.seq <= self.last_seq:
                 continue
             if frame.seq > self.last_seq + 1:
-                for missed in self.hub.frames_since(self.board, self.run_id, self.last_seq, until=frame.seq):
-                    self.last_seq = missed.seq
-                    yield missed
+                missed = self.hub.frames_since(self.board, self.run_id, self.last_seq, until=frame.seq)
+                for m in missed[-self.queue.maxsize:]:
+                    self.last_seq = m.seq
+                    yield m
             self.last_seq = frame.seq
             yield frame
 
@@ -259,6 +270,8 @@ class LiveRun:
     samples_seen: int = 0
     samples_framed: int = 0
     _seq: int = 0
+    #: Sequence number of the frame where the current trail starts (a trial or a new stance).
+    _trail_seq: int = 1
     _history: deque[Frame] = field(default_factory=deque)
     _confirm: threading.Event = field(default_factory=threading.Event)
 
@@ -351,6 +364,12 @@ class _FrameListener:
             st["now_s"] = float(a[-1, 0])
             st["load_kg"] = _num(float(res.total[-1]), 1)
         self.hub._publish(self.run, {"samples": pts, "events": events, "sample_wall_ms": _num(self._last_wall_ms, 1)})
+
+
+def _starts_trail(e: dict[str, Any]) -> bool:
+    """True for the events after which the page draws a fresh trace (as the live window clears it)."""
+    return e.get("kind") in ("started", "trial_started") or (
+        e.get("kind") == "instruction" and (e.get("cue") or "") in _CUE_SIDE)
 
 
 def _event_dict(event: Any) -> dict[str, Any]:
@@ -701,6 +720,8 @@ class LiveHub:
             frame_d = {"type": "frame", "run": run.id, "seq": run._seq,
                        "t_s": run.state.get("now_s"), **body, "state": _public_state(run.state)}  # fmt: skip
             frame = Frame(run._seq, run.id, json.dumps(frame_d, separators=(",", ":"), allow_nan=False))
+            if any(_starts_trail(e) for e in body.get("events", ())):
+                run._trail_seq = run._seq
             hist = run._history
             hist.append(frame)
             while len(hist) > self.history_frames:
@@ -728,9 +749,13 @@ class LiveHub:
 
     def subscribe(self, board: str, *, run_id: str | None = None, from_seq: int = 0,
                   loop: asyncio.AbstractEventLoop | None = None) -> Viewer:  # fmt: skip
-        """A viewer of ``board`` (call in the event loop's thread), its queue primed with the frames
-        after ``from_seq`` of run ``run_id`` (every kept frame of the current run when ``run_id`` is
-        another run or None)."""
+        """A viewer of ``board`` (call it in the event loop's thread).
+
+        A page that lost its connection names its run and the last sequence number it drew
+        (``run_id``, ``from_seq``): it gets every later frame the history still holds. A new page
+        (another or no ``run_id``) gets the current test from the start of its current trail (the
+        latest trial or stance), which redraws the trace and the state of the moment.
+        """
         loop = loop or asyncio.get_running_loop()
         v = Viewer(self, board, loop, self.viewer_queue)
         with self._lock:
@@ -739,13 +764,12 @@ class LiveHub:
                 return v
             run = self._runs.get(board)
             if run is not None:
-                start = from_seq if run_id == run.id else 0
-                backlog = [f for f in run._history if f.seq > start]
                 if run_id == run.id:
-                    v.run_id, v.last_seq = run.id, max(0, from_seq)
-                # the backlog may exceed the queue: the newest frames win, the trail is redrawn from them
-                for f in backlog[-max(1, self.viewer_queue - 8):]:
-                    v._put(f)
+                    v.run_id, v.last_seq = run.id, max(0, int(from_seq))
+                    start = v.last_seq
+                else:
+                    start = run._trail_seq - 1
+                v._backlog = [f for f in run._history if f.seq > start]
             self._viewers.setdefault(board, set()).add(v)
         return v
 
