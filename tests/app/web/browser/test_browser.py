@@ -173,37 +173,69 @@ def test_a_script_in_a_name_is_shown_as_text(page: Any, server: ServerThread, se
     assert page.inner_text("#athlete-name").strip() == name if page.url.endswith("XSS01") else True
 
 
+#: What the live view must show inside a 1280x800 landscape screen, whole (text not cut off).
+LIVE_PARTS = ("live-instruction", "live-side", "live-timer", "live-canvas", "live-zoom", "live-load", "stop", "retry")
+
+
+def _live_view_problems(page: Any) -> list[str]:
+    """Parts of the live view outside the viewport, empty, or whose text overflows its box."""
+    return page.evaluate(
+        """ids => ids.flatMap(id => {
+            const e = document.getElementById(id);
+            if (!e) return [id + ': missing'];
+            const r = e.getBoundingClientRect(), out = [];
+            if (r.width < 1 || r.height < 1) out.push(id + ': not shown');
+            if (r.left < -0.5 || r.top < -0.5 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5)
+                out.push(`${id}: outside the ${innerWidth}x${innerHeight} screen (${r.left},${r.top},${r.right},${r.bottom})`);
+            if (e.scrollWidth > e.clientWidth + 1) out.push(`${id}: text wider than its box (${e.scrollWidth} > ${e.clientWidth})`);
+            return out; })""",
+        list(LIVE_PARTS),
+    )
+
+
 def test_reload_during_a_realtime_test_rejoins_it_and_the_trial_is_complete(
     page: Any, realtime_server: ServerThread, seeded: SeededTeam
 ) -> None:
-    _start_test(page, realtime_server.url, athlete=None)
+    # 12 s trials: the timer shows its widest text ("11.9") while the layout is checked
+    _start_test(page, realtime_server.url, athlete=None, options={"trials": "1", "seconds": "12", "rest_s": "0"})
     page.wait_for_selector("body[data-state=running]", timeout=20_000)
-    page.wait_for_function("window.balanceLive && window.balanceLive.stats.frames > 10")
+    page.wait_for_function("() => window.balanceLive && window.balanceLive.stats.frames > 10")
     run = page.evaluate("window.balanceLive.stats.run")
+    assert page.evaluate("window.balanceLive.state.side") == "left"
+    # readable from two metres on a landscape tablet: every part on screen, nothing cut off; no
+    # before/after "Ready" button in a single-leg test
+    assert _live_view_problems(page) == []
+    assert page.is_hidden("#ready")
     page.reload()
     # the reloaded page rejoins the same run and shows it running again, frames flowing
     page.wait_for_selector("body[data-state=running]", timeout=10_000)
-    page.wait_for_function(f"window.balanceLive.stats.run === {run!r} && window.balanceLive.stats.frames > 5")
-    assert page.is_visible("#live-timer")
-    _wait_done(page, 40)
+    page.wait_for_function(f"() => window.balanceLive.stats.run === {run!r} && window.balanceLive.stats.frames > 5")
+    assert page.evaluate("window.balanceLive.state.side") == "left"
+    assert page.is_visible("#live-timer") and page.inner_text("#live-timer").strip()
+    # the left trial ends while this page watches; stop during the right one (what was recorded is kept)
+    page.wait_for_function("() => window.balanceLive.state.side === 'right'", timeout=30_000)
+    page.once("dialog", lambda d: d.accept())  # "Stop the test?"
+    page.click("#stop")
+    _wait_done(page, 20)
     sid = _session_id(page)
     with Store.open(seeded.db_path) as store:
         session = store.session(sid)
-    trials = [t for t in session.trials if not t.practice]
-    assert [t.status for t in trials] == ["complete", "complete"]
-    for t in trials:
-        raw = read_recording_file(t.raw_path)
-        t_s = t.recording.time_s
-        # every sample the board produced is stored once: the raw file (written as samples arrive)
-        # and the stored trial hold the same samples, strictly increasing in time, no gap longer
-        # than the simulated board's reports allow (HID timing: ~100 reports/s, no drop-outs)
-        assert t.n_samples == raw.time_s.size == t_s.size
-        np.testing.assert_allclose(raw.time_s, t_s, rtol=0, atol=1e-6)  # the file keeps µs
-        assert np.all(np.diff(t_s) > 0)
-        assert np.diff(t_s).max() < 0.1
-        span_s = t_s[-1] - t_s[0]
-        assert span_s >= 5.0  # the 5 s stance and getting into it
-        assert abs(t.n_samples - (span_s * REPORT_RATE_HZ + 1)) <= 0.02 * t.n_samples
+    left = [t for t in session.trials if t.side == "left" and not t.practice]
+    assert [t.status for t in left] == ["complete"]
+    t = left[0]
+    raw = read_recording_file(t.raw_path)
+    t_s = t.recording.time_s
+    # every sample the board produced is stored once: the raw file (written as samples arrive) and
+    # the stored trial hold the same samples, strictly increasing in time, at the simulated board's
+    # report rate (HID timing: ~100 reports/s, no drop-outs) over the whole span
+    assert raw.complete
+    assert t.n_samples == raw.time_s.size == t_s.size
+    np.testing.assert_allclose(raw.time_s, t_s, rtol=0, atol=1e-6)  # the file keeps µs
+    assert np.all(np.diff(t_s) > 0)
+    assert np.diff(t_s).max() < 0.1
+    span_s = t_s[-1] - t_s[0]
+    assert span_s >= 12.0  # the 12 s stance and getting into it
+    assert abs(t.n_samples - (span_s * REPORT_RATE_HZ + 1)) <= 0.02 * t.n_samples
     assert page.problems == []
 
 

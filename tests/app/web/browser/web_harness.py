@@ -110,7 +110,7 @@ def seed_team(
                                        ml_sway_ratio_right_over_left=ratio)  # fmt: skip
                 with board:
                     outcome = run_session(store, athlete, spec, board, source="test",
-                                          started_at=now - timedelta(weeks=len(member.ratios) - week, hours=k))  # fmt: skip
+                                          started_at=now - timedelta(weeks=len(member.ratios) - 1 - week, hours=k))  # fmt: skip
                 if outcome.error:
                     raise RuntimeError(f"seeding {member.code} week {week + 1} failed: {outcome.error}")
                 out.sessions[member.code].append(outcome.session_id)
