@@ -228,16 +228,17 @@ class Viewer:
                 self.last_seq = frame.seq
                 yield replace(frame, replay=True)
         while True:
-            frame = await self.queue.get()
-            if frame is None:
+            item = await self.queue.get()
+            if item is None:
                 return
+            frame = item
             if frame.run_id != self.run_id:
                 self.run_id, self.last_seq = frame.run_id, 0
             if frame.seq <= self.last_seq:
                 continue
             if frame.seq > self.last_seq + 1:
                 missed = self.hub.frames_since(self.board, self.run_id, self.last_seq, until=frame.seq)
-                for m in missed[-self.queue.maxsize:]:
+                for m in missed[-self.queue.maxsize :]:
                     self.last_seq = m.seq
                     yield replace(m, replay=True)
             self.last_seq = frame.seq
@@ -376,7 +377,8 @@ class _FrameListener:
 def _starts_trail(e: dict[str, Any]) -> bool:
     """True for the events after which the page draws a fresh trace (as the live window clears it)."""
     return e.get("kind") in ("started", "trial_started") or (
-        e.get("kind") == "instruction" and (e.get("cue") or "") in _CUE_SIDE)
+        e.get("kind") == "instruction" and (e.get("cue") or "") in _CUE_SIDE
+    )
 
 
 def _event_dict(event: Any) -> dict[str, Any]:
@@ -447,8 +449,9 @@ def _default_open_board(request: TestRequest, *, mass_kg: float | None, realtime
     """Open the board as ``balance test --board KIND`` does (stored calibration profile applied)."""
     from balance.app.commands.test import open_test_board
 
-    return open_test_board(request.board, mass_kg=mass_kg, realtime=realtime, seed=request.seed,
-                           ratio=request.sim_ratio)  # fmt: skip
+    board: Board = open_test_board(request.board, mass_kg=mass_kg, realtime=realtime, seed=request.seed,
+                                   ratio=request.sim_ratio)  # fmt: skip
+    return board
 
 
 class LiveHub:
@@ -629,8 +632,8 @@ class LiveHub:
                 board = self._open_board(req, mass_kg=None if athlete is None else athlete.mass_kg,
                                          realtime=self.realtime)  # fmt: skip
             except BoardError as err:
-                msg = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
-                raise LiveError(board_error_message(msg, req.board)) from err
+                said = Exception(err.args[0]) if isinstance(err, KeyError) and err.args else err  # no KeyError quotes
+                raise LiveError(board_error_message(said, req.board)) from err
             try:
                 if run.stop_requested:
                     raise LiveError("stopped before the test started: nothing was saved")

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from live_helpers import Boards
 
 from balance.app.store import Store
 from balance.app.web.live import BoardBusy, LiveError, LiveHub, NotAllowed, TestRequest
-from live_helpers import Boards
 
 
 @pytest.fixture

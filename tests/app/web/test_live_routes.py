@@ -19,13 +19,12 @@ import pytest
 
 pytest.importorskip("starlette", reason="the web app's dependencies are part of the default install")
 
+from conftest import BASE_URL, csrf  # noqa: E402
+from live_helpers import Boards  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
 from balance.app.store import Store  # noqa: E402
-from balance.app.web.app import create_app  # noqa: E402
-from conftest import BASE_URL, csrf  # noqa: E402
-from live_helpers import Boards  # noqa: E402
 
 ORIGIN = {"origin": BASE_URL}
 #: The live WebSocket addressed to the loopback name the app answers (TestClient's default is ws://testserver).
@@ -53,7 +52,9 @@ def start(client: TestClient, **fields: Any) -> Any:
     return client.post("/test/start", data=data, follow_redirects=False)
 
 
-def read_until_done(ws: Any, frames: list[dict[str, Any]] | None = None, *, limit: int = 100000) -> list[dict[str, Any]]:
+def read_until_done(
+    ws: Any, frames: list[dict[str, Any]] | None = None, *, limit: int = 100000
+) -> list[dict[str, Any]]:
     out = [] if frames is None else frames
     for _ in range(limit):
         msg = json.loads(ws.receive_text())
@@ -132,7 +133,9 @@ def test_a_test_streams_in_order_and_the_stored_trials_hold_every_board_sample(
     assert 'data-state="done"' in page.text
 
 
-def test_a_reconnecting_page_gets_the_missing_frames_without_duplicates(client: TestClient, athlete: str, boards: Boards) -> None:
+def test_a_reconnecting_page_gets_the_missing_frames_without_duplicates(
+    client: TestClient, athlete: str, boards: Boards
+) -> None:
     start(client)
     with client.websocket_connect(WS, headers=ORIGIN) as ws:
         json.loads(ws.receive_text())
