@@ -231,6 +231,23 @@ def test_retry_starts_the_same_test_again(client: TestClient, athlete: str, db: 
     assert second["state"]["session_id"] != first["state"]["session_id"]
 
 
+def test_before_after_goes_on_when_the_controller_says_ready(client: TestClient, athlete: str) -> None:
+    start(client, protocol="before-after", trials=1, seconds=6, rest_s=0)
+    for _ in range(6000):
+        snap = client.get("/live/sim/state.json").json()
+        if snap["state"]["confirm"]:
+            break
+        time.sleep(0.01)
+    assert snap["state"]["confirm"] and snap["state"]["phase"] == "waiting"
+    assert 'id="ready"' in client.get("/live/sim").text
+    r = client.post("/test/ready", data={"board": "sim"}, headers={"X-CSRF-Token": csrf(client)})
+    assert r.status_code == 200 and r.json()["ok"] is True
+    done = wait_done(client)
+    assert done["state"]["phase"] == "done" and done["state"]["error"] is None
+    again = client.post("/test/ready", data={"board": "sim"}, headers={"X-CSRF-Token": csrf(client)})
+    assert again.status_code == 409 and "not waiting" in again.json()["error"]
+
+
 def test_the_websocket_refuses_a_foreign_origin_and_no_origin(client: TestClient) -> None:
     for headers in ({"origin": "http://evil.example"}, {}):
         with pytest.raises(WebSocketDisconnect) as err:
