@@ -45,6 +45,9 @@ def make_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    from balance.app.web.urls import athlete_url, session_url
+
+    env.globals.update(athlete_url=athlete_url, session_url=session_url)
     return Jinja2Templates(env=env)
 
 
