@@ -8,7 +8,7 @@ browsers do (close, reload, join twice, lag) never reaches the recording.
 
 The browsers get **frames**: a listener in the python-can ``Listener`` style
 (:mod:`protocols.listeners`) collects the samples and events the engine reports and, at a fixed
-rate (``frame_hz``, 30 by default) or at once when an event happens, packs the samples since the
+rate (``frame_hz``, 40 by default) or at once when an event happens, packs the samples since the
 last frame (centre of pressure from the corners with the board's geometry,
 :func:`balance.cop.cop_from_corners`; decimated to ``max_samples_per_frame``), the events and the
 state of the moment (instruction, side, timer, rest, load) into one frame with a sequence number
@@ -158,11 +158,14 @@ class Frame:
     seq: int
     run_id: str
     text: str
+    #: Sent again from the history (a rejoin or a gap), not as it happened: no latency to measure.
+    replay: bool = False
 
     def stamped(self, sent_ms: float | None = None) -> str:
         """The JSON text with the server's send time ``sent_ms`` (ms since the epoch) added."""
         sent = time.time() * 1000.0 if sent_ms is None else sent_ms
-        return f'{self.text[:-1]},"sent_ms":{sent:.1f}}}'
+        flag = ',"replay":true' if self.replay else ""
+        return f'{self.text[:-1]}{flag},"sent_ms":{sent:.1f}}}'
 
 
 class Viewer:
@@ -223,20 +226,21 @@ class Viewer:
                 self.run_id, self.last_seq = frame.run_id, 0
             if frame.seq > self.last_seq:
                 self.last_seq = frame.seq
-                yield frame
+                yield replace(frame, replay=True)
         while True:
-            frame = await self.queue.get()
-            if frame is None:
+            item = await self.queue.get()
+            if item is None:
                 return
+            frame = item
             if frame.run_id != self.run_id:
                 self.run_id, self.last_seq = frame.run_id, 0
             if frame.seq <= self.last_seq:
                 continue
             if frame.seq > self.last_seq + 1:
                 missed = self.hub.frames_since(self.board, self.run_id, self.last_seq, until=frame.seq)
-                for m in missed[-self.queue.maxsize:]:
+                for m in missed[-self.queue.maxsize :]:
                     self.last_seq = m.seq
-                    yield m
+                    yield replace(m, replay=True)
             self.last_seq = frame.seq
             yield frame
 
@@ -318,13 +322,18 @@ class _FrameListener:
         self._samples: list[tuple[float, float, float, float, float]] = []
         self._last_wall_ms = math.nan
         self._events: list[dict[str, Any]] = []
-        self._last_flush = 0.0
+        self._next_flush = 0.0
 
     def on_sample(self, sample: Sample) -> None:
         self._samples.append((sample.t_s, sample.tl_kg, sample.tr_kg, sample.bl_kg, sample.br_kg))
         self._last_wall_ms = time.time() * 1000.0
         self.run.samples_seen += 1
-        if time.monotonic() - self._last_flush >= self.period_s:
+        now = time.monotonic()
+        if now >= self._next_flush:
+            # a fixed schedule, not "period after the last frame": samples come every 10 ms, and
+            # waiting a full period after each frame would round 33 ms up to 40 ms (25 frames/s)
+            late = now - self._next_flush >= self.period_s
+            self._next_flush = now + self.period_s if late else self._next_flush + self.period_s
             self.flush()
 
     def on_event(self, event: Any) -> None:
@@ -339,7 +348,6 @@ class _FrameListener:
 
     def flush(self) -> None:
         """Send what was gathered since the last frame as one frame (nothing when there is nothing new)."""
-        self._last_flush = time.monotonic()
         if not self._samples and not self._events:
             return
         rows = self._samples
@@ -369,7 +377,8 @@ class _FrameListener:
 def _starts_trail(e: dict[str, Any]) -> bool:
     """True for the events after which the page draws a fresh trace (as the live window clears it)."""
     return e.get("kind") in ("started", "trial_started") or (
-        e.get("kind") == "instruction" and (e.get("cue") or "") in _CUE_SIDE)
+        e.get("kind") == "instruction" and (e.get("cue") or "") in _CUE_SIDE
+    )
 
 
 def _event_dict(event: Any) -> dict[str, Any]:
@@ -440,8 +449,9 @@ def _default_open_board(request: TestRequest, *, mass_kg: float | None, realtime
     """Open the board as ``balance test --board KIND`` does (stored calibration profile applied)."""
     from balance.app.commands.test import open_test_board
 
-    return open_test_board(request.board, mass_kg=mass_kg, realtime=realtime, seed=request.seed,
-                           ratio=request.sim_ratio)  # fmt: skip
+    board: Board = open_test_board(request.board, mass_kg=mass_kg, realtime=realtime, seed=request.seed,
+                                   ratio=request.sim_ratio)  # fmt: skip
+    return board
 
 
 class LiveHub:
@@ -456,7 +466,7 @@ class LiveHub:
         Simulated boards at real speed (False: as fast as possible, for tests); default: the
         context's ``settings.realtime``, else True.
     frame_hz : float
-        Frames per second sent while samples arrive (30–60).
+        Frames per second sent while samples arrive (30–60; 40 by default, two or three 100 Hz samples each).
     max_samples_per_frame : int
         Samples per frame at most (more are decimated: the display needs no more than this).
     history_frames : int
@@ -472,7 +482,7 @@ class LiveHub:
         source: Any,
         *,
         realtime: bool | None = None,
-        frame_hz: float = 30.0,
+        frame_hz: float = 40.0,
         max_samples_per_frame: int = 16,
         history_frames: int = 30 * 60 * 10,
         viewer_queue: int = 256,
@@ -622,8 +632,8 @@ class LiveHub:
                 board = self._open_board(req, mass_kg=None if athlete is None else athlete.mass_kg,
                                          realtime=self.realtime)  # fmt: skip
             except BoardError as err:
-                msg = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
-                raise LiveError(board_error_message(msg, req.board)) from err
+                said = Exception(err.args[0]) if isinstance(err, KeyError) and err.args else err  # no KeyError quotes
+                raise LiveError(board_error_message(said, req.board)) from err
             try:
                 if run.stop_requested:
                     raise LiveError("stopped before the test started: nothing was saved")

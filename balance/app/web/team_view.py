@@ -150,14 +150,17 @@ def _progress(points: list[Any], measure: str) -> Progress | None:
 def team_rows(store: Store, query: str = "") -> list[TeamRow]:
     """Every athlete's row of the team page (those matching ``query``), in the store's order (by code).
 
-    Four queries whatever the team's size: the athletes, their latest single-leg sessions, the trials of
-    those whose stored comparison is missing (older rules), and one measure's history for everyone.
+    Six queries whatever the team's size: the athletes, their latest single-leg sessions, the trials and
+    measures of those whose stored comparison is missing (older rules), and one measure's history for
+    everyone (two with two headline measures).
     """
-    athletes = [a for a in store.list_athletes() if _matches(a, query)]
-    latest = store.latest_sessions(TEAM_PROTOCOL)
+    everyone = store.list_athletes()
+    by_id = {a.id: a for a in everyone}
+    athletes = [a for a in everyone if _matches(a, query)]
+    latest = store.latest_sessions(TEAM_PROTOCOL, athletes=by_id)
     reload = [s.id for s in latest.values() if _needs_trials(s)]
     if reload:
-        full = store.sessions_by_id(reload)
+        full = store.sessions_by_id(reload, athletes=by_id)
         latest = {aid: full.get(s.id, s) for aid, s in latest.items()}
     heads = {aid: headline_of(s) for aid, s in latest.items()}
     measures = {h.measure for h in heads.values() if h is not None}

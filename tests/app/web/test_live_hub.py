@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from live_helpers import Boards
 
 from balance.app.store import Store
 from balance.app.web.live import BoardBusy, LiveError, LiveHub, NotAllowed, TestRequest
-from live_helpers import Boards
 
 
 @pytest.fixture
@@ -37,6 +37,15 @@ def open_store(db: Path) -> Any:
 
 def _frames(run: Any) -> list[dict[str, Any]]:
     return [json.loads(f.text) for f in run._history]
+
+
+def _wait_for_event(run: Any, kind: str) -> None:
+    """Wait (board time runs fast) until one of the run's frames carries an event of ``kind``."""
+    for _ in range(3000):
+        if any(e["kind"] == kind for f in _frames(run) for e in f["events"]):
+            return
+        run.join(0.01)
+    raise AssertionError(f"no {kind} event")
 
 
 SHORT = {"trials": 1, "seconds": 8.0, "rest_s": 1.0}
@@ -101,11 +110,7 @@ def test_a_second_start_on_a_busy_board_is_refused_and_stop_keeps_what_was_recor
     boards = Boards(gate)
     with LiveHub(open_store, realtime=False, open_board=boards) as hub:
         run = hub.start(TestRequest("single-leg", athlete="SAM", trials=3, seconds=20.0, rest_s=1.0))
-        # let the first trial end, then hold the board while we check and stop
-        for _ in range(2000):
-            if any(e["kind"] == "trial_ended" for f in _frames(run) for e in f["events"]):
-                break
-            run.join(0.01)
+        _wait_for_event(run, "trial_ended")  # let the first trial end, then hold the board while we check and stop
         gate.clear()
         with pytest.raises(BoardBusy, match="already running on the sim board"):
             hub.start(TestRequest("bilateral", guest=True))
@@ -197,19 +202,26 @@ def test_before_after_waits_for_ready_then_runs_the_second_phase(open_store: Any
 
 
 def test_close_stops_a_running_test_joins_its_thread_and_keeps_the_trials(open_store: Any, db: Path) -> None:
-    hub = LiveHub(open_store, realtime=False, open_board=Boards())
+    gate = threading.Event()
+    gate.set()
+    hub = LiveHub(open_store, realtime=False, open_board=Boards(gate))
     run = hub.start(TestRequest("single-leg", athlete="SAM", trials=3, seconds=20.0, rest_s=1.0))
-    for _ in range(3000):
-        if any(e["kind"] == "trial_ended" for f in _frames(run) for e in f["events"]):
-            break
-        run.join(0.01)
-    hub.close()
+    _wait_for_event(run, "trial_ended")
+    gate.clear()  # the board holds the test after its first trial: close() must stop it, not wait for the end
+    opener = threading.Timer(0.2, gate.set)
+    opener.start()
+    try:
+        hub.close()
+    finally:
+        opener.join()
     assert run.thread is not None and not run.thread.is_alive()
     with pytest.raises(LiveError, match="shutting down"):
         hub.start(TestRequest("single-leg", athlete="SAM"))
     sid = run.state["session_id"]
     with Store.open(db) as store:
-        assert len(store.session(sid, with_recordings=False).trials) >= 1
+        session = store.session(sid, with_recordings=False)
+        assert session.status == "incomplete" and 1 <= len(session.trials) < 6
+        assert session.trials[0].status == "complete"
 
 
 def test_viewers_get_frames_in_order_and_rejoin_from_a_sequence_number(open_store: Any) -> None:

@@ -19,13 +19,12 @@ import pytest
 
 pytest.importorskip("starlette", reason="the web app's dependencies are part of the default install")
 
+from conftest import BASE_URL, csrf  # noqa: E402
+from live_helpers import Boards  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
 from balance.app.store import Store  # noqa: E402
-from balance.app.web.app import create_app  # noqa: E402
-from conftest import BASE_URL, csrf  # noqa: E402
-from live_helpers import Boards  # noqa: E402
 
 ORIGIN = {"origin": BASE_URL}
 #: The live WebSocket addressed to the loopback name the app answers (TestClient's default is ws://testserver).
@@ -53,7 +52,9 @@ def start(client: TestClient, **fields: Any) -> Any:
     return client.post("/test/start", data=data, follow_redirects=False)
 
 
-def read_until_done(ws: Any, frames: list[dict[str, Any]] | None = None, *, limit: int = 100000) -> list[dict[str, Any]]:
+def read_until_done(
+    ws: Any, frames: list[dict[str, Any]] | None = None, *, limit: int = 100000
+) -> list[dict[str, Any]]:
     out = [] if frames is None else frames
     for _ in range(limit):
         msg = json.loads(ws.receive_text())
@@ -132,7 +133,9 @@ def test_a_test_streams_in_order_and_the_stored_trials_hold_every_board_sample(
     assert 'data-state="done"' in page.text
 
 
-def test_a_reconnecting_page_gets_the_missing_frames_without_duplicates(client: TestClient, athlete: str, boards: Boards) -> None:
+def test_a_reconnecting_page_gets_the_missing_frames_without_duplicates(
+    client: TestClient, athlete: str, boards: Boards
+) -> None:
     start(client)
     with client.websocket_connect(WS, headers=ORIGIN) as ws:
         json.loads(ws.receive_text())
@@ -226,6 +229,23 @@ def test_retry_starts_the_same_test_again(client: TestClient, athlete: str, db: 
     assert second["state"]["phase"] == "done"
     assert second["state"]["athlete"] == first["state"]["athlete"] == "GUEST-001"
     assert second["state"]["session_id"] != first["state"]["session_id"]
+
+
+def test_before_after_goes_on_when_the_controller_says_ready(client: TestClient, athlete: str) -> None:
+    start(client, protocol="before-after", trials=1, seconds=6, rest_s=0)
+    for _ in range(6000):
+        snap = client.get("/live/sim/state.json").json()
+        if snap["state"]["confirm"]:
+            break
+        time.sleep(0.01)
+    assert snap["state"]["confirm"] and snap["state"]["phase"] == "waiting"
+    assert 'id="ready"' in client.get("/live/sim").text
+    r = client.post("/test/ready", data={"board": "sim"}, headers={"X-CSRF-Token": csrf(client)})
+    assert r.status_code == 200 and r.json()["ok"] is True
+    done = wait_done(client)
+    assert done["state"]["phase"] == "done" and done["state"]["error"] is None
+    again = client.post("/test/ready", data={"board": "sim"}, headers={"X-CSRF-Token": csrf(client)})
+    assert again.status_code == 409 and "not waiting" in again.json()["error"]
 
 
 def test_the_websocket_refuses_a_foreign_origin_and_no_origin(client: TestClient) -> None:
