@@ -470,7 +470,8 @@ class LiveHub:
     max_samples_per_frame : int
         Samples per frame at most (more are decimated: the display needs no more than this).
     history_frames : int
-        Frames of the current test kept for pages that rejoin (the oldest are dropped first).
+        Frames of the current test kept for pages that rejoin, the oldest dropped first (default: 3 min
+        at 40 frames/s, about 5 MB; a new page needs only the current trial, a reconnect the frames it missed).
     viewer_queue : int
         Frames queued per viewer before frames are dropped for it.
     open_board : callable, optional
@@ -484,7 +485,7 @@ class LiveHub:
         realtime: bool | None = None,
         frame_hz: float = 40.0,
         max_samples_per_frame: int = 16,
-        history_frames: int = 30 * 60 * 10,
+        history_frames: int = 40 * 60 * 3,
         viewer_queue: int = 256,
         open_board: Callable[..., Board] | None = None,
     ) -> None:
@@ -677,7 +678,7 @@ class LiveHub:
             except Exception as err:  # noqa: BLE001 - the session is stored; the page links to it anyway
                 log.exception("could not summarise session %s", outcome.session_id)
                 result = {"headline": f"saved as session {outcome.session_id} (summary unavailable: {err})",
-                          "rows": [], "lines": []}  # fmt: skip
+                          "rows": [], "text": "", "n_trials": len(outcome.trial_ids), "status": outcome.status}  # fmt: skip
         self._finish(run, error=outcome.error, result=result)
 
     def _wait_confirm(self, run: LiveRun, listener: _FrameListener, text: str) -> None:
@@ -711,7 +712,7 @@ class LiveHub:
             if ok:
                 st["instruction"] = "Test finished" if error is None else "Test stopped: what was recorded is saved"
             else:
-                st["instruction"] = "Test stopped" if discarded else "The test could not run"
+                st["instruction"] = "Test stopped" if discarded or run.stop_requested else "The test could not run"
             st["session_id"] = None if discarded else run.session_id
             self._publish(run, {"samples": [], "sample_wall_ms": None, "events": [
                 {"kind": "done", "session_id": st["session_id"], "status": None if run.outcome is None else
