@@ -737,9 +737,21 @@ class LiveHub:
             hist.append(frame)
             while len(hist) > self.history_frames:
                 hist.popleft()
-            gone = [v for v in self._viewers.get(run.board, ()) if not v._offer(frame)]
-            for v in gone:
-                self._viewers[run.board].discard(v)
+            self._deliver(run.board, frame)
+
+    def _deliver(self, board: str, frame: Frame | None) -> None:
+        """Hand ``frame`` to every viewer of ``board``: one wake-up per event loop, not one per viewer
+        (under the hub's lock). Viewers whose loop is gone are dropped."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[Viewer]] = {}
+        for v in self._viewers.get(board, ()):
+            by_loop.setdefault(v.loop, []).append(v)
+        for loop, viewers in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_put_all, viewers, frame)
+            except RuntimeError:  # the loop is closed: these viewers are gone
+                for v in viewers:
+                    v.closed = True
+                    self._viewers[board].discard(v)
 
     def frames_since(self, board: str, run_id: str, seq: int, *, until: int | None = None) -> list[Frame]:
         """Frames of the board's run ``run_id`` after ``seq`` (and before ``until``), oldest first."""
@@ -827,6 +839,11 @@ class LiveHub:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _put_all(viewers: list[Viewer], frame: Frame | None) -> None:
+    for v in viewers:
+        v._put(frame)
 
 
 async def _await_thread(run: LiveRun) -> None:
