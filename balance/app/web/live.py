@@ -8,7 +8,7 @@ browsers do (close, reload, join twice, lag) never reaches the recording.
 
 The browsers get **frames**: a listener in the python-can ``Listener`` style
 (:mod:`protocols.listeners`) collects the samples and events the engine reports and, at a fixed
-rate (``frame_hz``, 30 by default) or at once when an event happens, packs the samples since the
+rate (``frame_hz``, 40 by default) or at once when an event happens, packs the samples since the
 last frame (centre of pressure from the corners with the board's geometry,
 :func:`balance.cop.cop_from_corners`; decimated to ``max_samples_per_frame``), the events and the
 state of the moment (instruction, side, timer, rest, load) into one frame with a sequence number
@@ -158,11 +158,14 @@ class Frame:
     seq: int
     run_id: str
     text: str
+    #: Sent again from the history (a rejoin or a gap), not as it happened: no latency to measure.
+    replay: bool = False
 
     def stamped(self, sent_ms: float | None = None) -> str:
         """The JSON text with the server's send time ``sent_ms`` (ms since the epoch) added."""
         sent = time.time() * 1000.0 if sent_ms is None else sent_ms
-        return f'{self.text[:-1]},"sent_ms":{sent:.1f}}}'
+        flag = ',"replay":true' if self.replay else ""
+        return f'{self.text[:-1]}{flag},"sent_ms":{sent:.1f}}}'
 
 
 class Viewer:
@@ -182,6 +185,7 @@ class Viewer:
         self.closed = False
         self.run_id = ""
         self.last_seq = 0
+        self._backlog: list[Frame] = []
 
     # -- the engine's side (any thread) -------------------------------------------------------
     def _offer(self, frame: Frame | None) -> bool:
@@ -195,37 +199,48 @@ class Viewer:
 
     # -- the loop's side ----------------------------------------------------------------------
     def _put(self, frame: Frame | None) -> None:
-        if self.closed and frame is not None:
-            return
         if frame is None:
             self.closed = True
-            while self.queue.full():
+            while not self.queue.empty():
                 self.queue.get_nowait()
             self.queue.put_nowait(None)
             return
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if self.closed:
+            return
+        if self.queue.full():  # a slow browser: drop its oldest frame, keep the newest (its state is current)
+            self.queue.get_nowait()
             self.dropped += 1
+        self.queue.put_nowait(frame)
 
     async def frames(self) -> Any:
         """Yield the frames to send, in order, without duplicates, until the viewer is closed.
 
-        A frame from a new run (a test started after this one) resets the sequence. Frames this
-        viewer dropped are taken from the run's history when it still holds them.
+        First the backlog taken when the viewer subscribed, then the frames as they come. A frame
+        from a new run (a test started on the board meanwhile) resets the sequence. Frames this viewer
+        dropped are taken from the run's history (at most a queue's worth: a browser that slow skips
+        ahead, and its trail restarts with the next trial).
         """
+        backlog, self._backlog = self._backlog, []
+        for frame in backlog:
+            if frame.run_id != self.run_id:
+                self.run_id, self.last_seq = frame.run_id, 0
+            if frame.seq > self.last_seq:
+                self.last_seq = frame.seq
+                yield replace(frame, replay=True)
         while True:
-            frame = await self.queue.get()
-            if frame is None:
+            item = await self.queue.get()
+            if item is None:
                 return
+            frame = item
             if frame.run_id != self.run_id:
                 self.run_id, self.last_seq = frame.run_id, 0
             if frame.seq <= self.last_seq:
                 continue
             if frame.seq > self.last_seq + 1:
-                for missed in self.hub.frames_since(self.board, self.run_id, self.last_seq, until=frame.seq):
-                    self.last_seq = missed.seq
-                    yield missed
+                missed = self.hub.frames_since(self.board, self.run_id, self.last_seq, until=frame.seq)
+                for m in missed[-self.queue.maxsize :]:
+                    self.last_seq = m.seq
+                    yield replace(m, replay=True)
             self.last_seq = frame.seq
             yield frame
 
@@ -259,6 +274,8 @@ class LiveRun:
     samples_seen: int = 0
     samples_framed: int = 0
     _seq: int = 0
+    #: Sequence number of the frame where the current trail starts (a trial or a new stance).
+    _trail_seq: int = 1
     _history: deque[Frame] = field(default_factory=deque)
     _confirm: threading.Event = field(default_factory=threading.Event)
 
@@ -305,13 +322,18 @@ class _FrameListener:
         self._samples: list[tuple[float, float, float, float, float]] = []
         self._last_wall_ms = math.nan
         self._events: list[dict[str, Any]] = []
-        self._last_flush = 0.0
+        self._next_flush = 0.0
 
     def on_sample(self, sample: Sample) -> None:
         self._samples.append((sample.t_s, sample.tl_kg, sample.tr_kg, sample.bl_kg, sample.br_kg))
         self._last_wall_ms = time.time() * 1000.0
         self.run.samples_seen += 1
-        if time.monotonic() - self._last_flush >= self.period_s:
+        now = time.monotonic()
+        if now >= self._next_flush:
+            # a fixed schedule, not "period after the last frame": samples come every 10 ms, and
+            # waiting a full period after each frame would round 33 ms up to 40 ms (25 frames/s)
+            late = now - self._next_flush >= self.period_s
+            self._next_flush = now + self.period_s if late else self._next_flush + self.period_s
             self.flush()
 
     def on_event(self, event: Any) -> None:
@@ -326,7 +348,6 @@ class _FrameListener:
 
     def flush(self) -> None:
         """Send what was gathered since the last frame as one frame (nothing when there is nothing new)."""
-        self._last_flush = time.monotonic()
         if not self._samples and not self._events:
             return
         rows = self._samples
@@ -351,6 +372,13 @@ class _FrameListener:
             st["now_s"] = float(a[-1, 0])
             st["load_kg"] = _num(float(res.total[-1]), 1)
         self.hub._publish(self.run, {"samples": pts, "events": events, "sample_wall_ms": _num(self._last_wall_ms, 1)})
+
+
+def _starts_trail(e: dict[str, Any]) -> bool:
+    """True for the events after which the page draws a fresh trace (as the live window clears it)."""
+    return e.get("kind") in ("started", "trial_started") or (
+        e.get("kind") == "instruction" and (e.get("cue") or "") in _CUE_SIDE
+    )
 
 
 def _event_dict(event: Any) -> dict[str, Any]:
@@ -421,8 +449,9 @@ def _default_open_board(request: TestRequest, *, mass_kg: float | None, realtime
     """Open the board as ``balance test --board KIND`` does (stored calibration profile applied)."""
     from balance.app.commands.test import open_test_board
 
-    return open_test_board(request.board, mass_kg=mass_kg, realtime=realtime, seed=request.seed,
-                           ratio=request.sim_ratio)  # fmt: skip
+    board: Board = open_test_board(request.board, mass_kg=mass_kg, realtime=realtime, seed=request.seed,
+                                   ratio=request.sim_ratio)  # fmt: skip
+    return board
 
 
 class LiveHub:
@@ -437,11 +466,12 @@ class LiveHub:
         Simulated boards at real speed (False: as fast as possible, for tests); default: the
         context's ``settings.realtime``, else True.
     frame_hz : float
-        Frames per second sent while samples arrive (30–60).
+        Frames per second sent while samples arrive (30–60; 40 by default, two or three 100 Hz samples each).
     max_samples_per_frame : int
         Samples per frame at most (more are decimated: the display needs no more than this).
     history_frames : int
-        Frames of the current test kept for pages that rejoin (the oldest are dropped first).
+        Frames of the current test kept for pages that rejoin, the oldest dropped first (default: 3 min
+        at 40 frames/s, about 5 MB; a new page needs only the current trial, a reconnect the frames it missed).
     viewer_queue : int
         Frames queued per viewer before frames are dropped for it.
     open_board : callable, optional
@@ -453,9 +483,9 @@ class LiveHub:
         source: Any,
         *,
         realtime: bool | None = None,
-        frame_hz: float = 30.0,
+        frame_hz: float = 40.0,
         max_samples_per_frame: int = 16,
-        history_frames: int = 30 * 60 * 10,
+        history_frames: int = 40 * 60 * 3,
         viewer_queue: int = 256,
         open_board: Callable[..., Board] | None = None,
     ) -> None:
@@ -603,8 +633,8 @@ class LiveHub:
                 board = self._open_board(req, mass_kg=None if athlete is None else athlete.mass_kg,
                                          realtime=self.realtime)  # fmt: skip
             except BoardError as err:
-                msg = str(err.args[0]) if isinstance(err, KeyError) and err.args else str(err)
-                raise LiveError(board_error_message(msg, req.board)) from err
+                said = Exception(err.args[0]) if isinstance(err, KeyError) and err.args else err  # no KeyError quotes
+                raise LiveError(board_error_message(said, req.board)) from err
             try:
                 if run.stop_requested:
                     raise LiveError("stopped before the test started: nothing was saved")
@@ -648,7 +678,7 @@ class LiveHub:
             except Exception as err:  # noqa: BLE001 - the session is stored; the page links to it anyway
                 log.exception("could not summarise session %s", outcome.session_id)
                 result = {"headline": f"saved as session {outcome.session_id} (summary unavailable: {err})",
-                          "rows": [], "lines": []}  # fmt: skip
+                          "rows": [], "text": "", "n_trials": len(outcome.trial_ids), "status": outcome.status}  # fmt: skip
         self._finish(run, error=outcome.error, result=result)
 
     def _wait_confirm(self, run: LiveRun, listener: _FrameListener, text: str) -> None:
@@ -682,7 +712,7 @@ class LiveHub:
             if ok:
                 st["instruction"] = "Test finished" if error is None else "Test stopped: what was recorded is saved"
             else:
-                st["instruction"] = "Test stopped" if discarded else "The test could not run"
+                st["instruction"] = "Test stopped" if discarded or run.stop_requested else "The test could not run"
             st["session_id"] = None if discarded else run.session_id
             self._publish(run, {"samples": [], "sample_wall_ms": None, "events": [
                 {"kind": "done", "session_id": st["session_id"], "status": None if run.outcome is None else
@@ -701,6 +731,8 @@ class LiveHub:
             frame_d = {"type": "frame", "run": run.id, "seq": run._seq,
                        "t_s": run.state.get("now_s"), **body, "state": _public_state(run.state)}  # fmt: skip
             frame = Frame(run._seq, run.id, json.dumps(frame_d, separators=(",", ":"), allow_nan=False))
+            if any(_starts_trail(e) for e in body.get("events", ())):
+                run._trail_seq = run._seq
             hist = run._history
             hist.append(frame)
             while len(hist) > self.history_frames:
@@ -728,9 +760,13 @@ class LiveHub:
 
     def subscribe(self, board: str, *, run_id: str | None = None, from_seq: int = 0,
                   loop: asyncio.AbstractEventLoop | None = None) -> Viewer:  # fmt: skip
-        """A viewer of ``board`` (call in the event loop's thread), its queue primed with the frames
-        after ``from_seq`` of run ``run_id`` (every kept frame of the current run when ``run_id`` is
-        another run or None)."""
+        """A viewer of ``board`` (call it in the event loop's thread).
+
+        A page that lost its connection names its run and the last sequence number it drew
+        (``run_id``, ``from_seq``): it gets every later frame the history still holds. A new page
+        (another or no ``run_id``) gets the current test from the start of its current trail (the
+        latest trial or stance), which redraws the trace and the state of the moment.
+        """
         loop = loop or asyncio.get_running_loop()
         v = Viewer(self, board, loop, self.viewer_queue)
         with self._lock:
@@ -739,13 +775,12 @@ class LiveHub:
                 return v
             run = self._runs.get(board)
             if run is not None:
-                start = from_seq if run_id == run.id else 0
-                backlog = [f for f in run._history if f.seq > start]
                 if run_id == run.id:
-                    v.run_id, v.last_seq = run.id, max(0, from_seq)
-                # the backlog may exceed the queue: the newest frames win, the trail is redrawn from them
-                for f in backlog[-max(1, self.viewer_queue - 8):]:
-                    v._put(f)
+                    v.run_id, v.last_seq = run.id, max(0, int(from_seq))
+                    start = v.last_seq
+                else:
+                    start = run._trail_seq - 1
+                v._backlog = [f for f in run._history if f.seq > start]
             self._viewers.setdefault(board, set()).add(v)
         return v
 

@@ -66,33 +66,20 @@ def _is_controller(request: Any, run: LiveRun | None) -> bool:
     return bool(token) and secrets.compare_digest(str(token), run.control_token)
 
 
-def _opt_int(form: Any, name: str, lo: int, hi: int) -> int | None:
+def _opt_number(form: Any, name: str, lo: float, hi: float, *, whole: bool = False) -> Any:
+    """Form field ``name`` as a number in ``[lo, hi]`` (an int when ``whole``); None when empty."""
     from balance.app.web.live import LiveError
 
     raw = str(form.get(name) or "").strip()
     if not raw:
         return None
+    label = name.replace("_", " ")
     try:
-        v = int(raw)
+        v = int(raw) if whole else float(raw)
     except ValueError:
-        raise LiveError(f"{name.replace('_', ' ')}: {raw!r} is not a whole number") from None
-    if not lo <= v <= hi:
-        raise LiveError(f"{name.replace('_', ' ')}: {v} is out of range ({lo} to {hi})")
-    return v
-
-
-def _opt_float(form: Any, name: str, lo: float, hi: float) -> float | None:
-    from balance.app.web.live import LiveError
-
-    raw = str(form.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        v = float(raw)
-    except ValueError:
-        raise LiveError(f"{name.replace('_', ' ')}: {raw!r} is not a number") from None
+        raise LiveError(f"{label}: {raw!r} is not a {'whole number' if whole else 'number'}") from None
     if not (math.isfinite(v) and lo <= v <= hi):
-        raise LiveError(f"{name.replace('_', ' ')}: {v:g} is out of range ({lo:g} to {hi:g})")
+        raise LiveError(f"{label}: {v:g} is out of range ({lo:g} to {hi:g})")
     return v
 
 
@@ -110,13 +97,13 @@ def request_from_form(form: Any) -> Any:
         board=str(form.get("board") or "").strip(),
         athlete=None if guest else athlete,
         guest=guest,
-        trials=_opt_int(form, "trials", 1, 20),
-        seconds=_opt_float(form, "seconds", 5.0, 300.0),
+        trials=_opt_number(form, "trials", 1, 20, whole=True),
+        seconds=_opt_number(form, "seconds", 5.0, 300.0),
         eyes=eyes,
         practice=str(form.get("practice") or "") in ("1", "on", "yes"),
-        rest_s=_opt_float(form, "rest_s", 0.0, 600.0),
-        reps=_opt_int(form, "reps", 1, 50),
-        retries=_opt_int(form, "retries", 0, 5),
+        rest_s=_opt_number(form, "rest_s", 0.0, 600.0),
+        reps=_opt_number(form, "reps", 1, 50, whole=True),
+        retries=_opt_number(form, "retries", 0, 5, whole=True),
     )
     req.spec()  # every other check (protocol, board, options) with the CLI's words
     return req

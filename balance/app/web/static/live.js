@@ -79,9 +79,11 @@
     if (trail.length > MAX_POINTS) { trail = trail.slice(trail.length - MAX_POINTS); }
     state = f.state; api.state = state;
     var recv = now();
-    frameTimes.push(recv);
-    if (frameTimes.length > 90) { frameTimes.shift(); }
-    if (f.sample_wall_ms !== null && f.samples.length) { pendingLat.push([f.sample_wall_ms, f.sent_ms, recv]); }
+    if (!f.replay) {
+      frameTimes.push(recv);
+      if (frameTimes.length > 90) { frameTimes.shift(); }
+    }
+    if (!f.replay && f.sample_wall_ms !== null && f.samples.length) { pendingLat.push([f.sample_wall_ms, f.sent_ms, recv]); }
     dirty = true;
   }
 
