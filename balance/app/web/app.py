@@ -43,11 +43,12 @@ def create_app(settings: WebSettings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        ctx.hub = LiveHub(ctx)
+        hub = ctx.hub = LiveHub(ctx)
         try:
             yield
         finally:
-            hub, ctx.hub = ctx.hub, None
+            if ctx.hub is hub:
+                ctx.hub = None
             aclose = getattr(hub, "aclose", None)
             if aclose is not None:
                 await aclose()

@@ -45,9 +45,10 @@ def make_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    from balance.app.commands.analyze import _fmt_number as fmt  # the numbers of `balance analyze`'s table
     from balance.app.web.urls import athlete_url, session_url
 
-    env.globals.update(athlete_url=athlete_url, session_url=session_url)
+    env.globals.update(athlete_url=athlete_url, session_url=session_url, fmt=fmt)
     return Jinja2Templates(env=env)
 
 

@@ -18,6 +18,6 @@ SELF_CHECKED_PATHS: tuple[str, ...] = ("/analyze",)
 
 def routes(ctx: WebContext) -> list[Any]:
     """Every page route of the app (the live test routes are in :mod:`balance.app.web.live_routes`)."""
-    from balance.app.web.pages import login, team
+    from balance.app.web.pages import analyze, athlete, login, session, team
 
-    return [*login.routes(ctx), *team.routes(ctx)]
+    return [*login.routes(ctx), *team.routes(ctx), *athlete.routes(ctx), *session.routes(ctx), *analyze.routes(ctx)]
