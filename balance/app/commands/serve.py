@@ -121,6 +121,8 @@ def serve(settings: Any, *, open_browser: bool, db_label: str) -> int:
         threading.Timer(0.8, webbrowser.open, args=(url,)).start()
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn shuts down cleanly, then passes Ctrl+C on: the normal way to stop
+        pass
     finally:
         sock.close()
     print("balance serve: stopped", file=sys.stderr)

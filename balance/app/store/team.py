@@ -70,3 +70,10 @@ class TeamMixin(HistoryMixin):
         for r in rows:
             per.setdefault(r[0], []).append(r[1:])
         return {aid: history_points(rs, measure) for aid, rs in per.items()}
+
+    def change_marker(self) -> tuple[int, int]:
+        """A value that changes whenever the database changes, through this store or any other connection
+        (``PRAGMA data_version`` and this connection's ``total_changes``): a cache key for team views."""
+        with self._lock:
+            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            return int(version), int(self._conn.total_changes)

@@ -470,7 +470,8 @@ class LiveHub:
     max_samples_per_frame : int
         Samples per frame at most (more are decimated: the display needs no more than this).
     history_frames : int
-        Frames of the current test kept for pages that rejoin (the oldest are dropped first).
+        Frames of the current test kept for pages that rejoin, the oldest dropped first (default: 3 min
+        at 40 frames/s, about 5 MB; a new page needs only the current trial, a reconnect the frames it missed).
     viewer_queue : int
         Frames queued per viewer before frames are dropped for it.
     open_board : callable, optional
@@ -484,7 +485,7 @@ class LiveHub:
         realtime: bool | None = None,
         frame_hz: float = 40.0,
         max_samples_per_frame: int = 16,
-        history_frames: int = 30 * 60 * 10,
+        history_frames: int = 40 * 60 * 3,
         viewer_queue: int = 256,
         open_board: Callable[..., Board] | None = None,
     ) -> None:
@@ -677,7 +678,7 @@ class LiveHub:
             except Exception as err:  # noqa: BLE001 - the session is stored; the page links to it anyway
                 log.exception("could not summarise session %s", outcome.session_id)
                 result = {"headline": f"saved as session {outcome.session_id} (summary unavailable: {err})",
-                          "rows": [], "lines": []}  # fmt: skip
+                          "rows": [], "text": "", "n_trials": len(outcome.trial_ids), "status": outcome.status}  # fmt: skip
         self._finish(run, error=outcome.error, result=result)
 
     def _wait_confirm(self, run: LiveRun, listener: _FrameListener, text: str) -> None:
@@ -711,7 +712,7 @@ class LiveHub:
             if ok:
                 st["instruction"] = "Test finished" if error is None else "Test stopped: what was recorded is saved"
             else:
-                st["instruction"] = "Test stopped" if discarded else "The test could not run"
+                st["instruction"] = "Test stopped" if discarded or run.stop_requested else "The test could not run"
             st["session_id"] = None if discarded else run.session_id
             self._publish(run, {"samples": [], "sample_wall_ms": None, "events": [
                 {"kind": "done", "session_id": st["session_id"], "status": None if run.outcome is None else
@@ -736,9 +737,21 @@ class LiveHub:
             hist.append(frame)
             while len(hist) > self.history_frames:
                 hist.popleft()
-            gone = [v for v in self._viewers.get(run.board, ()) if not v._offer(frame)]
-            for v in gone:
-                self._viewers[run.board].discard(v)
+            self._deliver(run.board, frame)
+
+    def _deliver(self, board: str, frame: Frame | None) -> None:
+        """Hand ``frame`` to every viewer of ``board``: one wake-up per event loop, not one per viewer
+        (under the hub's lock). Viewers whose loop is gone are dropped."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[Viewer]] = {}
+        for v in self._viewers.get(board, ()):
+            by_loop.setdefault(v.loop, []).append(v)
+        for loop, viewers in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_put_all, viewers, frame)
+            except RuntimeError:  # the loop is closed: these viewers are gone
+                for v in viewers:
+                    v.closed = True
+                    self._viewers[board].discard(v)
 
     def frames_since(self, board: str, run_id: str, seq: int, *, until: int | None = None) -> list[Frame]:
         """Frames of the board's run ``run_id`` after ``seq`` (and before ``until``), oldest first."""
@@ -826,6 +839,11 @@ class LiveHub:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _put_all(viewers: list[Viewer], frame: Frame | None) -> None:
+    for v in viewers:
+        v._put(frame)
 
 
 async def _await_thread(run: LiveRun) -> None:

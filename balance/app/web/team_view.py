@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from balance.app.store import Athlete, Session, Store
     from protocols.compare import Progress, SideComparison
 
-__all__ = ["TeamRow", "team_rows", "local_time", "headline_of", "worse_reasons", "TEAM_PROTOCOL"]
+__all__ = ["TeamRow", "TeamCache", "team_rows", "local_time", "headline_of", "worse_reasons", "TEAM_PROTOCOL"]
 
 #: The protocol whose sessions give the team page's left-vs-right headline and change.
 TEAM_PROTOCOL = "single_leg"
@@ -147,12 +147,13 @@ def _progress(points: list[Any], measure: str) -> Progress | None:
     return compare.progress(pts, measure=key)
 
 
-def team_rows(store: Store, query: str = "") -> list[TeamRow]:
+def team_rows(store: Store, query: str = "", memo: dict[Any, Any] | None = None) -> list[TeamRow]:
     """Every athlete's row of the team page (those matching ``query``), in the store's order (by code).
 
     Six queries whatever the team's size: the athletes, their latest single-leg sessions, the trials and
     measures of those whose stored comparison is missing (older rules), and one measure's history for
-    everyone (two with two headline measures).
+    everyone (two with two headline measures). ``memo`` (a dict kept by the caller) remembers each
+    athlete's progress by its history, so after one new session only that athlete's is computed again.
     """
     everyone = store.list_athletes()
     by_id = {a.id: a for a in everyone}
@@ -167,7 +168,7 @@ def team_rows(store: Store, query: str = "") -> list[TeamRow]:
     history = {m: store.team_history(m, protocol=TEAM_PROTOCOL) for m in sorted(measures)}
     rows = []
     for a in athletes:
-        rows.append(_row(a, latest.get(a.id), heads.get(a.id), history))
+        rows.append(_row(a, latest.get(a.id), heads.get(a.id), history, {} if memo is None else memo))
     return rows
 
 
@@ -177,17 +178,29 @@ def _matches(a: Athlete, query: str) -> bool:
     return all(w in text for w in query.lower().split())
 
 
+def _change(points: list[Any], measure: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(symmetry index first → latest, the progress sentences, why worse) of one athlete's history."""
+    prog = _progress(points, measure)
+    if prog is None:
+        return "", (), ()
+    si = [v for v in prog.asymmetry.si_pct if math.isfinite(v)]
+    change = f"{prog.asymmetry.baseline:+.0f} % → {prog.asymmetry.latest:+.0f} %" if len(si) >= 2 else ""
+    return change, tuple(prog.summary), worse_reasons(prog)
+
+
 def _row(a: Athlete, session: Session | None, head: SideComparison | None,
-         history: dict[str, dict[int, list[Any]]]) -> TeamRow:  # fmt: skip
-    change, words, worse = "", (), ()
+         history: dict[str, dict[int, list[Any]]], memo: dict[Any, Any]) -> TeamRow:  # fmt: skip
+    change: str = ""
+    words: tuple[str, ...] = ()
+    worse: tuple[str, ...] = ()
     if head is not None:
-        prog = _progress(history.get(head.measure, {}).get(a.id, []), head.measure)
-        if prog is not None:
-            words = tuple(prog.summary)
-            si = [v for v in prog.asymmetry.si_pct if math.isfinite(v)]
-            if len(si) >= 2:
-                change = f"{prog.asymmetry.baseline:+.0f} % → {prog.asymmetry.latest:+.0f} %"
-            worse = worse_reasons(prog)
+        points = history.get(head.measure, {}).get(a.id, [])
+        key = (head.measure, tuple((p.session_id, p.started_at, p.condition, p.side, p.values) for p in points))
+        if key not in memo:
+            if len(memo) > 10_000:
+                memo.clear()
+            memo[key] = _change(points, head.measure)
+        change, words, worse = memo[key]
     return TeamRow(
         code=a.code,
         label=a.name or a.code,
@@ -203,3 +216,26 @@ def _row(a: Athlete, session: Session | None, head: SideComparison | None,
         change_words=words,
         worse=worse,
     )
+
+
+class TeamCache:
+    """The whole team's rows, kept until the database changes (:meth:`Store.change_marker`), so a coach
+    reloading the team page or searching does not recompute every athlete's progress."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._key: tuple[object, ...] | None = None
+        self._rows: list[TeamRow] = []
+        self._memo: dict[Any, Any] = {}
+
+    def rows(self, store: Store, query: str = "") -> list[TeamRow]:
+        """:func:`team_rows` of ``store`` matching ``query`` (every word in the code, name or group)."""
+        key = (str(store.path), store.change_marker())
+        with self._lock:
+            if key != self._key:
+                self._rows, self._key = team_rows(store, memo=self._memo), key
+            rows = self._rows
+        words = query.lower().split()
+        return [r for r in rows if all(w in r.search_text for w in words)]

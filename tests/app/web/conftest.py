@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("starlette", reason="the web app's dependencies are part of the default install")
 
 from starlette.testclient import TestClient  # noqa: E402
-from web_helpers import BASE_URL  # noqa: E402
+from web_helpers import BASE_URL, csrf  # noqa: E402, F401  (csrf: kept importable from here for older tests)
 
 from balance.app.web.app import create_app  # noqa: E402
 from balance.app.web.settings import WebSettings  # noqa: E402

@@ -326,3 +326,14 @@ def test_a_file_that_is_not_a_recording_is_explained(client: TestClient) -> None
     assert "notes.txt" in errors and "/tmp" not in errors and "upload-" not in errors
     r = client.post("/analyze", files={"files": ("../../etc/x.csv", b"a")}, data={"csrf_token": csrf(client)})
     assert "x.csv" in r.text and "../../etc" not in r.text
+
+
+def test_team_page_follows_changes_made_elsewhere(team_client: TestClient, team_db: Path) -> None:
+    """A test saved by `balance test` in a terminal (another connection) shows on the next load."""
+    assert "NEWBIE" not in _rows(team_client.get("/").text, "data-athlete")
+    with Store.open(team_db) as store:
+        store.add_athlete("Newbie", code="NEWBIE")
+    assert "NEWBIE" in _rows(team_client.get("/").text, "data-athlete")
+    with Store.open(team_db) as store:
+        store.update_athlete("NEWBIE", name="Renamed Newbie")
+    assert "Renamed Newbie" in _rows(team_client.get("/").text, "data-athlete")["NEWBIE"]

@@ -25,11 +25,13 @@ def routes(ctx: WebContext) -> list[Any]:
     from starlette.routing import Route
 
     from balance.app.store import StoreError
-    from balance.app.web.team_view import team_rows
+    from balance.app.web.team_view import TeamCache
+
+    cache = TeamCache()
 
     def rows_for(query: str) -> list[Any]:
         with ctx.open_store() as store:
-            return team_rows(store, query)
+            return cache.rows(store, query)
 
     async def team(request: Request, *, error: str | None = None, form: dict[str, str] | None = None,
                    status_code: int = 200) -> Response:  # fmt: skip
