@@ -27,9 +27,13 @@ SHORT_TEST = {"trials": "1", "seconds": "5", "rest_s": "0"}
 
 
 def _start_test(page: Any, url: str, *, athlete: str | None, options: dict[str, str] = SHORT_TEST) -> None:
-    """Fill the test form (single-leg on the simulated board) and press Start; lands on the live page."""
-    page.goto(url + "/test/new" + (f"?athlete={athlete}" if athlete else "?guest=1"))
+    """Open the test form as a coach would (the athlete page's Start test, or the team page's quick
+    test for a guest), fill it (single-leg on the simulated board) and press Start: the live page."""
+    page.goto(url + (f"/athletes/{athlete}" if athlete else "/"))
+    with page.expect_navigation():
+        page.click("#start-test" if athlete else "#quick-test")
     form = page.locator("#test-form")
+    assert form.locator("select[name=athlete]").input_value() == (athlete or "__guest__")
     form.locator("select[name=protocol]").select_option("single-leg")
     form.locator("select[name=board]").select_option("sim")
     for name, value in options.items():
