@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "app" / "web" / "browser"))
 
 from benchkit import run_bench  # noqa: E402
-from web_harness import chromium_missing, launch_chromium  # noqa: E402
+from web_harness import chromium_missing, launch_chromium, start_single_leg, stop_test  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 800}
 
@@ -113,24 +113,6 @@ def _wait_answers(url: str, timeout_s: float = 30.0) -> None:
 
 
 # -- 1. live latency and frame rate -----------------------------------------------------------
-def _start_test(page: Any, url: str, *, trials: int, seconds: float) -> None:
-    page.goto(url + "/test/new?guest=1")
-    form = page.locator("#test-form")
-    form.locator("select[name=protocol]").select_option("single-leg")
-    form.locator("select[name=board]").select_option("sim")
-    form.locator("[name=trials]").fill(str(trials))
-    form.locator("[name=seconds]").fill(f"{seconds:g}")
-    form.locator("[name=rest_s]").fill("0")
-    with page.expect_navigation():
-        page.click("#start")
-
-
-def _stop(page: Any) -> None:
-    page.once("dialog", lambda d: d.accept())
-    page.click("#stop")
-    page.wait_for_selector("body[data-state=done], body[data-state=error]", timeout=60_000)
-
-
 _RESET = "() => { const s = window.balanceLive.stats; s.latencies_ms.length = 0; s.network_ms.length = 0; return s.frames; }"
 _READ = "() => { const s = window.balanceLive.stats; return [s.frames, s.latencies_ms.slice(), s.network_ms.slice(), s.offset_ms, s.rtt_ms]; }"
 
@@ -148,7 +130,7 @@ def bench_live(browser: Any, url: str, n_pages: int, seconds: float) -> None:
     contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(n_pages)]
     try:
         pages = [c.new_page() for c in contexts]
-        _start_test(pages[0], url, trials=1, seconds=seconds + 10)
+        start_single_leg(pages[0], url, athlete=None, trials="1", seconds=f"{seconds + 10:g}", rest_s="0")
         for p in pages[1:]:
             p.goto(url + "/live/sim")
         for p in pages:
@@ -168,7 +150,7 @@ def bench_live(browser: Any, url: str, n_pages: int, seconds: float) -> None:
               f"max {max(lat, default=math.nan):.1f} ms ({len(lat)} frames); of which server -> page (network and "
               f"parsing): median {_q(net, 0.5):.1f} ms; frames/s per page: "
               f"{', '.join(f'{v:.1f}' for v in fps)}; ping round trip {min(rtt):.1f}-{max(rtt):.1f} ms")  # fmt: skip
-        _stop(pages[0])
+        stop_test(pages[0], 60)
     finally:
         for c in contexts:
             c.close()
@@ -231,32 +213,45 @@ def seed_big_team(db: Path, n_athletes: int, n_sessions: int, *, seed: int = 0) 
 
 
 def bench_team_page(db: Path, home: Path, n_requests: int) -> None:
+    """``GET /`` in process: a new app each time (empty team cache), after a change to the database
+    (a session note written through another connection), and repeated (cached)."""
     from starlette.testclient import TestClient
 
+    from balance.app.store import Store
     from balance.app.web.app import create_app
     from balance.app.web.settings import WebSettings
 
-    app = create_app(WebSettings(db_path=db, board="sim", data_dir=home))
-    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
-        first = time.perf_counter()
-        r = client.get("/")
-        first = time.perf_counter() - first
+    settings = WebSettings(db_path=db, board="sim", data_dir=home)
+
+    def timed_get(client: Any, **params: str) -> float:
+        t = time.perf_counter()
+        r = client.get("/", params=params)
+        dt = time.perf_counter() - t
         assert r.status_code == 200, r.status_code
-        n_rows = r.text.count("data-athlete=")
-        times = []
-        for _ in range(n_requests):
-            t = time.perf_counter()
-            r = client.get("/")
-            times.append(time.perf_counter() - t)
-            assert r.status_code == 200
-        search = []
-        for _ in range(max(5, n_requests // 3)):
-            t = time.perf_counter()
-            client.get("/", params={"q": "Athlete 01"})
-            search.append(time.perf_counter() - t)
-    print(f"  GET / ({n_rows} rows, {len(r.content) / 1024:.0f} KB): median {1e3 * statistics.median(times):.1f} ms, "
-          f"p95 {1e3 * _q(times, 0.95):.1f} ms over {n_requests} requests (first {1e3 * first:.0f} ms); "
-          f"search ?q=: median {1e3 * statistics.median(search):.1f} ms")  # fmt: skip
+        return dt
+
+    cold = []
+    for _ in range(max(3, n_requests // 6)):
+        with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
+            cold.append(timed_get(client))
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client, Store.open(db) as other:
+        r = client.get("/")
+        n_rows, size_kb = r.text.count("data-athlete="), len(r.content) / 1024
+        sid = other.sessions(other.list_athletes()[0])[-1].id
+        changed = []
+        for k in range(n_requests):
+            other.set_session_notes(sid, f"note {k}")
+            changed.append(timed_get(client))
+        cached = [timed_get(client) for _ in range(n_requests)]
+        search = [timed_get(client, q="Athlete 01") for _ in range(n_requests)]
+
+    def fig(ts: list[float]) -> str:
+        return f"median {1e3 * statistics.median(ts):.0f} ms, p95 {1e3 * _q(ts, 0.95):.0f} ms (n={len(ts)})"
+
+    print(f"  GET / ({n_rows} rows, {size_kb:.0f} KB of HTML), server time in process:")
+    print(f"    new app (empty team cache): {fig(cold)}")
+    print(f"    after a change to the database (a session note): {fig(changed)}")
+    print(f"    unchanged database (cached rows): {fig(cached)}; search ?q=: {fig(search)}")
 
 
 # -- 3. memory --------------------------------------------------------------------------------
@@ -267,7 +262,7 @@ def bench_memory(browser: Any, srv: ServeProcess, minutes: float) -> None:
     try:
         page = context.new_page()
         rss0 = srv.rss_mb()
-        _start_test(page, srv.url, trials=trials, seconds=seconds)
+        start_single_leg(page, srv.url, athlete=None, trials=str(trials), seconds=f"{seconds:g}", rest_s="0")
         page.wait_for_selector("body[data-state=running]", timeout=60_000)
         warm = srv.rss_mb()
         t0 = time.monotonic()

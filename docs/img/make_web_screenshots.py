@@ -22,7 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "app" / "web" / "browser"))
 
-from web_harness import ServerThread, chromium_missing, launch_chromium, seed_team  # noqa: E402
+from web_harness import (  # noqa: E402
+    ServerThread,
+    chromium_missing,
+    launch_chromium,
+    seed_team,
+    start_single_leg,
+    stop_test,
+)
 
 #: Landscape tablet, CSS pixels (the browser tests use the same).
 VIEWPORT = {"width": 1280, "height": 800}
@@ -55,21 +62,13 @@ def main(argv: list[str] | None = None) -> int:
                 page.goto(srv.url + "/")
                 shots.append(_shot(page, args.out / "web-team.png"))
                 # a live test of the first athlete at real speed, photographed 4 s into the first trial
-                page.goto(srv.url + "/test/new?athlete=AM01")
-                form = page.locator("#test-form")
-                form.locator("select[name=protocol]").select_option("single-leg")
-                form.locator("select[name=board]").select_option("sim")
-                form.locator("[name=seconds]").fill("20")
-                with page.expect_navigation():
-                    page.click("#start")
+                start_single_leg(page, srv.url, athlete="AM01", seconds="20")
                 page.wait_for_selector("body[data-state=running]", timeout=30_000)
                 page.wait_for_function("() => { const s = window.balanceLive.state;"
                                        " return s && s.start_s !== null && s.now_s - s.start_s > 4; }",
                                        timeout=30_000)  # fmt: skip
                 shots.append(_shot(page, args.out / "web-live.png"))
-                page.once("dialog", lambda d: d.accept())  # "Stop the test?"
-                page.click("#stop")
-                page.wait_for_selector("body[data-state=done], body[data-state=error]", timeout=30_000)
+                stop_test(page)
                 page.goto(srv.url + f"/sessions/{latest}")
                 page.wait_for_selector("#session-headline")
                 shots.append(_shot(page, args.out / "web-result.png"))

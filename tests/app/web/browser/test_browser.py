@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from web_harness import SEED_TEAM, SeededTeam, ServerThread
+from web_harness import SEED_TEAM, SeededTeam, ServerThread, start_single_leg, stop_test
 
 from balance.app.store import Store
 from drivers.recording_file import read_recording_file
@@ -24,23 +24,6 @@ from drivers.sim.board import REPORT_RATE_HZ
 
 #: A short single-leg test: one 5 s trial per leg, no rest (the form's own fields).
 SHORT_TEST = {"trials": "1", "seconds": "5", "rest_s": "0"}
-
-
-def _start_test(page: Any, url: str, *, athlete: str | None, options: dict[str, str] = SHORT_TEST) -> None:
-    """Open the test form as a coach would (the athlete page's Start test, or the team page's quick
-    test for a guest), fill it (single-leg on the simulated board) and press Start: the live page."""
-    page.goto(url + (f"/athletes/{athlete}" if athlete else "/"))
-    with page.expect_navigation():
-        page.click("#start-test" if athlete else "#quick-test")
-    form = page.locator("#test-form")
-    assert form.locator("select[name=athlete]").input_value() == (athlete or "__guest__")
-    form.locator("select[name=protocol]").select_option("single-leg")
-    form.locator("select[name=board]").select_option("sim")
-    for name, value in options.items():
-        form.locator(f"[name={name}]").fill(value)
-    with page.expect_navigation():
-        page.click("#start")
-    assert re.search(r"/live/sim$", page.url), page.url
 
 
 def _wait_done(page: Any, timeout_s: float) -> None:
@@ -103,7 +86,7 @@ def test_add_athlete_on_the_team_page(page: Any, server: ServerThread, seeded: S
 def test_single_leg_test_on_the_simulated_board_shows_the_result(
     page: Any, server: ServerThread, seeded: SeededTeam
 ) -> None:
-    _start_test(page, server.url, athlete="KD04")
+    start_single_leg(page, server.url, athlete="KD04", **SHORT_TEST)
     _wait_done(page, 30)
     headline = page.inner_text("#result-headline").strip()
     sid = _session_id(page)
@@ -225,7 +208,7 @@ def test_reload_during_a_realtime_test_rejoins_it_and_the_trial_is_complete(
     page: Any, realtime_server: ServerThread, seeded: SeededTeam
 ) -> None:
     # 12 s trials: the timer shows its widest text ("11.9") while the layout is checked
-    _start_test(page, realtime_server.url, athlete=None, options={"trials": "1", "seconds": "12", "rest_s": "0"})
+    start_single_leg(page, realtime_server.url, athlete=None, trials="1", seconds="12", rest_s="0")
     page.wait_for_selector("body[data-state=running]", timeout=20_000)
     page.wait_for_function("() => window.balanceLive && window.balanceLive.stats.frames > 10")
     run = page.evaluate("window.balanceLive.stats.run")
@@ -242,8 +225,7 @@ def test_reload_during_a_realtime_test_rejoins_it_and_the_trial_is_complete(
     assert page.is_visible("#live-timer") and page.inner_text("#live-timer").strip()
     # the left trial ends while this page watches; stop during the right one (what was recorded is kept)
     page.wait_for_function("() => window.balanceLive.state.side === 'right'", timeout=30_000)
-    page.once("dialog", lambda d: d.accept())  # "Stop the test?"
-    page.click("#stop")
+    stop_test(page)
     _wait_done(page, 20)
     sid = _session_id(page)
     with Store.open(seeded.db_path) as store:

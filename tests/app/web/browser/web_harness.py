@@ -30,6 +30,8 @@ __all__ = [
     "chromium_missing",
     "launch_chromium",
     "seed_team",
+    "start_single_leg",
+    "stop_test",
 ]
 
 #: The system Chromium (Debian's ``chromium`` package; ``.ci/run`` installs it). ``BALANCE_CHROMIUM``
@@ -186,3 +188,34 @@ class ServerThread:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def start_single_leg(page: Any, url: str, *, athlete: str | None, **options: str) -> None:
+    """Start a single-leg test on the simulated board as a coach would; the page ends on the live view.
+
+    Opens the test form from the athlete page's *Start test* (``athlete``: a code) or the team
+    page's *quick test* (None: a guest), checks the athlete is chosen, fills ``options`` (form
+    fields: ``trials``, ``seconds``, ``rest_s``...; empty: the protocol's defaults) and presses Start.
+    """
+    page.goto(url + (f"/athletes/{athlete}" if athlete else "/"))
+    with page.expect_navigation():
+        page.click("#start-test" if athlete else "#quick-test")
+    form = page.locator("#test-form")
+    chosen = form.locator("select[name=athlete]").input_value()
+    if chosen != (athlete or "__guest__"):
+        raise AssertionError(f"the test form chose {chosen!r}, not {athlete or 'a guest'!r}")
+    form.locator("select[name=protocol]").select_option("single-leg")
+    form.locator("select[name=board]").select_option("sim")
+    for name, value in options.items():
+        form.locator(f"[name={name}]").fill(value)
+    with page.expect_navigation():
+        page.click("#start")
+    if not page.url.endswith("/live/sim"):
+        raise AssertionError(f"Start led to {page.url}, not the live page")
+
+
+def stop_test(page: Any, timeout_s: float = 30.0) -> None:
+    """Press Stop on the live page, confirm, and wait until the test has ended."""
+    page.once("dialog", lambda d: d.accept())  # "Stop the test? What was recorded so far is kept."
+    page.click("#stop")
+    page.wait_for_selector("body[data-state=done], body[data-state=error]", timeout=timeout_s * 1000)
