@@ -26,8 +26,20 @@ from drivers.sim.board import REPORT_RATE_HZ
 SHORT_TEST = {"trials": "1", "seconds": "5", "rest_s": "0"}
 
 
+def _wait_state(page: Any, state: str, timeout_s: float) -> None:
+    """Wait until the live page's ``<body data-state>`` is ``state``; on time-out say what the page shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector(f"body[data-state={state}]", timeout=timeout_s * 1000)
+    except PlaywrightTimeout:
+        shown = page.evaluate("() => [document.body.dataset.state, document.getElementById('live-status').textContent]")
+        raise AssertionError(f"the live page did not reach {state!r} in {timeout_s:g} s: state {shown[0]!r}, "
+                             f"status {shown[1]!r}; browser console: {page.problems}") from None
+
+
 def _wait_done(page: Any, timeout_s: float) -> None:
-    page.wait_for_selector("body[data-state=done]", timeout=timeout_s * 1000)
+    _wait_state(page, "done", timeout_s)
     page.wait_for_selector("#live-result", state="visible")
 
 
@@ -209,7 +221,7 @@ def test_reload_during_a_realtime_test_rejoins_it_and_the_trial_is_complete(
 ) -> None:
     # 12 s trials: the timer shows its widest text ("11.9") while the layout is checked
     start_single_leg(page, realtime_server.url, athlete=None, trials="1", seconds="12", rest_s="0")
-    page.wait_for_selector("body[data-state=running]", timeout=20_000)
+    _wait_state(page, "running", 20)
     page.wait_for_function("() => window.balanceLive && window.balanceLive.stats.frames > 10")
     run = page.evaluate("window.balanceLive.stats.run")
     assert page.evaluate("window.balanceLive.state.side") == "left"
@@ -219,7 +231,7 @@ def test_reload_during_a_realtime_test_rejoins_it_and_the_trial_is_complete(
     assert page.is_hidden("#ready")
     page.reload()
     # the reloaded page rejoins the same run and shows it running again, frames flowing
-    page.wait_for_selector("body[data-state=running]", timeout=10_000)
+    _wait_state(page, "running", 10)
     page.wait_for_function(f"() => window.balanceLive.stats.run === {run!r} && window.balanceLive.stats.frames > 5")
     assert page.evaluate("window.balanceLive.state.side") == "left"
     assert page.is_visible("#live-timer") and page.inner_text("#live-timer").strip()
