@@ -236,6 +236,11 @@
     el.zoomScale.textContent = "zoom ± " + ZOOM_MM + " mm around the mean";
   }
 
+  function minutes(s) {  // as the console: "1 min 35 s", under a minute "40 s"
+    s = Math.round(s);
+    return s >= 60 ? Math.floor(s / 60) + " min " + String(s % 60).padStart(2, "0") + " s" : s + " s";
+  }
+
   function fmt1(x) { return (Math.round(x * 10) / 10).toFixed(1); }
 
   function drawText() {
@@ -245,7 +250,9 @@
     body.setAttribute("data-alert", state.alert ? "1" : "0");
     el.instruction.textContent = state.error && phase === "error" ? state.instruction + ": " + state.error : state.instruction;
     el.title.textContent = state.title + " · " + state.athlete;
-    el.trial.textContent = state.trial ? state.trial + (state.condition ? " · " + state.condition.replace(/_/g, " ") : "") : "";
+    var about = state.session_left_s && phase !== "done" && phase !== "error" ?
+      " · session about " + minutes(state.session_left_s) + " left" : "";
+    el.trial.textContent = state.trial ? state.trial + (state.condition ? " · " + state.condition.replace(/_/g, " ") : "") + about : "";
     var side = phase === "rest" ? "" : (state.side || "");
     el.side.textContent = SIDE_WORDS[side] || "";
     el.side.className = "live-side " + side;
