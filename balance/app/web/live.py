@@ -20,9 +20,10 @@ Each browser connection is a :class:`Viewer`: a bounded :class:`asyncio.Queue` o
 event loop, fed with ``loop.call_soon_threadsafe``; a full queue drops frames for that viewer only
 (the sender fills such gaps from the history when it catches up).
 
-The listener shape follows the web-app notes of issue 13 (``docs/`` of this project describe the
-protocols and the engine); the frame-and-sequence shape is the usual one for rejoinable streams
-(e.g. server-sent events' ``Last-Event-ID``, WHATWG HTML Living Standard, section 9.2).
+The listener is python-can's ``Listener`` shape (``can/listener.py``: several consumers fed from one
+stream, each returning at once), as :mod:`protocols.listeners` and the matplotlib live window
+(:mod:`balance.app.live`) use it; rejoining "after sequence N" is the shape of server-sent events'
+``Last-Event-ID`` (WHATWG HTML Living Standard, section 9.2 "Server-sent events").
 """
 
 from __future__ import annotations
@@ -630,8 +631,12 @@ class LiveHub:
         try:
             self._run_test(run)
         except Exception as err:  # noqa: BLE001 - said on the page; samples already on disk stay there
-            log.exception("live test on %s failed", run.board)
+            if not isinstance(err, LiveError):
+                log.exception("live test on %s failed", run.board)
             self._finish(run, error=f"{type(err).__name__}: {err}" if not isinstance(err, LiveError) else str(err))
+        finally:
+            if run.active:  # whatever happened, the board is free again
+                self._finish(run, error="the test ended unexpectedly; what was recorded is saved")
 
     def _run_test(self, run: LiveRun) -> None:
         from balance.app.commands._board import board_error_message
