@@ -111,7 +111,7 @@ def serve(settings: Any, *, open_browser: bool, db_label: str) -> int:
         print(f"Listening on {settings.host}:{port}, open to the network: access code {settings.access_code}")
         print("Each browser enters the code once. Anyone on this network with the code can see the athletes' data.")
     print(f"Open {url}   (Ctrl+C stops the server)", flush=True)
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on", ws="websockets-sansio")
     server = uvicorn.Server(config)
     if open_browser:
         import threading

@@ -262,7 +262,12 @@
     ctx.stroke();
     var sx = 0, sy = 0, n = 0, i;
     for (i = 0; i < trail.length; i++) { if (trail[i][1] !== null && trail[i][2] !== null) { sx += trail[i][1]; sy += trail[i][2]; n++; } }
-    if (n) { drawTrace(ctx, toX, toY, trail, COLORS[(state && state.side) || "both"] || COLORS.both, 2.6 * dpr, sx / n, sy / n); }
+    if (n) {
+      ctx.save();  // the zoomed trace stays inside its ± ZOOM_MM square
+      ctx.beginPath(); ctx.rect(toX(-ZOOM_MM), toY(ZOOM_MM), 2 * ZOOM_MM * s, 2 * ZOOM_MM * s); ctx.clip();
+      drawTrace(ctx, toX, toY, trail, COLORS[(state && state.side) || "both"] || COLORS.both, 2.6 * dpr, sx / n, sy / n);
+      ctx.restore();
+    }
     el.zoomScale.textContent = "zoom ± " + ZOOM_MM + " mm around the mean";
   }
 
