@@ -1,6 +1,7 @@
 """Web app (balance serve): live latency and frame rate in real browsers, team page time, server memory.
 
     python bench/bench_web.py [--seconds 10] [--athletes 200] [--sessions 20] [--requests 30] [--minutes 1]
+                              [--only team|live|memory]   (30-minute memory run: --only memory --minutes 30)
 
 Run on demand (never a timed unit test); prints its figures after the machine and load header.
 
@@ -256,21 +257,25 @@ def bench_team_page(db: Path, home: Path, n_requests: int) -> None:
 
 # -- 3. memory --------------------------------------------------------------------------------
 def bench_memory(browser: Any, srv: ServeProcess, minutes: float) -> None:
+    """RSS of the server process: after a short warm-up test (every code path of a test has run
+    once), during and after one realtime single-leg test of about ``minutes``, one page watching."""
     seconds = min(60.0, max(5.0, minutes * 60.0 / 2.0))
     trials = max(1, round(minutes * 60.0 / (2.0 * seconds)))
     context = browser.new_context(viewport=VIEWPORT)
     try:
         page = context.new_page()
         rss0 = srv.rss_mb()
-        start_single_leg(page, srv.url, athlete=None, trials=str(trials), seconds=f"{seconds:g}", rest_s="0")
-        page.wait_for_selector("body[data-state=running]", timeout=60_000)
+        start_single_leg(page, srv.url, athlete=None, trials="1", seconds="5", rest_s="0")
+        page.wait_for_selector("body[data-state=done], body[data-state=error]", timeout=120_000)
         warm = srv.rss_mb()
+        start_single_leg(page, srv.url, athlete=None, trials=str(trials), seconds=f"{seconds:g}", rest_s="0")
         t0 = time.monotonic()
-        points = [(0.0, warm)]
+        points = [(0.0, srv.rss_mb())]
         while page.evaluate("() => document.body.dataset.state") not in ("done", "error"):
             time.sleep(5.0)
             points.append((time.monotonic() - t0, srv.rss_mb()))
         total_s = time.monotonic() - t0
+        time.sleep(2.0)
         end = srv.rss_mb()
         half = [p for p in points if p[0] >= total_s / 2]
         slope = math.nan
@@ -278,9 +283,10 @@ def bench_memory(browser: Any, srv: ServeProcess, minutes: float) -> None:
             import numpy as np
 
             slope = float(np.polyfit([p[0] / 60 for p in half], [p[1] for p in half], 1)[0])
-        print(f"  {trials} x {seconds:g} s per leg ({total_s / 60:.1f} min realtime, one page watching): RSS before "
-              f"{rss0:.1f} MB, first trial running {warm:.1f} MB, peak {max(p[1] for p in points):.1f} MB, end "
-              f"{end:.1f} MB: growth {end - warm:+.1f} MB; second half slope {slope:+.2f} MB/min")  # fmt: skip
+        print(f"  RSS at start {rss0:.1f} MB; after a 2 x 5 s warm-up test {warm:.1f} MB")
+        print(f"  {trials} x {seconds:g} s per leg ({total_s / 60:.1f} min realtime, one page watching): peak "
+              f"{max(p[1] for p in points):.1f} MB, after it {end:.1f} MB: growth {end - warm:+.1f} MB since the "
+              f"warm-up; slope over its second half {slope:+.2f} MB/min ({len(half)} readings)")  # fmt: skip
     finally:
         context.close()
 
@@ -292,6 +298,8 @@ def main() -> int:
     ap.add_argument("--sessions", type=int, default=20, help="sessions per athlete")
     ap.add_argument("--requests", type=int, default=30, help="team page requests timed")
     ap.add_argument("--minutes", type=float, default=1.0, help="length of the realtime test for memory (min)")
+    ap.add_argument("--only", choices=("team", "live", "memory"), action="append",
+                    help="run only this part (repeatable; default: all three)")  # fmt: skip
     args = ap.parse_args()
     reason = chromium_missing()
     if reason is not None:
@@ -304,10 +312,14 @@ def main() -> int:
         home = Path(tmp)
         os.environ["BALANCE_HOME"] = str(home)
         os.environ.pop("BALANCE_DB", None)
-        print(f"team page, {args.athletes} athletes x {args.sessions} sessions:")
-        seed_s = seed_big_team(home / "team.db", args.athletes, args.sessions)
-        print(f"  seeded in {seed_s:.0f} s")
-        bench_team_page(home / "team.db", home, args.requests)
+        parts = set(args.only or ("team", "live", "memory"))
+        if "team" in parts:
+            print(f"team page, {args.athletes} athletes x {args.sessions} sessions:")
+            seed_s = seed_big_team(home / "team.db", args.athletes, args.sessions)
+            print(f"  seeded in {seed_s:.0f} s")
+            bench_team_page(home / "team.db", home, args.requests)
+        if not parts & {"live", "memory"}:
+            return 0
         from playwright.sync_api import sync_playwright
 
         srv = ServeProcess(home / "live.db", home)
@@ -316,11 +328,13 @@ def main() -> int:
                 browser = launch_chromium(p)
                 try:
                     print(f"browser: {browser.version}; server: balance serve --board sim (realtime), pid {srv.proc.pid}")
-                    print(f"live path, {args.seconds:g} s of a running trial:")
-                    for n in (1, 5):
-                        bench_live(browser, srv.url, n, args.seconds)
-                    print(f"server memory, one realtime test of about {args.minutes:g} min:")
-                    bench_memory(browser, srv, args.minutes)
+                    if "live" in parts:
+                        print(f"live path, {args.seconds:g} s of a running trial:")
+                        for n in (1, 5):
+                            bench_live(browser, srv.url, n, args.seconds)
+                    if "memory" in parts:
+                        print(f"server memory, one realtime test of about {args.minutes:g} min:")
+                        bench_memory(browser, srv, args.minutes)
                 finally:
                     browser.close()
         finally:
