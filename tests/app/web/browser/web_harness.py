@@ -142,10 +142,14 @@ class ServerThread:
 
         self._sock = _free_loopback_socket()
         self.port: int = self._sock.getsockname()[1]
-        self.settings = WebSettings(host="127.0.0.1", port=self.port, **settings)
-        self.app = create_app(self.settings)
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False)
-        self.server = uvicorn.Server(config)
+        try:
+            self.settings = WebSettings(host="127.0.0.1", port=self.port, **settings)
+            self.app = create_app(self.settings)
+            config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False)
+            self.server = uvicorn.Server(config)
+        except BaseException:
+            self._sock.close()
+            raise
         self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]},
                                         name=f"uvicorn-{self.port}", daemon=True)  # fmt: skip
 
