@@ -22,6 +22,7 @@ __all__ = ["main", "build_parser", "COMMANDS", "UsageError"]
 #: Subcommand name -> module under balance.app.commands, in the order shown by --help.
 COMMANDS: dict[str, str] = {
     "demo": "demo",
+    "serve": "serve",
     "athlete": "athlete",
     "test": "test",
     "history": "history",

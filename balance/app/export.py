@@ -50,6 +50,7 @@ __all__ = [
     "ExportError",
     "neutralise_cell",
     "format_cell",
+    "export_number",
     "measure_info",
     "measure_column",
     "TRIAL_COLUMNS",
@@ -143,6 +144,12 @@ def _round(value: Any, unit: str) -> Any:
     if d is not None:
         return round(value, d)
     return float(f"{value:.{SIGNIFICANT_DIMENSIONLESS}g}")
+
+
+def export_number(value: Any, unit: str, decimal: str = ".") -> str:
+    """A measure as the export's CSV cell shows it: rounded to its unit's precision, shortest repr
+    (``12.35``, ``3.1``, ``""`` for a missing value), so other views can show the very same digits."""
+    return format_cell(_round(value, unit), decimal)
 
 
 def _precision_words(unit: str) -> str:

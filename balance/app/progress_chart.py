@@ -40,6 +40,7 @@ __all__ = [
     "MEASURES_PER_PAGE",
     "MeasureProgress",
     "progress_data",
+    "session_points",
     "progress_figure",
     "write_progress",
 ]
@@ -126,26 +127,25 @@ def main_condition(points: Sequence[Any]) -> str:
     return max(counts, key=lambda c: counts[c]) if counts else ""
 
 
-def progress_data(points: Sequence[Any], *, measure: str | None = None, condition: str | None = None) -> MeasureProgress:
-    """Per-session left/right values of one measure, with baseline, MDC and trend words.
-
-    The numbers come from :func:`protocols.compare.progress`: session means, the baseline (first
-    session), the change since baseline per side and for the symmetry index, and the MDC95
-    from the athlete's own repeated trials (literature default until there are enough).
+def session_points(
+    points: Sequence[Any], *, measure: str | None = None, condition: str | None = None
+) -> tuple[str, str, list[Any]]:
+    """The history points of one condition as :class:`protocols.compare.SessionPoint`, one per session.
 
     Parameters
     ----------
     points : sequence of HistoryPoint
-        ``Store.history(athlete, measure)``: one point per session, condition and side, with
-        the valid trials' ``values``.
+        ``Store.history(athlete, measure)``.
     measure : str, optional
         The key (default: the points' ``measure``).
     condition : str, optional
-        Which condition to draw (default: :func:`main_condition`).
+        Which condition (default: :func:`main_condition`).
 
     Returns
     -------
-    MeasureProgress
+    (str, str, list of SessionPoint)
+        The measure key, the condition, and the sessions oldest first (valid trial values per side),
+        ready for :func:`protocols.compare.progress`.
     """
     from protocols import compare
 
@@ -171,7 +171,37 @@ def progress_data(points: Sequence[Any], *, measure: str | None = None, conditio
         compare.SessionPoint(when=when[s], left=tuple(vals.get((s, "left"), ())),
                              right=tuple(vals.get((s, "right"), ())), session_id=s)
         for s in sids
-    ]
+    ]  # fmt: skip
+    return key, cond, pts
+
+
+def progress_data(points: Sequence[Any], *, measure: str | None = None, condition: str | None = None) -> MeasureProgress:
+    """Per-session left/right values of one measure, with baseline, MDC and trend words.
+
+    The numbers come from :func:`protocols.compare.progress`: session means, the baseline (first
+    session), the change since baseline per side and for the symmetry index, and the MDC95
+    from the athlete's own repeated trials (literature default until there are enough).
+
+    Parameters
+    ----------
+    points : sequence of HistoryPoint
+        ``Store.history(athlete, measure)``: one point per session, condition and side, with
+        the valid trials' ``values``.
+    measure : str, optional
+        The key (default: the points' ``measure``).
+    condition : str, optional
+        Which condition to draw (default: :func:`main_condition`).
+
+    Returns
+    -------
+    MeasureProgress
+    """
+    from protocols import compare
+
+    key, cond, pts = session_points(points, measure=measure, condition=condition)
+    sids = [p.session_id for p in pts]
+    when = {p.session_id: p.when for p in pts}
+    vals = {(p.session_id, side): list(getattr(p, side)) for p in pts for side in ("left", "right")}
     prog = compare.progress(pts, measure=key)
     spread = {}
     for side in ("left", "right"):

@@ -113,6 +113,7 @@ def run_session(
     live: bool = False,
     started_at: datetime | str | None = None,
     confirm: Callable[[str], object] | None = None,
+    on_start: Callable[[int, Engine], object] | None = None,
 ) -> RunOutcome:
     """Run ``spec`` on the open ``board`` for ``athlete``, saving every trial as it ends.
 
@@ -134,6 +135,9 @@ def run_session(
         Wall-clock start to record (default now).
     confirm : callable, optional
         Passed to the engine (before/after: "ready after the intervention?").
+    on_start : callable, optional
+        ``on_start(session_id, engine)`` once the session record exists, before the engine starts
+        (the web app's live page: its Stop button calls ``engine.stop()``, its link names the session).
 
     Returns
     -------
@@ -177,6 +181,8 @@ def run_session(
     error: str | None = None
     interrupted = False
     try:
+        if on_start is not None:
+            on_start(sid, engine)
         if live:
             from balance.app.live import LiveView, run_live
 

@@ -58,30 +58,19 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from balance.app.commands._common import open_store
-    from balance.app.progress_chart import DEFAULT_MEASURES
     from balance.app.store import StoreError
 
     if args.out is not None and Path(args.out).suffix.lower() not in (".pdf", ".png"):
         return fail("progress", f"--out {args.out} must end in .pdf or .png", code=2)
     if not 30 <= args.dpi <= 600:
         return fail("progress", f"--dpi {args.dpi} must be between 30 and 600", code=2)
-    protocol = args.protocol.replace("-", "_")
+    from balance.app.squad import squad_filter
+
     try:
         with open_store(args, create=False) as store:
             athlete = store.get_athlete(args.athlete)
-            if not store.sessions(athlete, protocol=protocol):
-                raise StoreError(
-                    f"{athlete.label} has no {args.protocol} sessions yet: run "
-                    f"`balance test {args.protocol} --athlete {athlete.label}` first"
-                )
-            measures = args.measure or [m for m in DEFAULT_MEASURES if m in store.measure_keys(athlete)]
-            history = {m: store.history(athlete, m, protocol=protocol) for m in measures}
-            bands = None
-            if not args.no_reference:
-                from balance.app.references import progress_bands, squad_filter
-
-                latest = store.sessions(athlete, protocol=protocol)[-1]
-                bands = progress_bands(store, latest, measures, squad=squad_filter(args))
+            history, measures, bands = progress_inputs(store, athlete, protocol=args.protocol, measures=args.measure,
+                                                       squad=None if args.no_reference else squad_filter(args))  # fmt: skip
     except StoreError as err:  # unknown athlete or measure (the message lists the recorded ones)
         return fail("progress", str(err))
     empty = [m for m, pts in history.items() if not pts]
@@ -104,3 +93,43 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"progress of {athlete.label} ({athlete.code}) over {n} session(s), {', '.join(measures)}: {path}")
     return 0
+
+
+def progress_inputs(
+    store: Any, athlete: Any, *, protocol: str = "single-leg", measures: list[str] | None = None, squad: Any = None
+) -> tuple[dict[str, list[Any]], list[str], dict[str, tuple[float, float, str]] | None]:
+    """What the progress chart of ``athlete`` draws: (history per measure, measures, reference bands).
+
+    Parameters
+    ----------
+    store : balance.app.store.Store
+    athlete : balance.app.store.Athlete
+    protocol : str
+        ``single-leg`` (or its stored name ``single_leg``), ...
+    measures : list of str, optional
+        Measure keys (default: those of :data:`balance.app.progress_chart.DEFAULT_MEASURES` recorded).
+    squad : balance.app.squad.SquadFilter, optional
+        The squad whose norms give the reference band; None leaves the bands out.
+
+    Raises
+    ------
+    StoreError
+        The athlete has no session of ``protocol``, or a measure was never recorded.
+    """
+    from balance.app.progress_chart import DEFAULT_MEASURES
+    from balance.app.store import StoreError
+
+    stored = protocol.replace("-", "_")
+    sessions = store.sessions(athlete, protocol=stored)
+    if not sessions:
+        shown = stored.replace("_", "-")
+        raise StoreError(f"{athlete.label} has no {shown} sessions yet: run `balance test {shown} --athlete "
+                         f"{athlete.label}` first")  # fmt: skip
+    keys = list(measures or [m for m in DEFAULT_MEASURES if m in store.measure_keys(athlete)])
+    history = {m: store.history(athlete, m, protocol=stored) for m in keys}
+    bands = None
+    if squad is not None:
+        from balance.app.references import progress_bands
+
+        bands = progress_bands(store, sessions[-1], keys, squad=squad)
+    return history, keys, bands

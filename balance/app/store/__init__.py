@@ -60,11 +60,11 @@ from balance.app.store.errors import (
     UnknownSessionError,
     database_error,
 )
-from balance.app.store.history import HistoryMixin
 from balance.app.store.records import SIDES, Athlete, DeleteReport, HistoryPoint, Session, StoredTrial
 from balance.app.store.records import When as When
 from balance.app.store.rows import _iso as _iso  # `x as x`: kept importable here (balance import)
 from balance.app.store.rows import utc_now_iso
+from balance.app.store.team import TeamMixin
 from balance.app.store.writes import WritesMixin
 
 __all__ = [
@@ -89,7 +89,7 @@ __all__ = [
 ]
 
 
-class Store(WritesMixin, HistoryMixin):
+class Store(WritesMixin, TeamMixin):
     """The history database. Create with :meth:`Store.open`; thread-safe (one lock)."""
 
     @classmethod

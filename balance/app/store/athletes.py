@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import sqlite3
 from pathlib import Path
 
 from balance.app.paths import ensure_private_dir
@@ -203,27 +204,9 @@ class AthletesMixin(HousekeepingMixin):
         """
         athlete = self.get_athlete(name_or_code)
         with self._tx() as db:
-            n_sessions = db.execute("SELECT count(*) FROM sessions WHERE athlete_id = ?", (athlete.id,)).fetchone()[0]
-            n_trials, n_measures = db.execute(
-                """SELECT count(DISTINCT t.id), count(m.key) FROM sessions s JOIN trials t ON t.session_id = s.id
-                   LEFT JOIN measures m ON m.trial_id = t.id WHERE s.athlete_id = ?""",
-                (athlete.id,),
-            ).fetchone()
-            raw_paths = [
-                r[0]
-                for r in db.execute(
-                    "SELECT t.raw_path FROM trials t JOIN sessions s ON t.session_id = s.id "
-                    "WHERE s.athlete_id = ? AND t.raw_path IS NOT NULL",
-                    (athlete.id,),
-                )
-            ]
+            n_sessions, n_trials, n_measures, files = self._athlete_holdings(db, athlete)
             db.execute("DELETE FROM athletes WHERE id = ?", (athlete.id,))
-        files: set[Path] = {Path(p) for p in raw_paths}
-        # Only this athlete's own folder (keyed by the database id) is swept: never a folder
-        # named after a code, which another athlete's code could share (see athlete_raw_dir).
         athlete_raw = self.athlete_raw_dir(athlete)
-        if athlete_raw.is_dir():
-            files.update(f for f in athlete_raw.rglob("*") if f.is_file())
         n_files = 0
         n_bytes = 0
         errors: list[str] = []
@@ -248,6 +231,42 @@ class AthletesMixin(HousekeepingMixin):
             athlete=athlete, sessions=int(n_sessions), trials=int(n_trials), measures=int(n_measures),
             raw_files=n_files, raw_bytes=n_bytes, raw_errors=tuple(errors),
         )  # fmt: skip
+
+    def _athlete_holdings(self, db: sqlite3.Connection, athlete: Athlete) -> tuple[int, int, int, set[Path]]:
+        """(sessions, trials, measure values, raw files) recorded for ``athlete``: what deleting removes."""
+        n_sessions = db.execute("SELECT count(*) FROM sessions WHERE athlete_id = ?", (athlete.id,)).fetchone()[0]
+        n_trials, n_measures = db.execute(
+            """SELECT count(DISTINCT t.id), count(m.key) FROM sessions s JOIN trials t ON t.session_id = s.id
+               LEFT JOIN measures m ON m.trial_id = t.id WHERE s.athlete_id = ?""",
+            (athlete.id,),
+        ).fetchone()
+        raw_paths = [
+            r[0]
+            for r in db.execute(
+                "SELECT t.raw_path FROM trials t JOIN sessions s ON t.session_id = s.id "
+                "WHERE s.athlete_id = ? AND t.raw_path IS NOT NULL",
+                (athlete.id,),
+            )
+        ]
+        files: set[Path] = {Path(p) for p in raw_paths}
+        # Only this athlete's own folder (keyed by the database id) is swept: never a folder
+        # named after a code, which another athlete's code could share (see athlete_raw_dir).
+        athlete_raw = self.athlete_raw_dir(athlete)
+        if athlete_raw.is_dir():
+            files.update(f for f in athlete_raw.rglob("*") if f.is_file())
+        return int(n_sessions), int(n_trials), int(n_measures), files
+
+    def delete_preview(self, name_or_code: str | Athlete) -> DeleteReport:
+        """What :meth:`delete_athlete` would remove, without removing anything (raw files: those that exist)."""
+        athlete = self.get_athlete(name_or_code)
+        with self._lock:
+            n_sessions, n_trials, n_measures, files = self._athlete_holdings(self._db, athlete)
+        sizes = []
+        for f in files:
+            with contextlib.suppress(OSError):
+                sizes.append(f.stat().st_size)
+        return DeleteReport(athlete=athlete, sessions=n_sessions, trials=n_trials, measures=n_measures,
+                            raw_files=len(sizes), raw_bytes=sum(sizes))  # fmt: skip
 
     def assign_athlete(self, source: str | Athlete, target: str) -> tuple[Athlete, int]:
         """Give everything of ``source`` (typically a guest code, ``balance test --guest``) to ``target``.

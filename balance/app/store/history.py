@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,9 +84,19 @@ class HistoryMixin(AthletesMixin):
                 raise StoreError(f"no trial {trial_id} in {self.path}")
             return self._load_recording(trial_id, row[0], json.loads(row[1] or "{}").get("recording_meta", {}), row[2])
 
-    def _session_objs(self, rows: list[tuple[Any, ...]], *, with_recordings: bool) -> list[Session]:
-        trials = self._trials([r[0] for r in rows], with_recordings=with_recordings)
-        athletes: dict[int, Athlete] = {}
+    def _session_objs(
+        self,
+        rows: list[tuple[Any, ...]],
+        *,
+        with_recordings: bool,
+        with_trials: bool = True,
+        athletes: dict[int, Athlete] | None = None,
+    ) -> list[Session]:
+        if with_trials:
+            trials = self._trials([r[0] for r in rows], with_recordings=with_recordings)
+        else:
+            trials = {r[0]: [] for r in rows}
+        athletes = {} if athletes is None else dict(athletes)
         out = []
         for r in rows:
             if r[1] not in athletes:
@@ -198,22 +209,26 @@ class HistoryMixin(AthletesMixin):
                 + (f"; did you mean {', '.join(close)}?" if close else "")
                 + (f" Recorded measures include: {', '.join(keys[:8])}" if keys else " (no trials yet)")
             )
-        groups: dict[tuple[int, str, str], list[Any]] = {}
-        info: dict[tuple[int, str, str], tuple[str, str]] = {}
-        for sid, started, proto, cond, side, value in rows:
-            k = (sid, cond, side)
-            groups.setdefault(k, []).append(float("nan") if value is None else float(value))
-            info[k] = (started, proto)
-        out = []
-        for (sid, cond, side), vals in groups.items():
-            finite = [v for v in vals if math.isfinite(v)]
-            mean = sum(finite) / len(finite) if finite else float("nan")
-            sd = (
-                math.sqrt(sum((v - mean) ** 2 for v in finite) / (len(finite) - 1)) if len(finite) > 1 else float("nan")
-            )
-            started, proto = info[(sid, cond, side)]
-            out.append(HistoryPoint(sid, started, proto, cond, side, measure, tuple(finite), mean, sd))
-        return out
+        return history_points(rows, measure)
+
+
+def history_points(rows: Iterable[tuple[Any, ...]], measure: str) -> list[HistoryPoint]:
+    """One :class:`HistoryPoint` per session, condition and side from rows ``(session id, started_at,
+    protocol, condition, side, value)`` in session order (the rows of :meth:`HistoryMixin.history`)."""
+    groups: dict[tuple[int, str, str], list[Any]] = {}
+    info: dict[tuple[int, str, str], tuple[str, str]] = {}
+    for sid, started, proto, cond, side, value in rows:
+        k = (sid, cond, side)
+        groups.setdefault(k, []).append(float("nan") if value is None else float(value))
+        info[k] = (started, proto)
+    out = []
+    for (sid, cond, side), vals in groups.items():
+        finite = [v for v in vals if math.isfinite(v)]
+        mean = sum(finite) / len(finite) if finite else float("nan")
+        sd = math.sqrt(sum((v - mean) ** 2 for v in finite) / (len(finite) - 1)) if len(finite) > 1 else float("nan")
+        started, proto = info[(sid, cond, side)]
+        out.append(HistoryPoint(sid, started, proto, cond, side, measure, tuple(finite), mean, sd))
+    return out
 
 
 def _nan(v: float | None) -> float:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from balance import __version__
 from balance.app.store.athletes import AthletesMixin
+from balance.app.store.checks import _check_text
 from balance.app.store.errors import StoreError, UnknownSessionError, _is_disk_full
 from balance.app.store.records import Athlete, When
 from balance.app.store.rows import _TRIAL_COLUMNS_IN_SUMMARY, _dumps, _float_or_none, _iso, _pack_recording
@@ -182,3 +183,10 @@ class WritesMixin(AthletesMixin):
         """Store (or replace) the left/right comparison of a session."""
         with self._tx() as db:
             db.execute("UPDATE sessions SET comparison_json = ? WHERE id = ?", (_dumps(comparison), session_id))
+
+    def set_session_notes(self, session_id: int, notes: str) -> None:
+        """Replace the free-text note of a session (at most 10 000 characters, lines allowed)."""
+        _check_text("notes", notes, max_chars=10_000, lines=True)
+        with self._tx() as db:
+            if db.execute("UPDATE sessions SET notes = ? WHERE id = ?", (notes, int(session_id))).rowcount != 1:
+                raise UnknownSessionError(f"no session {session_id} in {self.path}")

@@ -1,0 +1,17 @@
+// balance web app: small progressive enhancements (every page works without this file).
+"use strict";
+(function () {
+  // Team page: filter the table as the coach types (the server also filters with ?q=).
+  var search = document.getElementById("search");
+  var table = document.getElementById("team-table");
+  if (search && table) {
+    var rows = table.querySelectorAll("tbody tr[data-athlete]");
+    search.addEventListener("input", function () {
+      var q = search.value.trim().toLowerCase();
+      rows.forEach(function (tr) {
+        var text = (tr.getAttribute("data-search") || tr.textContent).toLowerCase();
+        tr.hidden = q !== "" && text.indexOf(q) === -1;
+      });
+    });
+  }
+})();
