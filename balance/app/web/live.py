@@ -20,9 +20,10 @@ Each browser connection is a :class:`Viewer`: a bounded :class:`asyncio.Queue` o
 event loop, fed with ``loop.call_soon_threadsafe``; a full queue drops frames for that viewer only
 (the sender fills such gaps from the history when it catches up).
 
-The listener shape follows the web-app notes of issue 13 (``docs/`` of this project describe the
-protocols and the engine); the frame-and-sequence shape is the usual one for rejoinable streams
-(e.g. server-sent events' ``Last-Event-ID``, WHATWG HTML Living Standard, section 9.2).
+The listener is python-can's ``Listener`` shape (``can/listener.py``: several consumers fed from one
+stream, each returning at once), as :mod:`protocols.listeners` and the matplotlib live window
+(:mod:`balance.app.live`) use it; rejoining "after sequence N" is the shape of server-sent events'
+``Last-Event-ID`` (WHATWG HTML Living Standard, section 9.2 "Server-sent events").
 """
 
 from __future__ import annotations
@@ -323,6 +324,14 @@ class _FrameListener:
         self._last_wall_ms = math.nan
         self._events: list[dict[str, Any]] = []
         self._next_flush = 0.0
+        # The console's own count of planned trials and time left ("trial 3 of 6", "about 4 min 10 s
+        # left"), kept quiet: the same numbers on the page as in the terminal.
+        import io
+
+        from balance.app.console import ConsoleUI
+
+        self._console = ConsoleUI(io.StringIO(), live_timer=False, quiet=True, spec=run.spec)
+        self._n_planned = len(run.spec.plan())
 
     def on_sample(self, sample: Sample) -> None:
         self._samples.append((sample.t_s, sample.tl_kg, sample.tr_kg, sample.bl_kg, sample.br_kg))
@@ -341,6 +350,16 @@ class _FrameListener:
 
         d = _event_dict(event)
         self.hub._apply_event(self.run, d)
+        if isinstance(event, ev.TrialStarted):
+            self._console.on_event(event)
+            self._console.stream.seek(0)  # its quiet summary lines are not needed here
+            self._console.stream.truncate()
+            k = self._console.trials_started
+            extra = " (practice)" if event.practice else (f" (retry {event.attempt - 1})" if event.attempt > 1 else "")
+            left = self._console.session_left_s(event.duration_s)
+            with self.hub._lock:
+                self.run.state["trial"] = f"trial {k} of {self._n_planned}{extra}"
+                self.run.state["session_left_s"] = None if left is None else round(left)
         if isinstance(event, ev.Elapsed):
             return  # the timer: carried by the state of the next frame
         self._events.append(d)
@@ -441,7 +460,7 @@ def _initial_state(run: LiveRun, who: str) -> dict[str, Any]:
         "trial": "", "countdown": None, "duration_s": None, "start_s": None, "held_s": None, "rest_end_s": None,
         "next_side": "", "next_condition": "", "now_s": None, "load_kg": None, "body_mass_kg": None,
         "confirm": None, "failure": None, "session_id": None, "error": None, "protocol": run.request.protocol,
-        "title": run.spec.title, "athlete": who, "board": run.board, "board_mm": None,
+        "title": run.spec.title, "athlete": who, "board": run.board, "board_mm": None, "session_left_s": None,
     }  # fmt: skip
 
 
@@ -612,8 +631,12 @@ class LiveHub:
         try:
             self._run_test(run)
         except Exception as err:  # noqa: BLE001 - said on the page; samples already on disk stay there
-            log.exception("live test on %s failed", run.board)
+            if not isinstance(err, LiveError):
+                log.exception("live test on %s failed", run.board)
             self._finish(run, error=f"{type(err).__name__}: {err}" if not isinstance(err, LiveError) else str(err))
+        finally:
+            if run.active:  # whatever happened, the board is free again
+                self._finish(run, error="the test ended unexpectedly; what was recorded is saved")
 
     def _run_test(self, run: LiveRun) -> None:
         from balance.app.commands._board import board_error_message
@@ -737,9 +760,21 @@ class LiveHub:
             hist.append(frame)
             while len(hist) > self.history_frames:
                 hist.popleft()
-            gone = [v for v in self._viewers.get(run.board, ()) if not v._offer(frame)]
-            for v in gone:
-                self._viewers[run.board].discard(v)
+            self._deliver(run.board, frame)
+
+    def _deliver(self, board: str, frame: Frame | None) -> None:
+        """Hand ``frame`` to every viewer of ``board``: one wake-up per event loop, not one per viewer
+        (under the hub's lock). Viewers whose loop is gone are dropped."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[Viewer]] = {}
+        for v in self._viewers.get(board, ()):
+            by_loop.setdefault(v.loop, []).append(v)
+        for loop, viewers in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_put_all, viewers, frame)
+            except RuntimeError:  # the loop is closed: these viewers are gone
+                for v in viewers:
+                    v.closed = True
+                    self._viewers[board].discard(v)
 
     def frames_since(self, board: str, run_id: str, seq: int, *, until: int | None = None) -> list[Frame]:
         """Frames of the board's run ``run_id`` after ``seq`` (and before ``until``), oldest first."""
@@ -829,6 +864,11 @@ class LiveHub:
         self.close()
 
 
+def _put_all(viewers: list[Viewer], frame: Frame | None) -> None:
+    for v in viewers:
+        v._put(frame)
+
+
 async def _await_thread(run: LiveRun) -> None:
     while not run.join(0):
         await asyncio.sleep(0.02)
@@ -836,7 +876,7 @@ async def _await_thread(run: LiveRun) -> None:
 
 _PUBLIC = ("phase", "instruction", "alert", "side", "condition", "trial", "countdown", "duration_s", "start_s",
            "held_s", "rest_end_s", "next_side", "next_condition", "now_s", "load_kg", "body_mass_kg", "confirm",
-           "failure", "session_id", "error", "title", "athlete", "board", "protocol", "board_mm")  # fmt: skip
+           "failure", "session_id", "error", "title", "athlete", "board", "protocol", "board_mm", "session_left_s")  # fmt: skip
 
 
 def _public_state(st: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from balance.app.web.live import PROTOCOLS
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from starlette.requests import Request
     from starlette.responses import Response
@@ -32,18 +34,23 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from balance.app.web.context import WebContext
     from balance.app.web.live import LiveHub, LiveRun
 
-__all__ = ["routes", "CONTROL_COOKIE_PREFIX", "PROTOCOL_CHOICES"]
+__all__ = ["routes", "CONTROL_COOKIE_PREFIX", "protocol_choices", "request_from_form"]
 
 #: Cookie naming the browser that controls a board's test: ``balance_live_<board>`` = the run's control token.
 CONTROL_COOKIE_PREFIX = "balance_live_"
 
-#: The form's protocols: value, label, what it is (the words of ``balance test --help``).
-PROTOCOL_CHOICES: tuple[tuple[str, str, str], ...] = (
-    ("single-leg", "Single-leg stance", "3 × 30 s per leg, alternating; left vs right"),
-    ("bilateral", "Bilateral (Romberg)", "both feet: eyes open, then eyes closed"),
-    ("squat", "Squat", "repetitions on both feet: load share and control"),
-    ("before-after", "Before / after", "a test, an intervention, the same test again"),
-)
+def protocol_choices() -> list[tuple[str, str, str]]:
+    """The form's protocols as ``(value, title, what it is and its defaults)``, from the protocol specs themselves."""
+    from protocols.library import get_protocol
+
+    out = []
+    for name in PROTOCOLS:
+        spec = get_protocol(name)
+        blocks = list(getattr(spec, "blocks", ()))
+        plan = ", then ".join(f"{getattr(b, 'trials_per_side', 1)} × {getattr(b, 'duration_s', 0):g} s" for b in blocks)
+        defaults = f"default: {plan}" + (f", rest {spec.rest_s:g} s" if spec.rest_s else "")
+        out.append((name, spec.title, f"{getattr(spec, 'description', '')} ({defaults})"))
+    return out
 
 
 def _cookie_name(board: str) -> str:
@@ -115,6 +122,8 @@ def routes(ctx: WebContext) -> list[Any]:
     from starlette.routing import Route, WebSocketRoute
 
     from balance.app.web.live import BOARDS, BoardBusy, LiveError, NotAllowed, iter_boards
+
+    choices = protocol_choices()
     from balance.app.web.security import check_websocket, set_cookie
 
     def form_page(request: Request, *, values: dict[str, Any], error: str | None = None,
@@ -126,7 +135,7 @@ def routes(ctx: WebContext) -> list[Any]:
         boards = list(iter_boards())
         default_board = values.get("board") or hub.default_board
         return ctx.render(request, "test_new.html", status_code=status_code, athletes=athletes, boards=boards,
-                          busy=busy, protocols=PROTOCOL_CHOICES, values=values, error=error,
+                          busy=busy, protocols=choices, values=values, error=error,
                           default_board=default_board)  # fmt: skip
 
     async def test_new(request: Request) -> Response:

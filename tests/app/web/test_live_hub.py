@@ -65,6 +65,9 @@ def test_a_test_runs_to_the_end_and_every_board_sample_of_each_trial_is_stored(o
         assert k in kinds
     sides = [e["side"] for f in frames for e in f["events"] if e["kind"] == "trial_started"]
     assert sorted(sides) == ["left", "right"]
+    # 1 trial per leg planned: the page counts them as the console does
+    labels = [f["state"]["trial"] for f in frames if any(e["kind"] == "trial_started" for e in f["events"])]
+    assert labels == ["trial 1 of 2", "trial 2 of 2"]
     done = frames[-1]["events"][-1]
     sid = done["session_id"]
     assert isinstance(sid, int) and done["error"] is None

@@ -272,3 +272,16 @@ def test_the_live_page_has_the_stable_ids_and_no_inline_script(client: TestClien
 def test_state_json_before_any_test(client: TestClient) -> None:
     snap = client.get("/live/sim/state.json").json()
     assert snap == {"board": "sim", "run": None, "seq": 0, "state": {"phase": "idle"}, "controller": False}
+
+
+def test_uvicorn_has_a_websocket_implementation_for_the_live_page() -> None:
+    # uvicorn serves WebSockets only with `websockets` or `wsproto` installed (its "auto" choice);
+    # without one, `balance serve` answers the live page's upgrade with "Unsupported upgrade request"
+    # and the page never gets a frame. TestClient does not go through uvicorn, so check it here.
+    import importlib.util
+
+    from uvicorn.config import WS_PROTOCOLS
+
+    assert "auto" in WS_PROTOCOLS
+    found = [m for m in ("websockets", "wsproto") if importlib.util.find_spec(m) is not None]
+    assert found, "add `websockets` to the runtime dependencies (pyproject.toml): the live page needs it"

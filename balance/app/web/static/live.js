@@ -15,7 +15,8 @@
     status: $("live-status"), title: $("live-title"), trial: $("live-trial"), readonly: $("live-readonly"),
     canvas: $("live-canvas"), zoom: $("live-zoom"), zoomScale: $("live-zoom-scale"), result: $("live-result"),
     headline: $("result-headline"), note: $("result-note"), table: $("result-table"), text: $("result-text"),
-    link: $("result-link"), stop: $("stop"), retry: $("retry"), ready: $("ready"), fullscreen: $("fullscreen")
+    link: $("result-link"), stop: $("stop"), retry: $("retry"), ready: $("ready"), fullscreen: $("fullscreen"),
+    sound: $("sound")
   };
   var SIDE_WORDS = { left: "LEFT leg", right: "RIGHT leg", both: "both feet" };
   var COLORS = { left: "#0072B2", right: "#D55E00", both: "#333a42" };
@@ -57,7 +58,36 @@
     el.result.hidden = true;
   }
 
-  function applyEvent(e) {
+  // -- sound: beeps for the countdown, the start and the end (eyes-closed trials need them) -----
+  // Web Audio needs a click on this page first (browsers refuse sound without one): the Sound button.
+  var audio = null;
+  function beep(freq, ms) {
+    if (!audio) { return; }
+    var o = audio.createOscillator(), g = audio.createGain(), t = audio.currentTime;
+    o.frequency.value = freq; o.connect(g); g.connect(audio.destination);
+    g.gain.setValueAtTime(0.25, t); g.gain.exponentialRampToValueAtTime(0.001, t + ms / 1000);
+    o.start(t); o.stop(t + ms / 1000);
+  }
+  el.sound.addEventListener("click", function () {
+    if (audio) { audio.close(); audio = null; }
+    else { var Ctx = window.AudioContext || window.webkitAudioContext; if (Ctx) { audio = new Ctx(); beep(660, 120); } }
+    el.sound.textContent = audio ? "Sound on" : "Sound off";
+    el.sound.setAttribute("aria-pressed", audio ? "true" : "false");
+  });
+
+  // keep a tablet's screen on during the test (where the browser allows it: https or localhost)
+  var wake = null;
+  function keepAwake(on) {
+    if (on && !wake && navigator.wakeLock && document.visibilityState === "visible") {
+      navigator.wakeLock.request("screen").then(function (w) { wake = w; w.addEventListener("release", function () { wake = null; }); })
+        .catch(function () { /* not allowed here: the screen may dim */ });
+    } else if (!on && wake) { wake.release(); wake = null; }
+  }
+
+  function applyEvent(e, live) {
+    if (live && e.kind === "countdown") { beep(880, 120); }
+    else if (live && e.kind === "beep") { beep(e.beep === "start" ? 1320 : 660, e.beep === "start" ? 350 : 600); }
+    else if (live && e.kind === "failure") { beep(330, 500); }
     if (e.kind === "trial_started" || (e.kind === "instruction" && /^(stand_left|stand_right|step_on_both)$/.test(e.cue || ""))) {
       trail = [];
     } else if (e.kind === "done") {
@@ -75,7 +105,7 @@
     var i;
     for (i = 0; i < f.samples.length; i++) { trail.push(f.samples[i]); }
     stats.samples += f.samples.length;
-    for (i = 0; i < f.events.length; i++) { applyEvent(f.events[i]); }
+    for (i = 0; i < f.events.length; i++) { applyEvent(f.events[i], !f.replay); }
     if (trail.length > MAX_POINTS) { trail = trail.slice(trail.length - MAX_POINTS); }
     state = f.state; api.state = state;
     var recv = now();
@@ -232,8 +262,18 @@
     ctx.stroke();
     var sx = 0, sy = 0, n = 0, i;
     for (i = 0; i < trail.length; i++) { if (trail[i][1] !== null && trail[i][2] !== null) { sx += trail[i][1]; sy += trail[i][2]; n++; } }
-    if (n) { drawTrace(ctx, toX, toY, trail, COLORS[(state && state.side) || "both"] || COLORS.both, 2.6 * dpr, sx / n, sy / n); }
+    if (n) {
+      ctx.save();  // the zoomed trace stays inside its ± ZOOM_MM square
+      ctx.beginPath(); ctx.rect(toX(-ZOOM_MM), toY(ZOOM_MM), 2 * ZOOM_MM * s, 2 * ZOOM_MM * s); ctx.clip();
+      drawTrace(ctx, toX, toY, trail, COLORS[(state && state.side) || "both"] || COLORS.both, 2.6 * dpr, sx / n, sy / n);
+      ctx.restore();
+    }
     el.zoomScale.textContent = "zoom ± " + ZOOM_MM + " mm around the mean";
+  }
+
+  function minutes(s) {  // as the console: "1 min 35 s", under a minute "40 s"
+    s = Math.round(s);
+    return s >= 60 ? Math.floor(s / 60) + " min " + String(s % 60).padStart(2, "0") + " s" : s + " s";
   }
 
   function fmt1(x) { return (Math.round(x * 10) / 10).toFixed(1); }
@@ -245,7 +285,9 @@
     body.setAttribute("data-alert", state.alert ? "1" : "0");
     el.instruction.textContent = state.error && phase === "error" ? state.instruction + ": " + state.error : state.instruction;
     el.title.textContent = state.title + " · " + state.athlete;
-    el.trial.textContent = state.trial ? state.trial + (state.condition ? " · " + state.condition.replace(/_/g, " ") : "") : "";
+    var about = state.session_left_s && phase !== "done" && phase !== "error" ?
+      " · session about " + minutes(state.session_left_s) + " left" : "";
+    el.trial.textContent = state.trial ? state.trial + (state.condition ? " · " + state.condition.replace(/_/g, " ") : "") + about : "";
     var side = phase === "rest" ? "" : (state.side || "");
     el.side.textContent = SIDE_WORDS[side] || "";
     el.side.className = "live-side " + side;
@@ -269,6 +311,7 @@
     el.load.setAttribute("aria-valuenow", String(Math.round(frac * 100)));
     el.loadText.textContent = load === null || load === undefined ? "– kg" : fmt1(load) + " kg";
     setControls();
+    keepAwake(phase !== "done" && phase !== "error");
     if (done && el.result.hidden) { showResult(done); }
   }
 
