@@ -322,6 +322,7 @@ class _FrameListener:
         self.geometry = geometry
         self._samples: list[tuple[float, float, float, float, float]] = []
         self._last_wall_ms = math.nan
+        self._first_wall_ms = math.nan
         self._events: list[dict[str, Any]] = []
         self._next_flush = 0.0
         # The console's own count of planned trials and time left ("trial 3 of 6", "about 4 min 10 s
@@ -336,6 +337,8 @@ class _FrameListener:
     def on_sample(self, sample: Sample) -> None:
         self._samples.append((sample.t_s, sample.tl_kg, sample.tr_kg, sample.bl_kg, sample.br_kg))
         self._last_wall_ms = time.time() * 1000.0
+        if len(self._samples) == 1:  # the first sample of this frame
+            self._first_wall_ms = self._last_wall_ms
         self.run.samples_seen += 1
         now = time.monotonic()
         if now >= self._next_flush:
@@ -390,7 +393,9 @@ class _FrameListener:
             st = self.run.state
             st["now_s"] = float(a[-1, 0])
             st["load_kg"] = _num(float(res.total[-1]), 1)
-        self.hub._publish(self.run, {"samples": pts, "events": events, "sample_wall_ms": _num(self._last_wall_ms, 1)})
+        wall = {"first_wall_ms": _num(self._first_wall_ms, 1), "sample_wall_ms": _num(self._last_wall_ms, 1)} if rows else {
+            "first_wall_ms": None, "sample_wall_ms": None}  # fmt: skip
+        self.hub._publish(self.run, {"samples": pts, "events": events, **wall})
 
 
 def _starts_trail(e: dict[str, Any]) -> bool:
