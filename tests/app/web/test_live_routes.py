@@ -148,6 +148,7 @@ def test_a_reconnecting_page_gets_the_missing_frames_without_duplicates(
         rest = read_until_done(ws)
     snap = client.get("/live/sim/state.json").json()
     assert [f["seq"] for f in rest] == list(range(last + 1, snap["seq"] + 1))
+    assert all(f.get("replay") is True for f in rest)  # sent again from the history: no latency measured on them
     assert snap["state"]["phase"] == "done" and snap["run"] == run
 
 
