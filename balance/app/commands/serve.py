@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from balance.app.commands._common import EXAMPLES_FORMATTER, add_db_argument, fail
+from balance.app.commands.test import TEST_BOARD_CHOICES  # the boards a live test can use
 
 EXAMPLES = """\
 examples:
@@ -23,8 +24,6 @@ are marked Secure when the proxy on this computer sends X-Forwarded-Proto: https
 
 #: Environment variable holding the access code.
 ENV_ACCESS_CODE = "BALANCE_ACCESS_CODE"
-#: Boards a live test can use (the same list as `balance test`).
-SERVE_BOARD_CHOICES = ("wii", "evdev", "sim")
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -40,7 +39,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
-    p.add_argument("--board", default=None, choices=SERVE_BOARD_CHOICES,
+    p.add_argument("--board", default=None, choices=TEST_BOARD_CHOICES,
                    help="board for live tests (default wii; sim needs no hardware)")  # fmt: skip
     add_db_argument(p)
     p.add_argument("--open", dest="open_browser", action="store_true", default=True,
@@ -112,7 +111,7 @@ def serve(settings: Any, *, open_browser: bool, db_label: str) -> int:
         print(f"Listening on {settings.host}:{port}, open to the network: access code {settings.access_code}")
         print("Each browser enters the code once. Anyone on this network with the code can see the athletes' data.")
     print(f"Open {url}   (Ctrl+C stops the server)", flush=True)
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on", ws="websockets-sansio")
     server = uvicorn.Server(config)
     if open_browser:
         import threading

@@ -139,6 +139,10 @@ def test_session_page_numbers_equal_the_export_csv(team_client: TestClient, team
     for measure, side, cond, shown in cells:
         assert shown == exported[(measure, cond)][columns[side]], (measure, side)
     assert len(cells) == 4 * len(measures)
+    doc = team_client.get(f"/sessions/{sid}.json").json()  # the same numbers beside the page
+    for r in doc["left_right"]:
+        assert (r["left"], r["right"]) == (exported[(r["measure"], r["condition"])]["left_mean"],
+                                           exported[(r["measure"], r["condition"])]["right_mean"])  # fmt: skip
 
 
 def test_session_page_shows_the_report(team_client: TestClient, team_db: Path) -> None:

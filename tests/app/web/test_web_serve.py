@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -91,6 +92,13 @@ def test_balance_serve_answers_and_stops_on_ctrl_c(db: Path) -> None:
             except OSError:
                 time.sleep(0.1)
         assert page is not None and page[0] == 200 and "default-src 'self'" in page[1] and 'id="team-table"' in page[2]
+        # the live view's WebSocket is served (a WebSocket library is installed with the app)
+        from websockets.sync.client import connect
+
+        ws_url = url.replace("http://", "ws://") + "ws/live/sim"
+        with connect(ws_url, origin=url.rstrip("/"), open_timeout=20) as ws:  # type: ignore[arg-type]
+            hello = json.loads(ws.recv(timeout=20))
+        assert hello["type"] == "hello" and hello["board"] == "sim"
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -17,10 +17,10 @@ __all__ = ["routes"]
 
 
 def routes(ctx: WebContext) -> list[Any]:
-    """``GET /sessions/<id>``, ``/sessions/<id>/{stato,bars}.png``, ``/sessions/<id>/report.{pdf,png}``,
+    """``GET /sessions/<id>`` (and ``.json``), ``/sessions/<id>/{stato,bars}.png``, ``/sessions/<id>/report.{pdf,png}``,
     ``POST /sessions/<id>/note``."""
     from starlette.concurrency import run_in_threadpool
-    from starlette.responses import PlainTextResponse, RedirectResponse, Response
+    from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
     from starlette.routing import Route
 
     from balance.app.store import StoreError, UnknownSessionError
@@ -53,6 +53,31 @@ def routes(ctx: WebContext) -> list[Any]:
         except UnknownSessionError:
             return missing(request, sid)
         return ctx.render(request, "session.html", status_code=status_code, error=error, **page)
+
+    async def session_json(request: Request) -> Response:
+        sid = request.path_params["sid"]
+
+        def work() -> dict[str, Any]:
+            import dataclasses
+
+            from balance.app.report import report_data
+
+            with ctx.open_store() as store:
+                session = store.session(sid, with_recordings=False)
+            data = report_data(session)
+            return {
+                "id": session.id, "athlete": session.athlete.code, "protocol": session.protocol,
+                "started_at": session.started_at, "status": session.status, "notes": session.notes,
+                "headline": data.headline, "summary": data.summary, "failures": data.failures,
+                "left_right": [dataclasses.asdict(r) for r in left_right_rows(session)],
+                "trials": [dataclasses.asdict(t) for t in trial_lines(session)],
+            }  # fmt: skip
+
+        try:
+            doc = await run_in_threadpool(work)
+        except UnknownSessionError:
+            return JSONResponse({"error": f"no session {sid}"}, status_code=404)
+        return JSONResponse(doc)
 
     async def image(request: Request) -> Response:
         sid, name = request.path_params["sid"], request.path_params["name"]
@@ -107,6 +132,7 @@ def routes(ctx: WebContext) -> list[Any]:
 
     return [
         Route("/sessions/{sid:int}", session_page, methods=["GET"]),
+        Route("/sessions/{sid:int}.json", session_json, methods=["GET"]),
         Route("/sessions/{sid:int}/report.{fmt:str}", report, methods=["GET"]),
         Route("/sessions/{sid:int}/{name:str}.png", image, methods=["GET"]),
         Route("/sessions/{sid:int}/note", note, methods=["POST"]),
