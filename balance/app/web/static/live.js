@@ -16,7 +16,7 @@
     next: $("live-next"), load: $("live-load"), loadBar: $("live-load-bar"), loadText: $("live-load-text"),
     status: $("live-status"), title: $("live-title"), trial: $("live-trial"), readonly: $("live-readonly"),
     canvas: $("live-canvas"), zoom: $("live-zoom"), zoomScale: $("live-zoom-scale"), result: $("live-result"),
-    headline: $("result-headline"), note: $("result-note"), table: $("result-table"), text: $("result-text"),
+    headline: $("result-headline"), note: $("result-note"), table: $("result-table"), summary: $("result-summary"),
     link: $("result-link"), stop: $("stop"), retry: $("retry"), ready: $("ready"), fullscreen: $("fullscreen"),
     sound: $("sound")
   };
@@ -334,25 +334,32 @@
     tr.appendChild(td);
   }
 
-  function showResult(d) {
+  function showResult(d) {  // what the session page shows first: its headline, left/right table and sentences
     var r = d.result;
     el.result.hidden = false;
     el.headline.textContent = r ? r.headline : (d.error || "The test could not run");
     el.note.textContent = r && d.error ? d.error : "";
     var tbody = el.table.querySelector("tbody");
     while (tbody.firstChild) { tbody.removeChild(tbody.firstChild); }
-    var rows = (r && r.rows) || [];
+    var rows = (r && r.rows) || [], several = r && r.conditions && r.conditions.length > 1;
     rows.forEach(function (row) {
       var tr = document.createElement("tr");
       tr.setAttribute("data-measure", row.measure);
+      tr.setAttribute("data-condition", row.condition);
       cell(tr, row.name); cell(tr, row.unit);
-      cell(tr, row.left, "num", row.measure, "left"); cell(tr, row.right, "num", row.measure, "right");
-      cell(tr, row.si, "num"); cell(tr, row.mdc95, "num"); cell(tr, row.beyond, "num");
+      if (several) { cell(tr, row.condition.replace(/_/g, " ")); }
+      cell(tr, row.left || "–", "num", row.measure, "left"); cell(tr, row.right || "–", "num", row.measure, "right");
+      cell(tr, row.si_pct || "–", "num"); cell(tr, row.mdc95 || "–", "num");
+      cell(tr, row.beyond === null ? "–" : (row.beyond ? "yes" : "no"), row.beyond ? "flag-worse" : "");
       tbody.appendChild(tr);
     });
+    el.table.querySelector(".result-condition").hidden = !several;
     el.table.hidden = rows.length === 0;
-    el.text.hidden = !r || rows.length > 0;
-    el.text.textContent = r ? r.text : "";
+    while (el.summary.firstChild) { el.summary.removeChild(el.summary.firstChild); }
+    ((r && r.summary) || []).forEach(function (line) {
+      if (line === el.headline.textContent) { return; }
+      var li = document.createElement("li"); li.textContent = line; el.summary.appendChild(li);
+    });
     if (d.session_id) { el.link.href = "/sessions/" + d.session_id; el.link.hidden = false; }
     else { el.link.hidden = true; }
   }
