@@ -27,6 +27,7 @@ Run on demand (never a timed unit test); prints its figures after the machine an
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import re
@@ -172,7 +173,7 @@ def seed_big_team(db: Path, n_athletes: int, n_sessions: int, *, seed: int = 0) 
     from drivers.sim import SimulatedBoard
     from protocols.compare import compare_session
     from protocols.library import get_protocol
-    from protocols.results import SessionResult, TrialResult
+    from protocols.results import SessionResult
 
     t0 = time.perf_counter()
     spec = get_protocol("single-leg")
@@ -196,13 +197,12 @@ def seed_big_team(db: Path, n_athletes: int, n_sessions: int, *, seed: int = 0) 
                 trials = []
                 for t in template:
                     f = person * (right if t.side == "right" else 1.0) * math.exp(rng.normal(0.0, 0.05))
-                    tr = TrialResult(
-                        protocol=t.protocol, side=t.side, condition=t.condition, trial_index=t.trial_index,
-                        practice=False, valid=True, status="complete", failure_kind=None, failure_time_s=None,
-                        duration_s=t.duration_s, planned_duration_s=t.duration_s, recording=None,  # type: ignore[arg-type]  # measures only
+                    tr = dataclasses.replace(
+                        t, practice=False, valid=True, status="complete", failure_kind=None, failure_time_s=None,
+                        recording=None,  # measures only
                         measures={m: float(v) * f ** (_power(m) or 0) for m, v in t.measures.items()
                                   if v is not None and math.isfinite(v)},
-                        analysis_params=dict(t.params), started_at=when,
+                        recorded_at=when.isoformat(),
                     )  # fmt: skip
                     store.add_trial(sid, tr, recorded_at=when)
                     trials.append(tr)

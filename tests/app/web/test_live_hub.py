@@ -36,7 +36,8 @@ def open_store(db: Path) -> Any:
 
 
 def _frames(run: Any) -> list[dict[str, Any]]:
-    return [json.loads(f.text) for f in run._history]
+    frames = list(run._history)  # one C-level copy under the GIL: the worker cannot append mid-way
+    return [json.loads(f.text) for f in frames]
 
 
 def _wait_for_event(run: Any, kind: str) -> None:
