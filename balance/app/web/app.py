@@ -44,9 +44,11 @@ def create_app(settings: WebSettings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         hub = ctx.hub = LiveHub(ctx)
+        warming = ctx.warm_up()
         try:
             yield
         finally:
+            warming.join()
             if ctx.hub is hub:
                 ctx.hub = None
             aclose = getattr(hub, "aclose", None)

@@ -75,6 +75,10 @@ class WebContext:
         self.hub: LiveHub | None = None
         self._store: Store | None = None
         self._store_lock = threading.Lock()
+        from balance.app.web.team_view import TeamCache
+
+        #: The team page's rows, kept until the database changes.
+        self.team_cache = TeamCache()
 
     @contextmanager
     def open_store(self) -> Iterator[Store]:
@@ -86,6 +90,21 @@ class WebContext:
                 self._store = Store.open(self.settings.db_path)
             store = self._store
         yield store
+
+    def warm_up(self) -> threading.Thread:
+        """Start computing the team page in the background (the first visit then finds it ready);
+        join the returned thread before :meth:`close`."""
+
+        def work() -> None:
+            try:
+                with self.open_store() as store:
+                    self.team_cache.rows(store)
+            except Exception:  # noqa: BLE001 - the page itself reports any problem with the database
+                pass
+
+        thread = threading.Thread(target=work, name="balance-web-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def close(self) -> None:
         """Close the shared store (at shutdown); a later :meth:`open_store` opens it again."""

@@ -322,6 +322,7 @@ class _FrameListener:
         self.geometry = geometry
         self._samples: list[tuple[float, float, float, float, float]] = []
         self._last_wall_ms = math.nan
+        self._first_wall_ms = math.nan
         self._events: list[dict[str, Any]] = []
         self._next_flush = 0.0
         # The console's own count of planned trials and time left ("trial 3 of 6", "about 4 min 10 s
@@ -336,6 +337,8 @@ class _FrameListener:
     def on_sample(self, sample: Sample) -> None:
         self._samples.append((sample.t_s, sample.tl_kg, sample.tr_kg, sample.bl_kg, sample.br_kg))
         self._last_wall_ms = time.time() * 1000.0
+        if len(self._samples) == 1:  # the first sample of this frame
+            self._first_wall_ms = self._last_wall_ms
         self.run.samples_seen += 1
         now = time.monotonic()
         if now >= self._next_flush:
@@ -390,7 +393,9 @@ class _FrameListener:
             st = self.run.state
             st["now_s"] = float(a[-1, 0])
             st["load_kg"] = _num(float(res.total[-1]), 1)
-        self.hub._publish(self.run, {"samples": pts, "events": events, "sample_wall_ms": _num(self._last_wall_ms, 1)})
+        wall = {"first_wall_ms": _num(self._first_wall_ms, 1), "sample_wall_ms": _num(self._last_wall_ms, 1)} if rows else {
+            "first_wall_ms": None, "sample_wall_ms": None}  # fmt: skip
+        self.hub._publish(self.run, {"samples": pts, "events": events, **wall})
 
 
 def _starts_trail(e: dict[str, Any]) -> bool:
@@ -697,11 +702,12 @@ class LiveHub:
                 self._finish(run, error="stopped before the first trial: nothing was saved", discarded=True)
                 return
             try:
-                result = session_result(store, outcome.session_id, run.spec)
+                result = session_result(store, outcome.session_id)
             except Exception as err:  # noqa: BLE001 - the session is stored; the page links to it anyway
                 log.exception("could not summarise session %s", outcome.session_id)
                 result = {"headline": f"saved as session {outcome.session_id} (summary unavailable: {err})",
-                          "rows": [], "text": "", "n_trials": len(outcome.trial_ids), "status": outcome.status}  # fmt: skip
+                          "rows": [], "summary": [], "conditions": [], "n_trials": len(outcome.trial_ids),
+                          "status": outcome.status}  # fmt: skip
         self._finish(run, error=outcome.error, result=result)
 
     def _wait_confirm(self, run: LiveRun, listener: _FrameListener, text: str) -> None:
@@ -941,50 +947,40 @@ def _apply(st: dict[str, Any], d: dict[str, Any]) -> None:
         st["rest_end_s"] = None
 
 
-def session_result(store: Store, session_id: int, spec: Any) -> dict[str, Any]:
-    """The end-of-test result of a stored session, in the words ``balance test`` prints.
+def session_result(store: Store, session_id: int) -> dict[str, Any]:
+    """The end-of-test result of a stored session: what its session page ``/sessions/{id}`` shows first.
 
-    Read from the stored session and its stored comparison (:func:`balance.app.summary.session_measure_rows`,
-    :func:`protocols.sides.side_comparisons`) and laid out with the console's wording and number
-    formatting (:func:`balance.app.console.comparison_table`, :func:`balance.app.console.session_text`,
-    :func:`balance.app.commands._common.fmt_num`); nothing is recomputed here.
+    Read from the stored session and its stored comparison with the session page's own helpers
+    (:func:`balance.app.web.session_view.left_right_rows`: the left/right table with the export's digits
+    and each measure's sentence; :func:`balance.app.report.report_data`: the summary sentences). The
+    headline is the sentence ``balance test`` prints under its table (side-to-side sway speed); nothing
+    is recomputed here, so the live page, the session page, the PDF and the CSV agree.
 
     Returns
     -------
     dict
-        ``headline`` (one sentence), ``rows`` (the left/right table: ``measure``, ``name``, ``unit``,
-        ``left``, ``right``, ``si``, ``mdc95``, ``beyond`` as display strings; empty without a left and a
-        right leg), ``text`` (what the console prints), ``n_trials``, ``status``.
+        ``headline`` (one sentence), ``rows`` (the left/right table rows that have a left or right
+        value, as :class:`~balance.app.web.session_view.LeftRightRow` dicts), ``summary`` (the report's
+        sentences), ``conditions``, ``n_trials``, ``status``.
     """
+    import dataclasses
+
     from balance import catalogue
-    from balance.app.commands._common import fmt_num
-    from balance.app.console import KEY_MEASURES, _sentence, session_text
-    from balance.app.summary import session_measure_rows
+    from balance.app.report import report_data
+    from balance.app.summary import conditions_of
+    from balance.app.web.session_view import left_right_rows
 
     session = store.session(session_id, with_recordings=False)
-    measures = list(getattr(spec, "measures", ()) or KEY_MEASURES)
-    rows = session_measure_rows(session, measures)
-    lr = [r for m in measures for r in rows if r["measure"] == m and r.get("left_mean") is not None
-          and r.get("right_mean") is not None and m in KEY_MEASURES]  # fmt: skip
-    table = []
-    for r in lr:
-        si = r.get("symmetry_index_pct")
-        flag = r.get("flag")
-        table.append({
-            "measure": r["measure"], "condition": r["condition"], "name": catalogue.name(r["measure"]),
-            "unit": catalogue.unit(r["measure"]), "left": fmt_num(r["left_mean"]), "right": fmt_num(r["right_mean"]),
-            "n_left": r["n_left"], "n_right": r["n_right"],
-            "si": "–" if si is None or not math.isfinite(si) else f"{si:+.0f} %", "mdc95": fmt_num(r.get("mdc95")),
-            "beyond": "–" if flag is None else ("YES" if flag else "no"),
-        })  # fmt: skip
-    if lr:
-        head = next((r for r in lr if r["measure"] == "mean_velocity_ml_mm_s"), lr[0])
-        headline = head.get("summary") or _sentence(head)
-    else:
-        summary = [line for line in ((session.comparison or {}).get("summary") or []) if line]
-        valid = sum(1 for t in session.trials if t.valid)
-        headline = summary[0] if summary else f"{valid} valid trial(s) of {len(session.trials)} saved"
-    return {"headline": headline, "rows": table, "text": session_text(session, rows, measures=measures, width=100),
+    data = report_data(session)
+    lr = [r for r in left_right_rows(session) if r.left or r.right]
+    summary = [str(line) for line in (data.summary or [])]
+    # the console's headline after `balance test`: the sentence of the side-to-side sway speed row
+    # (balance.app.console.comparison_table); without a left and a right leg, the report's headline
+    head = next((r for r in lr if r.measure == catalogue.LEFT_RIGHT_TABLE[0] and r.sentence), None)
+    headline = head.sentence if head is not None else (
+        data.headline or (summary[0] if summary else "No comparison could be made."))  # fmt: skip
+    rows = [dataclasses.asdict(r) for r in lr]
+    return {"headline": headline, "rows": rows, "summary": summary, "conditions": conditions_of(session),
             "n_trials": len(session.trials), "status": session.status}  # fmt: skip
 
 

@@ -105,6 +105,10 @@ def test_frames_carry_cop_from_the_corners_and_the_board_time(open_store: Any) -
     assert all(abs(p[1]) <= 216.5 and abs(p[2]) <= 119 for p in loaded if p[1] is not None)
     assert max(p[3] for p in loaded) == pytest.approx(72.0, rel=0.3)
     assert all(len(f["samples"]) <= 16 for f in frames)
+    # each frame says when its oldest and newest samples left the driver (for the page's latency)
+    walls = [(f["first_wall_ms"], f["sample_wall_ms"]) for f in frames if f["samples"]]
+    assert walls and all(a <= b for a, b in walls)
+    assert all(f["sample_wall_ms"] is None for f in frames if not f["samples"])
 
 
 def test_a_second_start_on_a_busy_board_is_refused_and_stop_keeps_what_was_recorded(open_store: Any, db: Path) -> None:

@@ -24,7 +24,9 @@ from live_helpers import Boards  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
+from balance.app.console import KEY_MEASURES, comparison_table  # noqa: E402
 from balance.app.store import Store  # noqa: E402
+from balance.app.summary import session_measure_rows  # noqa: E402
 
 ORIGIN = {"origin": BASE_URL}
 #: The live WebSocket addressed to the loopback name the app answers (TestClient's default is ws://testserver).
@@ -131,6 +133,14 @@ def test_a_test_streams_in_order_and_the_stored_trials_hold_every_board_sample(
             np.testing.assert_array_equal(stored, times[lo : hi + 1])
     page = client.get("/live/sim")
     assert 'data-state="done"' in page.text
+    # the result is the session page's table to the digit, and the headline the console prints
+    result = done["result"]
+    session_doc = client.get(f"/sessions/{sid}.json").json()
+    assert result["rows"] == [r for r in session_doc["left_right"] if r["left"] or r["right"]]
+    assert [r["measure"] for r in result["rows"]][:1] == ["mean_velocity_ml_mm_s"]
+    with Store.open(db) as store:
+        console = comparison_table(session_measure_rows(store.session(sid), KEY_MEASURES), width=10_000)
+    assert result["headline"] in console.splitlines()
 
 
 def test_a_reconnecting_page_gets_the_missing_frames_without_duplicates(
@@ -148,6 +158,7 @@ def test_a_reconnecting_page_gets_the_missing_frames_without_duplicates(
         rest = read_until_done(ws)
     snap = client.get("/live/sim/state.json").json()
     assert [f["seq"] for f in rest] == list(range(last + 1, snap["seq"] + 1))
+    assert all(f.get("replay") is True for f in rest)  # sent again from the history: no latency measured on them
     assert snap["state"]["phase"] == "done" and snap["run"] == run
 
 

@@ -25,13 +25,9 @@ def routes(ctx: WebContext) -> list[Any]:
     from starlette.routing import Route
 
     from balance.app.store import StoreError
-    from balance.app.web.team_view import TeamCache
-
-    cache = TeamCache()
-
     def rows_for(query: str) -> list[Any]:
         with ctx.open_store() as store:
-            return cache.rows(store, query)
+            return ctx.team_cache.rows(store, query)
 
     async def team(request: Request, *, error: str | None = None, form: dict[str, str] | None = None,
                    status_code: int = 200) -> Response:  # fmt: skip

@@ -7,10 +7,11 @@
   if (search && table) {
     var rows = table.querySelectorAll("tbody tr[data-athlete]");
     search.addEventListener("input", function () {
-      var q = search.value.trim().toLowerCase();
+      // every word typed must occur in the code, name or group (as the server's ?q= does)
+      var words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
       rows.forEach(function (tr) {
         var text = (tr.getAttribute("data-search") || tr.textContent).toLowerCase();
-        tr.hidden = q !== "" && text.indexOf(q) === -1;
+        tr.hidden = !words.every(function (w) { return text.indexOf(w) !== -1; });
       });
     });
   }

@@ -1,7 +1,9 @@
 // The live test view: frames from /ws/live/{board} drawn with requestAnimationFrame.
 // Plain JavaScript, no build step, no inline script (the page's CSP forbids it).
 // A frame: {type:"frame", run, seq, t_s, samples:[[t_s, cop_ml_mm, cop_ap_mm, total_kg]...], events:[...],
-//           state:{phase, instruction, side, left_s, ...}, sample_wall_ms, sent_ms}.
+//           state:{phase, instruction, side, left_s, ...}, first_wall_ms, sample_wall_ms, sent_ms}.
+// first_wall_ms and sample_wall_ms: when the frame's oldest and newest samples left the driver (server
+// clock, ms); the page measures each drawn sample's latency against them with the clock offset of a ping.
 // Reconnects with backoff, asking for the frames after the last sequence number it drew.
 "use strict";
 (function () {
@@ -14,13 +16,13 @@
     next: $("live-next"), load: $("live-load"), loadBar: $("live-load-bar"), loadText: $("live-load-text"),
     status: $("live-status"), title: $("live-title"), trial: $("live-trial"), readonly: $("live-readonly"),
     canvas: $("live-canvas"), zoom: $("live-zoom"), zoomScale: $("live-zoom-scale"), result: $("live-result"),
-    headline: $("result-headline"), note: $("result-note"), table: $("result-table"), text: $("result-text"),
+    headline: $("result-headline"), note: $("result-note"), table: $("result-table"), summary: $("result-summary"),
     link: $("result-link"), stop: $("stop"), retry: $("retry"), ready: $("ready"), fullscreen: $("fullscreen"),
     sound: $("sound")
   };
   var SIDE_WORDS = { left: "LEFT leg", right: "RIGHT leg", both: "both feet" };
   var COLORS = { left: "#0072B2", right: "#D55E00", both: "#333a42" };
-  var TRAIL_S = 3.0, ZOOM_MM = 30.0, MAX_POINTS = 12000, MAX_LAT = 5000;
+  var TRAIL_S = 3.0, ZOOM_MM = 30.0, MAX_POINTS = 12000, MAX_LAT = 20000;
 
   var now = function () { return performance.timeOrigin + performance.now(); };
   var stats = { latencies_ms: [], network_ms: [], median_ms: null, p95_ms: null, frames: 0, samples: 0, fps: null,
@@ -113,7 +115,9 @@
       frameTimes.push(recv);
       if (frameTimes.length > 90) { frameTimes.shift(); }
     }
-    if (!f.replay && f.sample_wall_ms !== null && f.samples.length) { pendingLat.push([f.sample_wall_ms, f.sent_ms, recv]); }
+    if (!f.replay && f.sample_wall_ms !== null && f.samples.length) {
+      pendingLat.push([f.first_wall_ms, f.sample_wall_ms, f.samples.length, f.sent_ms, recv]);
+    }
     dirty = true;
   }
 
@@ -127,9 +131,10 @@
     ws.onopen = function () {
       backoff = 400; api.connected = true;
       setStatus("live");
-      for (var k = 0; k < 3; k++) {
-        setTimeout(function () { if (ws && ws.readyState === 1) { ws.send(JSON.stringify({ type: "ping", client_ms: now() })); } }, 150 * k);
-      }
+      // clock offset: a few pings now, then one every 2 s; the quickest round trip of the connection
+      // gives the estimate (a ping delayed one way would skew it by half the delay)
+      stats.rtt_ms = null;
+      for (var k = 0; k < 5; k++) { setTimeout(ping, 100 * k); }
     };
     ws.onmessage = function (m) {
       var msg;
@@ -155,6 +160,11 @@
     };
     ws.onerror = function () { /* onclose follows */ };
   }
+
+  function ping() {
+    if (ws && ws.readyState === 1) { ws.send(JSON.stringify({ type: "ping", client_ms: now() })); }
+  }
+  setInterval(ping, 2000);
 
   function setControls() {
     var active = state && state.phase !== "done" && state.phase !== "error";
@@ -324,25 +334,32 @@
     tr.appendChild(td);
   }
 
-  function showResult(d) {
+  function showResult(d) {  // what the session page shows first: its headline, left/right table and sentences
     var r = d.result;
     el.result.hidden = false;
     el.headline.textContent = r ? r.headline : (d.error || "The test could not run");
     el.note.textContent = r && d.error ? d.error : "";
     var tbody = el.table.querySelector("tbody");
     while (tbody.firstChild) { tbody.removeChild(tbody.firstChild); }
-    var rows = (r && r.rows) || [];
+    var rows = (r && r.rows) || [], several = r && r.conditions && r.conditions.length > 1;
     rows.forEach(function (row) {
       var tr = document.createElement("tr");
       tr.setAttribute("data-measure", row.measure);
+      tr.setAttribute("data-condition", row.condition);
       cell(tr, row.name); cell(tr, row.unit);
-      cell(tr, row.left, "num", row.measure, "left"); cell(tr, row.right, "num", row.measure, "right");
-      cell(tr, row.si, "num"); cell(tr, row.mdc95, "num"); cell(tr, row.beyond, "num");
+      if (several) { cell(tr, row.condition.replace(/_/g, " ")); }
+      cell(tr, row.left || "–", "num", row.measure, "left"); cell(tr, row.right || "–", "num", row.measure, "right");
+      cell(tr, row.si_pct || "–", "num"); cell(tr, row.mdc95 || "–", "num");
+      cell(tr, row.beyond === null ? "–" : (row.beyond ? "yes" : "no"), row.beyond ? "flag-worse" : "");
       tbody.appendChild(tr);
     });
+    el.table.querySelector(".result-condition").hidden = !several;
     el.table.hidden = rows.length === 0;
-    el.text.hidden = !r || rows.length > 0;
-    el.text.textContent = r ? r.text : "";
+    while (el.summary.firstChild) { el.summary.removeChild(el.summary.firstChild); }
+    ((r && r.summary) || []).forEach(function (line) {
+      if (line === el.headline.textContent) { return; }
+      var li = document.createElement("li"); li.textContent = line; el.summary.appendChild(li);
+    });
     if (d.session_id) { el.link.href = "/sessions/" + d.session_id; el.link.hidden = false; }
     else { el.link.hidden = true; }
   }
@@ -351,8 +368,11 @@
     if (pendingLat.length && stats.offset_ms !== null) {
       var t = now() + stats.offset_ms;  // the page's clock on the server's
       for (var i = 0; i < pendingLat.length; i++) {
-        stats.latencies_ms.push(t - pendingLat[i][0]);
-        if (pendingLat[i][1]) { stats.network_ms.push(pendingLat[i][2] + stats.offset_ms - pendingLat[i][1]); }
+        // one latency per drawn sample: the samples of a frame left the driver evenly between its
+        // oldest and newest sample's times (100 Hz boards)
+        var p = pendingLat[i], n = p[2], first = p[0] === null ? p[1] : p[0];
+        for (var k = 0; k < n; k++) { stats.latencies_ms.push(t - (n > 1 ? first + (p[1] - first) * k / (n - 1) : p[1])); }
+        if (p[3]) { stats.network_ms.push(p[4] + stats.offset_ms - p[3]); }
       }
       if (stats.latencies_ms.length > MAX_LAT) { stats.latencies_ms.splice(0, stats.latencies_ms.length - MAX_LAT); }
       if (stats.network_ms.length > MAX_LAT) { stats.network_ms.splice(0, stats.network_ms.length - MAX_LAT); }
