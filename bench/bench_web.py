@@ -9,11 +9,11 @@ Run on demand (never a timed unit test); prints its figures after the machine an
    board at real speed) and headless system Chromium pages on ``/live/sim`` (Playwright, Debian's
    ``/usr/bin/chromium``). A single-leg test is started from the first page's form; over
    ``--seconds`` of a running trial each page's ``window.balanceLive.stats`` (static/live.js) gives
-   the latency of every frame, from its newest sample leaving the driver (server wall clock,
-   stamped when the engine hands the sample on) to the page drawing it (the page's clock mapped on
-   the server's with a ping), and the frames it received. With 1 page, then with 5 (one controller
+   the latency of every drawn sample, from the sample leaving the driver (server wall clock, stamped
+   when the engine hands it on) to the animation frame that draws it (the page's clock mapped on the
+   server's with the quickest of repeated pings), and the frames it received. With 1 page, then with 5 (one controller
    and four read-only viewers, each in its own browser context). Median and 95th percentile are over
-   every frame of every page; frames per second per page.
+   every drawn sample of every page; frames per second per page.
 2. Team page: ``--athletes`` × ``--sessions`` single-leg sessions (3 trials per leg, measures and
    the stored left/right comparison, no samples) seeded through the store API
    (:class:`balance.app.store.Store`, the comparison by ``protocols.compare.compare_session``, as the
@@ -148,7 +148,7 @@ def bench_live(browser: Any, url: str, n_pages: int, seconds: float) -> None:
         fps = [(r[0] - f0) / dt for r, f0 in zip(reads, frames0)]
         rtt = [r[4] for r in reads]
         print(f"  {n_pages} page(s): latency sample -> drawn: median {_q(lat, 0.5):.1f} ms, p95 {_q(lat, 0.95):.1f} ms, "
-              f"max {max(lat, default=math.nan):.1f} ms ({len(lat)} frames); of which server -> page (network and "
+              f"max {max(lat, default=math.nan):.1f} ms ({len(lat)} samples); of which server -> page (network and "
               f"parsing): median {_q(net, 0.5):.1f} ms; frames/s per page: "
               f"{', '.join(f'{v:.1f}' for v in fps)}; ping round trip {min(rtt):.1f}-{max(rtt):.1f} ms")  # fmt: skip
         stop_test(pages[0], 60)
