@@ -284,6 +284,8 @@ def bench_memory(browser: Any, srv: ServeProcess, minutes: float) -> None:
 
             slope = float(np.polyfit([p[0] / 60 for p in half], [p[1] for p in half], 1)[0])
         print(f"  RSS at start {rss0:.1f} MB; after a 2 x 5 s warm-up test {warm:.1f} MB")
+        step = max(1, len(points) // 8)
+        print("  RSS during the test (min: MB): " + ", ".join(f"{t / 60:.1f}: {m:.1f}" for t, m in points[::step]))
         print(f"  {trials} x {seconds:g} s per leg ({total_s / 60:.1f} min realtime, one page watching): peak "
               f"{max(p[1] for p in points):.1f} MB, after it {end:.1f} MB: growth {end - warm:+.1f} MB since the "
               f"warm-up; slope over its second half {slope:+.2f} MB/min ({len(half)} readings)")  # fmt: skip
