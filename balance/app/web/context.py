@@ -92,8 +92,14 @@ class WebContext:
         yield store
 
     def warm_up(self) -> threading.Thread:
-        """Start computing the team page in the background (the first visit then finds it ready);
-        join the returned thread before :meth:`close`."""
+        """Open the database now (created or migrated before any request or other program touches it), then
+        compute the team page in the background (the first visit finds it ready); join the returned thread
+        before :meth:`close`."""
+        try:
+            with self.open_store():
+                pass
+        except Exception:  # noqa: BLE001 - the pages report a database problem in their own words
+            pass
 
         def work() -> None:
             try:
