@@ -9,19 +9,20 @@ Run on demand (never a timed unit test); prints its figures after the machine an
    board at real speed) and headless system Chromium pages on ``/live/sim`` (Playwright, Debian's
    ``/usr/bin/chromium``). A single-leg test is started from the first page's form; over
    ``--seconds`` of a running trial each page's ``window.balanceLive.stats`` (static/live.js) gives
-   the latency of every drawn sample, from the sample leaving the driver (server wall clock, stamped
-   when the engine hands it on) to the animation frame that draws it (the page's clock mapped on the
-   server's with the quickest of repeated pings), and the frames it received. With 1 page, then with 5 (one controller
-   and four read-only viewers, each in its own browser context). Median and 95th percentile are over
-   every drawn sample of every page; frames per second per page.
+   the latency of every drawn sample, from the sample leaving the driver (server wall clock,
+   stamped when the engine hands it on) to the animation frame that draws it (the page's clock
+   mapped on the server's with the quickest of repeated pings), and the frames it received. With 1
+   page, then with 5 (one controller and four read-only viewers, each in its own browser context).
+   Median and 95th percentile over every drawn sample of every page; frames per second per page.
 2. Team page: ``--athletes`` × ``--sessions`` single-leg sessions (3 trials per leg, measures and
    the stored left/right comparison, no samples) seeded through the store API
    (:class:`balance.app.store.Store`, the comparison by ``protocols.compare.compare_session``, as the
    engine stores it), then ``GET /`` through the app in process (Starlette's TestClient, lifespan
-   on): median and 95th percentile of ``--requests`` requests (server time: no network, no browser).
-3. Memory: the ``balance serve`` process's resident set (``/proc/PID/status`` VmRSS) during one long
-   realtime single-leg test of about ``--minutes`` with one page watching: after the first trial
-   started (warm), at the end, and the growth (a leak shows as steady growth).
+   on), server time (no network, no browser): a new app each time (empty team cache), after a
+   change to the database, and unchanged (cached); median and 95th percentile.
+3. Memory: the ``balance serve`` process's resident set (``/proc/PID/status`` VmRSS) after a short
+   warm-up test, during and after one realtime single-leg test of about ``--minutes`` with one page
+   watching; the growth and the slope over the test's second half (a leak shows as steady growth).
 """
 
 from __future__ import annotations
