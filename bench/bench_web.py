@@ -9,19 +9,20 @@ Run on demand (never a timed unit test); prints its figures after the machine an
    board at real speed) and headless system Chromium pages on ``/live/sim`` (Playwright, Debian's
    ``/usr/bin/chromium``). A single-leg test is started from the first page's form; over
    ``--seconds`` of a running trial each page's ``window.balanceLive.stats`` (static/live.js) gives
-   the latency of every frame, from its newest sample leaving the driver (server wall clock,
-   stamped when the engine hands the sample on) to the page drawing it (the page's clock mapped on
-   the server's with a ping), and the frames it received. With 1 page, then with 5 (one controller
-   and four read-only viewers, each in its own browser context). Median and 95th percentile are over
-   every frame of every page; frames per second per page.
+   the latency of every drawn sample, from the sample leaving the driver (server wall clock,
+   stamped when the engine hands it on) to the animation frame that draws it (the page's clock
+   mapped on the server's with the quickest of repeated pings), and the frames it received. With 1
+   page, then with 5 (one controller and four read-only viewers, each in its own browser context).
+   Median and 95th percentile over every drawn sample of every page; frames per second per page.
 2. Team page: ``--athletes`` × ``--sessions`` single-leg sessions (3 trials per leg, measures and
    the stored left/right comparison, no samples) seeded through the store API
    (:class:`balance.app.store.Store`, the comparison by ``protocols.compare.compare_session``, as the
    engine stores it), then ``GET /`` through the app in process (Starlette's TestClient, lifespan
-   on): median and 95th percentile of ``--requests`` requests (server time: no network, no browser).
-3. Memory: the ``balance serve`` process's resident set (``/proc/PID/status`` VmRSS) during one long
-   realtime single-leg test of about ``--minutes`` with one page watching: after the first trial
-   started (warm), at the end, and the growth (a leak shows as steady growth).
+   on), server time (no network, no browser): a new app each time (empty team cache), after a
+   change to the database, and unchanged (cached); median and 95th percentile.
+3. Memory: the ``balance serve`` process's resident set (``/proc/PID/status`` VmRSS) after a short
+   warm-up test, during and after one realtime single-leg test of about ``--minutes`` with one page
+   watching; the growth and the slope over the test's second half (a leak shows as steady growth).
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def bench_live(browser: Any, url: str, n_pages: int, seconds: float) -> None:
         fps = [(r[0] - f0) / dt for r, f0 in zip(reads, frames0)]
         rtt = [r[4] for r in reads]
         print(f"  {n_pages} page(s): latency sample -> drawn: median {_q(lat, 0.5):.1f} ms, p95 {_q(lat, 0.95):.1f} ms, "
-              f"max {max(lat, default=math.nan):.1f} ms ({len(lat)} frames); of which server -> page (network and "
+              f"max {max(lat, default=math.nan):.1f} ms ({len(lat)} samples); of which server -> page (network and "
               f"parsing): median {_q(net, 0.5):.1f} ms; frames/s per page: "
               f"{', '.join(f'{v:.1f}' for v in fps)}; ping round trip {min(rtt):.1f}-{max(rtt):.1f} ms")  # fmt: skip
         stop_test(pages[0], 60)
@@ -284,6 +285,8 @@ def bench_memory(browser: Any, srv: ServeProcess, minutes: float) -> None:
 
             slope = float(np.polyfit([p[0] / 60 for p in half], [p[1] for p in half], 1)[0])
         print(f"  RSS at start {rss0:.1f} MB; after a 2 x 5 s warm-up test {warm:.1f} MB")
+        step = max(1, len(points) // 8)
+        print("  RSS during the test (min: MB): " + ", ".join(f"{t / 60:.1f}: {m:.1f}" for t, m in points[::step]))
         print(f"  {trials} x {seconds:g} s per leg ({total_s / 60:.1f} min realtime, one page watching): peak "
               f"{max(p[1] for p in points):.1f} MB, after it {end:.1f} MB: growth {end - warm:+.1f} MB since the "
               f"warm-up; slope over its second half {slope:+.2f} MB/min ({len(half)} readings)")  # fmt: skip

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_harness import SeededTeam, ServerThread, chromium_missing, launch_chromium, seed_team
+
+from browser.web_harness import SeededTeam, ServerThread, chromium_missing, launch_chromium, seed_team
 
 #: The landscape-tablet viewport every page is tested (and photographed) at.
 VIEWPORT = {"width": 1280, "height": 800}

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from web_harness import SEED_TEAM, SeededTeam, ServerThread, start_single_leg, stop_test
 
 from balance.app.store import Store
+from browser.web_harness import SEED_TEAM, SeededTeam, ServerThread, start_single_leg, stop_test
 from drivers.recording_file import read_recording_file
 from drivers.sim.board import REPORT_RATE_HZ
 
