@@ -72,8 +72,9 @@ def test_team_page_lists_the_seeded_team(page: Any, server: ServerThread, seeded
     resp = page.goto(server.url + "/")
     assert resp.status == 200
     rows = page.locator("#team-table tr[data-athlete]")
-    codes = sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.athlete)"))
-    assert codes == sorted(m.code for m in SEED_TEAM)
+    codes = rows.evaluate_all("rs => rs.map(r => r.dataset.athlete)")
+    assert len(codes) == len(set(codes))
+    assert {m.code for m in SEED_TEAM} <= set(codes)  # (other tests of the module may add athletes)
     for m in SEED_TEAM:
         assert m.name in page.locator(f'#team-table tr[data-athlete="{m.code}"]').inner_text()
     assert page.problems == []
