@@ -692,7 +692,12 @@ class LiveHub:
                 listener.flush()
             finally:
                 board.close()
+            # The stored session is the record now: keep the outcome's ids and status, not the run's
+            # trials and their samples (a server runs test after test).
+            outcome.result = None
             run.outcome = outcome
+            with self._lock:
+                run.engine = None  # it holds the session's trials too; stop() has nothing left to stop
             result = None
             if run.stop_requested and not outcome.trial_ids and store.discard_empty_session(outcome.session_id):
                 # stopped before the first trial: nothing recorded, no empty session left (as Ctrl-C in the console)

@@ -295,3 +295,37 @@ def test_a_slow_viewer_drops_frames_for_itself_only(open_store: Any, db: Path) -
     assert got == sorted(set(got)) and got[-1] == run.seq
     with Store.open(db) as store:
         assert store.session(run.state["session_id"], with_recordings=False).status == "complete"
+
+
+def _recordings_reachable_from(root: object) -> list[str]:
+    """The path (types from ``root``) to every :class:`~balance.recording.Recording` reachable from ``root``
+    through containers and instances (not through modules, classes or functions, which reach everything)."""
+    import gc
+    import types
+
+    from balance.recording import Recording
+
+    skip = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.CodeType,
+            types.FrameType)  # fmt: skip
+    seen: set[int] = set()
+    todo: list[tuple[object, tuple[str, ...]]] = [(root, ())]
+    found: list[str] = []
+    while todo:
+        obj, path = todo.pop()
+        if id(obj) in seen or isinstance(obj, skip):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, Recording):
+            found.append(" <- ".join(path))
+            continue
+        todo.extend((o, (*path, type(obj).__name__)) for o in gc.get_referents(obj))
+    return found
+
+
+def test_a_finished_test_leaves_no_samples_in_the_servers_memory(open_store: Any) -> None:
+    with LiveHub(open_store, realtime=False, open_board=Boards()) as hub:
+        run = hub.start(TestRequest("single-leg", athlete="SAM", **SHORT))
+        assert run.join(120)
+        assert run.state["phase"] == "done", run.error
+        assert run.outcome is not None and run.outcome.trial_ids  # what the page needs stays
+        assert _recordings_reachable_from(hub) == []  # the samples are in the store, not held by the server
