@@ -595,7 +595,7 @@ def asymmetry_verdict(
         notes.append(f"the population threshold was set on path length, not on {measure}")
     elif age is None or not _in_band(age, thr_row.age_min, thr_row.age_max):
         notes.append(f"the threshold's population is aged {thr_row.age_min:.0f}-{thr_row.age_max - 1:.0f}"
-                     + (" (this athlete's age is unknown)" if age is None else " (this athlete is not)"))  # fmt: skip
+                     + ("; this athlete's age is unknown" if age is None else "; this athlete is not"))  # fmt: skip
     light = "red" if (beyond_mdc and beyond_thr) else ("amber" if (beyond_mdc or beyond_thr) else "green")
     mdc_words = f" (MDC {mdc_si_pct:.0f} points)" if math.isfinite(mdc_si_pct) else ""
     own = f"{'beyond' if beyond_mdc else 'within'} this athlete's own noise{mdc_words}"

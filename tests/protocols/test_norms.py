@@ -245,7 +245,7 @@ def test_asymmetry_threshold_is_for_path_length_and_young_adults() -> None:
     a = norms.asymmetry_verdict(30.0, beyond_mdc=True, measure="rms_ml_mm", age=24, tables=TABLES)
     assert not a.beyond_threshold and a.light == "amber" and "set on path length" in a.sentence
     b = norms.asymmetry_verdict(30.0, beyond_mdc=True, age=45, tables=TABLES)
-    assert b.light == "red" and "aged 18-29 (this athlete is not)" in b.sentence
+    assert b.light == "red" and "aged 18-29; this athlete is not" in b.sentence
     c = norms.asymmetry_verdict(30.0, beyond_mdc=True, age=24)  # no tables: no threshold
     assert c.light == "amber" and "no population threshold" in c.sentence
 

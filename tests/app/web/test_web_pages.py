@@ -146,6 +146,7 @@ def test_session_page_numbers_equal_the_export_csv(team_client: TestClient, team
 
 
 def test_session_page_shows_the_report(team_client: TestClient, team_db: Path) -> None:
+    from balance.app.references import panel_text
     from balance.app.report import report_data
 
     with Store.open(team_db) as store:
@@ -158,6 +159,13 @@ def test_session_page_shows_the_report(team_client: TestClient, team_db: Path) -
         assert line in html.unescape(page)
     trials = _rows(page.split('id="trials-table"')[1], "data-trial")
     assert len(trials) == len(session.trials)
+    # the "Against reference" panel `balance test` prints, line by line
+    with Store.open(team_db) as store:
+        panel, refs = panel_text(store, store.session(session.id))
+    assert refs is not None and panel.startswith("Against reference (percentile")
+    shown = _text(page.split('id="references"')[1].split("</div>")[0])
+    for line in panel.splitlines():
+        assert " ".join(line.split()) in shown
     for url in (f"/sessions/{session.id}/stato.png", f"/sessions/{session.id}/bars.png"):
         r = team_client.get(url)
         assert r.status_code == 200 and r.content[:8] == b"\x89PNG\r\n\x1a\n"
