@@ -16,6 +16,7 @@ from balance.app.commands._common import (
     open_store,
     print_json,
 )
+from balance.app.localtime import local_minute
 from balance.catalogue import HISTORY_DEFAULT
 
 EXAMPLES = """\
@@ -104,19 +105,6 @@ def history_data(store: Any, athlete: Any, measure: str, *, protocol: str | None
     return out
 
 
-def _local_time(iso: str) -> str:
-    """A stored UTC time as the coach reads it: local date and time to the minute (``2026-03-02 10:00``)."""
-    from datetime import datetime, timezone
-
-    try:
-        t = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
-    except ValueError:
-        return str(iso)[:16]
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return f"{t.astimezone():%Y-%m-%d %H:%M}"
-
-
 def run(args: argparse.Namespace) -> int:
     from balance.app.commands._common import safe_output
 
@@ -155,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         for r in d["sessions"]:
             si = r["symmetry_index_pct"]
             row = [
-                _local_time(r["started_at"]), r["session_id"], r["condition"], f"{fmt_num(r['left_mean'])} ({r['n_left']})",
+                local_minute(r["started_at"]), r["session_id"], r["condition"], f"{fmt_num(r['left_mean'])} ({r['n_left']})",
                 f"{fmt_num(r['right_mean'])} ({r['n_right']})", "–" if si is None else f"{si:+.1f} %",
             ]  # fmt: skip
             if with_both:
@@ -176,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     import textwrap
 
     width = max(40, shutil.get_terminal_size((80, 24)).columns)
-    print(f"\nLatest session ({_local_time(latest.started_at)}, session {latest.id}, "
+    print(f"\nLatest session ({local_minute(latest.started_at)}, session {latest.id}, "
           f"{latest.protocol.replace('_', '-')}).")  # fmt: skip
     from balance.app.console import fit_lines
 

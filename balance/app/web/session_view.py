@@ -11,7 +11,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from balance.app.web.team_view import headline_of, local_time
+from balance.app.localtime import local_minute
+from balance.app.web.team_view import headline_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from balance.app.store import Session
@@ -99,7 +100,7 @@ def session_line(session: Session) -> SessionLine:
         result, beyond = (str(summary[0]) if summary else ""), None
     return SessionLine(
         id=session.id,
-        when=local_time(session.started_at),
+        when=local_minute(session.started_at),
         protocol=session.protocol.replace("_", "-"),
         status=session.status,
         n_trials=len(session.trials),

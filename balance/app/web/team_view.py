@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from balance.app.localtime import local_minute
 from balance.catalogue import LEFT_RIGHT_TABLE
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from balance.app.store import Athlete, Session, Store
     from protocols.compare import Progress, SideComparison
 
-__all__ = ["TeamRow", "TeamCache", "team_rows", "local_time", "headline_of", "worse_reasons", "TEAM_PROTOCOL"]
+__all__ = ["TeamRow", "TeamCache", "team_rows", "headline_of", "worse_reasons", "TEAM_PROTOCOL"]
 
 #: The protocol whose sessions give the team page's left-vs-right headline and change.
 TEAM_PROTOCOL = "single_leg"
@@ -77,19 +77,6 @@ class TeamRow:
     def search_text(self) -> str:
         """What the search box matches (code, name, group), lower case."""
         return f"{self.code} {self.label} {self.group}".lower()
-
-
-def local_time(iso: str | None) -> str:
-    """A stored time (ISO 8601 UTC) as local ``YYYY-MM-DD HH:MM`` ("" for None or unreadable)."""
-    if not iso:
-        return ""
-    try:
-        d = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
-    except ValueError:
-        return ""
-    if d.tzinfo is None:
-        d = d.replace(tzinfo=timezone.utc)
-    return d.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def headline_of(session: Session) -> SideComparison | None:
@@ -206,7 +193,7 @@ def _row(a: Athlete, session: Session | None, head: SideComparison | None,
         label=a.name or a.code,
         group=a.group or "",
         n_sessions=a.n_sessions,
-        last_test=local_time(a.last_session_at),
+        last_test=local_minute(a.last_session_at),
         session_id=session.id if session is not None else None,
         headline=head.sentence if head is not None else "",
         more_side=head.more_side if head is not None else None,

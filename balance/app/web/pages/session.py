@@ -41,12 +41,12 @@ def routes(ctx: WebContext) -> list[Any]:
                 session = store.session(sid, with_recordings=False)
                 references, _ = panel_text(store, session)  # the console's "Against reference" panel
             from balance import catalogue
+            from balance.app.localtime import local_minute
             from balance.app.summary import conditions_of
-            from balance.app.web.team_view import local_time
 
             data = report_data(session)
             return {"session": session, "report": data, "lr_rows": left_right_rows(session),
-                    "trials": trial_lines(session), "when": local_time(session.started_at),
+                    "trials": trial_lines(session), "when": local_minute(session.started_at),
                     "conditions": conditions_of(session), "references": references.splitlines(),
                     "headline_measure_name": catalogue.name(catalogue.LEFT_RIGHT_TABLE[0])}  # fmt: skip
 
